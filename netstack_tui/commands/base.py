@@ -1,0 +1,45 @@
+"""What every shell command shares: its result, its error, and the context it runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..kernel.host import Host
+    from ..kernel.trace import Trace
+
+
+class CommandError(Exception):
+    """A command failed: `message` is the one line the real tool would print (status non-zero)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(slots=True)
+class CommandResult:
+    """What a command printed and its exit status."""
+
+    output: str = ""
+    status: int = 0
+    traces: list[Trace] = field(default_factory=list)
+    """Journeys this command produced (`send`), for viewers to show."""
+    changed: bool = False
+    """Whether the command changed the host (a viewer re-runs the journey when it did)."""
+
+
+@dataclass(slots=True)
+class ShellContext:
+    """The host a command acts on, its standard input, and the session's last trace."""
+
+    host: Host
+    stdin: str | None = None
+    last_traces: list[Trace] = field(default_factory=list)
+
+
+Handler = Callable[[ShellContext, list[str]], CommandResult]
+"""A command: takes the context and argv (argv[0] is the command name)."""

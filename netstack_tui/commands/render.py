@@ -1,0 +1,33 @@
+"""Plain-text rendering of a `Trace` for the shell and the headless CLI."""
+
+from __future__ import annotations
+
+from ..i18n import message
+from ..kernel.packet import format_packet
+from ..kernel.trace import Trace, Verdict
+
+_MARKS = {
+    Verdict.PASS: "✓", Verdict.ACCEPT: "✓", Verdict.DELIVER: "●", Verdict.TRANSMIT: "→",
+    Verdict.SKIP: "·", Verdict.DROP: "✗", Verdict.REJECT: "✗",
+}
+
+
+def render_trace(trace: Trace, *, lang: str = "en", indent: str = "", skipped: bool = False) -> str:
+    """The journey as numbered lines: mark, stage, verdict, explanation; then the replies."""
+    iface = trace.packet.iif
+    head = f"{indent}{format_packet(trace.packet)}" + (f" on {iface}" if iface else " (sent by this host)")
+    lines = [head]
+    for n, step in enumerate(trace.steps, 1):
+        if step.verdict == Verdict.SKIP and not skipped:
+            continue
+        text = message(step.note, step.param, lang)
+        lines.append(f"{indent}{n:3} {_MARKS.get(step.verdict, ' ')} {step.stage:<22} {text}")
+        if step.rule:
+            lines.append(f"{indent}{'':27} {step.rule}")
+        for change in step.changes:
+            lines.append(f"{indent}{'':27} {change.what}: {change.before} → {change.after}")
+    lines.append(f"{indent}=> {trace.summary_line()}")
+    for reply in trace.replies:
+        lines.append("")
+        lines.append(render_trace(reply, lang=lang, indent=indent + "    ", skipped=skipped))
+    return "\n".join(lines)

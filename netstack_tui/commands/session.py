@@ -1,0 +1,158 @@
+"""A session: a host set up by a script, a list of named packets, and the journey of the current one.
+
+Viewers (the TUI, scenario checks) drive a `Session`; it never draws anything. A command that
+changes the host is applied to the host *as it was before the current packet*, and the packet is
+sent again, so the learner sees the same packet's journey under the new configuration and what
+changed (`Session.changed_step`).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from ..kernel.host import Host
+from ..kernel.packet import PacketSpecError, parse_packet
+from ..kernel.trace import Trace
+from .base import CommandResult
+from .shell import PACKET_VERBS, Shell
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPacket:
+    """A packet of a scenario: a short name and its spec in packet notation."""
+
+    name: str
+    spec: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepChange:
+    """The first step where a re-run journey differs from the previous one."""
+
+    index: int
+    stage: str
+    before: str
+    after: str
+
+
+class Session:
+    """A host, its setup, the packets to send, and the current journey."""
+
+    def __init__(self, setup: list[str] | tuple[str, ...] = (), packets: list[NamedPacket] | tuple[NamedPacket, ...] = (),
+                 *, host: Host | None = None) -> None:
+        self.setup = list(setup)
+        self.packets = list(packets)
+        self.shell = Shell(host)
+        self.setup_errors: list[str] = []
+        for line in self.setup:
+            result = self.shell.run(line)
+            if result.status != 0:
+                self.setup_errors.append(f"{line}: {result.output}")
+        self.commands: list[str] = []
+        """Commands the learner typed, in order."""
+        self.index = -1
+        """Index of the current packet in `packets` (-1: none sent yet)."""
+        self.trace: Trace | None = None
+        self.previous_trace: Trace | None = None
+        self._before: Host | None = None
+        self._current_spec: str | None = None
+
+    @property
+    def host(self) -> Host:
+        """The live host (after the current packet)."""
+        return self.shell.host
+
+    @property
+    def has_next_packet(self) -> bool:
+        """Whether another scenario packet is waiting."""
+        return self.index + 1 < len(self.packets)
+
+    @property
+    def current_name(self) -> str | None:
+        """Name of the current packet, if it is one of the scenario's."""
+        if 0 <= self.index < len(self.packets) and self._current_spec == self.packets[self.index].spec:
+            return self.packets[self.index].name
+        return None
+
+    def send_spec(self, spec: str) -> Trace:
+        """Send a packet (it becomes the current one); raises PacketSpecError when malformed."""
+        parse_packet(spec)
+        self._before = copy.deepcopy(self.shell.host)
+        result = self.shell.run("send " + spec)
+        if result.status != 0 or not result.traces:
+            raise PacketSpecError(result.output)
+        self._current_spec = spec
+        self.previous_trace, self.trace = None, result.traces[0]
+        return self.trace
+
+    def next_packet(self) -> Trace | None:
+        """Send the scenario's next packet, or return None when all were sent."""
+        if not self.has_next_packet:
+            return None
+        self.index += 1
+        return self.send_spec(self.packets[self.index].spec)
+
+    def send_named(self, name: str) -> Trace:
+        """Send the scenario packet called `name`."""
+        for i, packet in enumerate(self.packets):
+            if packet.name == name:
+                self.index = i
+                return self.send_spec(packet.spec)
+        raise KeyError(name)
+
+    def run_command(self, line: str) -> CommandResult:
+        """Run a learner's command; if it changes the host, re-run the current packet's journey."""
+        words = line.split()
+        if words and words[0] in PACKET_VERBS and words[0] == "send":
+            spec = line.strip()[len("send"):].strip()
+            try:
+                trace = self.send_spec(spec)
+            except PacketSpecError as exc:
+                return CommandResult(str(exc), 2)
+            self.commands.append(line)
+            from .sim import send_lines
+
+            return CommandResult("\n".join(send_lines(trace)), 0, [trace], changed=True)
+        if self._before is None or self._current_spec is None:
+            result = self.shell.run(line)
+            if result.status == 0:
+                self.commands.append(line)
+            return result
+        trial = Shell(copy.deepcopy(self._before))
+        trial.last_traces = self.shell.last_traces
+        result = trial.run(line)
+        if not result.changed:
+            # Read-only: answer from the live host, which shows the state after the packet.
+            return self.shell.run(line)
+        self.commands.append(line)
+        self._before = copy.deepcopy(trial.host)
+        self.shell = trial
+        rerun = self.shell.run("send " + self._current_spec)
+        self.previous_trace, self.trace = self.trace, rerun.traces[0] if rerun.traces else self.trace
+        return result
+
+    def changed_step(self) -> StepChange | None:
+        """The first step whose outcome differs between the previous and the current journey."""
+        old, new = self.previous_trace, self.trace
+        if old is None or new is None:
+            return None
+        for i, (a, b) in enumerate(zip(old.steps, new.steps)):
+            if (a.stage, a.verdict, a.rule_index) != (b.stage, b.verdict, b.rule_index):
+                return StepChange(i, b.stage, f"{a.verdict} {a.rule or ''}".strip(), f"{b.verdict} {b.rule or ''}".strip())
+        if len(old.steps) != len(new.steps) or old.disposition != new.disposition:
+            i = min(len(old.steps), len(new.steps)) - 1
+            return StepChange(max(i, 0), new.steps[i].stage if new.steps else "", str(old.disposition),
+                              str(new.disposition))
+        return None
+
+    def restart(self) -> Trace | None:
+        """Back to the setup plus every command typed so far, then resend the first packet."""
+        commands = list(self.commands)
+        fresh = Session(self.setup, self.packets)
+        for line in commands:
+            if not line.split()[0] in PACKET_VERBS:
+                fresh.shell.run(line)
+        self.__dict__.update(fresh.__dict__)
+        self.commands = [c for c in commands if c.split()[0] not in PACKET_VERBS]
+        return self.next_packet()

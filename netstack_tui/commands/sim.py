@@ -1,0 +1,247 @@
+"""Simulator verbs: send, flood, listen, kill, sleep, trace, nic.
+
+These are the few commands with no real-tool equivalent: they put packets on the wire, start and
+stop applications, and move the simulated clock.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..kernel import stack
+from ..kernel.addr import AddressError, parse_ipv4
+from ..kernel.interfaces import NATIVE_XDP_DRIVERS
+from ..kernel.packet import PacketSpecError, parse_packet
+from ..kernel.sockets import SocketError
+from ..kernel.trace import Disposition, Trace
+from .base import CommandError, CommandResult, ShellContext
+from .render import render_trace
+
+DEFAULT_BACKLOG = 128
+
+
+def _parse(spec_words: list[str], verb: str) -> tuple[object, str | None]:
+    if not spec_words:
+        raise CommandError(f"{verb}: missing packet, e.g. '{verb} tcp 10.0.0.2:40000 > 10.0.0.1:80 [S]'", 2)
+    try:
+        return parse_packet(" ".join(spec_words))
+    except PacketSpecError as exc:
+        raise CommandError(f"{verb}: {exc}", 2) from None
+
+
+def run_packet(ctx: ShellContext, spec_words: list[str], verb: str = "send") -> Trace:
+    """Parse a packet spec and trace it: from the wire on `iface=` or, with a local source, from an app."""
+    pkt, iface = _parse(spec_words, verb)
+    host = ctx.host
+    if iface is None and host.is_local(pkt.src):  # type: ignore[attr-defined]
+        return stack.transmit(host, pkt, owner="app")  # type: ignore[arg-type]
+    iface = iface or "eth0"
+    if iface not in host.interfaces:
+        raise CommandError(f'{verb}: Cannot find device "{iface}"', 1)
+    return stack.receive(host, pkt, iface)  # type: ignore[arg-type]
+
+
+def send_lines(trace: Trace) -> list[str]:
+    """The disposition line, then one line per reply that left the host, in packet notation."""
+    lines = [trace.summary_line()]
+    for reply in trace.replies:
+        if reply.disposition == Disposition.SENT:
+            lines.append(str(reply.final_packet))
+    return lines
+
+
+def send(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """send PACKET: one packet through the host."""
+    trace = run_packet(ctx, argv[1:])
+    return CommandResult("\n".join(send_lines(trace)), 0, [trace], changed=True)
+
+
+def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """flood PACKET --count N [--vary sport|src]: many packets, summarised by outcome."""
+    words, count, vary = [], 1000, "sport"
+    args = iter(argv[1:])
+    for word in args:
+        if word == "--count":
+            count = _int(next(args, ""), "--count", 1, 10_000_000)
+        elif word == "--vary":
+            vary = next(args, "")
+            if vary not in ("sport", "src", "none"):
+                raise CommandError("flood: --vary takes sport, src or none", 2)
+        else:
+            words.append(word)
+    pkt, iface = _parse(words, "flood")
+    host = ctx.host
+    tally: dict[str, int] = {}
+    last: Trace | None = None
+    for i in range(count):
+        p = pkt
+        if vary == "sport":
+            p = pkt.replace(sport=1024 + (pkt.sport - 1024 + i) % 64512)  # type: ignore[attr-defined]
+        elif vary == "src":
+            p = pkt.replace(src=(pkt.src + i) & 0xFFFFFFFF)  # type: ignore[attr-defined]
+        last = stack.receive(host, p, iface or "eth0")  # type: ignore[arg-type]
+        key = last.summary_line()
+        tally[key] = tally.get(key, 0) + 1
+    lines = [f"{n:>8}  {what}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1])]
+    return CommandResult("\n".join(lines), 0, [last] if last else [], changed=True)
+
+
+def _int(text: str, what: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise CommandError(f"{what} needs a number, got {text!r}", 2) from None
+    if not low <= value <= high:
+        raise CommandError(f"{what} must be between {low} and {high}", 2)
+    return value
+
+
+def listen(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """listen tcp|udp ADDR:PORT [--backlog N] [--reuseaddr] [--reuseport] [--app NAME] [--no-accept] [--leak]."""
+    if len(argv) < 3 or argv[1] not in ("tcp", "udp"):
+        raise CommandError("usage: listen tcp|udp ADDR:PORT [--backlog N] [--reuseaddr] [--reuseport] "
+                           "[--app NAME] [--no-accept] [--leak]", 2)
+    proto, endpoint = argv[1], argv[2]
+    addr_text, _, port_text = endpoint.rpartition(":")
+    try:
+        addr = parse_ipv4(addr_text or "0.0.0.0")
+    except AddressError as exc:
+        raise CommandError(f"listen: {exc}", 2) from None
+    port = _int(port_text, "port", 1, 65535)
+    backlog, app, reuseaddr, reuseport, accept, leak = DEFAULT_BACKLOG, None, False, False, True, False
+    args = iter(argv[3:])
+    for word in args:
+        if word == "--backlog":
+            backlog = _int(next(args, ""), "--backlog", 0, 1 << 20)
+        elif word == "--app":
+            app = next(args, None)
+            if not app:
+                raise CommandError("listen: --app needs a name", 2)
+        elif word == "--reuseaddr":
+            reuseaddr = True
+        elif word == "--reuseport":
+            reuseport = True
+        elif word == "--no-accept":
+            accept = False
+        elif word == "--leak":
+            leak = True
+        else:
+            raise CommandError(f"listen: unknown option {word!r}", 2)
+    host = ctx.host
+    table = host.sockets
+    name = app or ("server" if proto == "tcp" else "udp-server")
+    proc = table.find_process(name)
+    if proc is None:
+        proc = table.spawn(name, leaks=leak, auto_accept=accept)
+    if addr and not host.is_local(addr) and not host.sysctl.int("net.ipv4.ip_nonlocal_bind"):
+        raise CommandError(f"{name}: bind: Cannot assign requested address", 1)
+    try:
+        sock = table.bind(proc, proto, addr, port, reuseaddr=reuseaddr, reuseport=reuseport, now=host.clock)
+    except SocketError as exc:
+        holder = table.bind_conflict(proto, addr, port, reuseaddr, reuseport, host.clock)
+        why = f" (held by a {holder.state} socket {holder.local_text()} ↔ {holder.peer_text()})" if holder else ""
+        if not proc.fds or all(isinstance(v, str) for v in proc.fds.values()):
+            proc.alive = False
+        raise CommandError(f"{name}: {exc.message}{why}", 1) from None
+    if proto == "tcp":
+        table.listen(sock, backlog, host.sysctl.int("net.core.somaxconn"))
+        extra = f" (backlog {sock.backlog})"
+    else:
+        extra = ""
+    return CommandResult(f"{name} (pid {proc.pid}) listening on {proto} {sock.local_text()}{extra}, fd {sock.fd}",
+                         changed=True)
+
+
+def kill(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """kill NAME|PID: the process exits and all its sockets close."""
+    if len(argv) != 2:
+        raise CommandError("usage: kill NAME|PID", 2)
+    table = ctx.host.sockets
+    proc = table.find_process(argv[1].lstrip("%"))
+    if proc is None:
+        raise CommandError(f"kill: ({argv[1]}) - No such process", 1)
+    closed = table.kill(proc, ctx.host.clock)
+    return CommandResult(f"{proc.name} (pid {proc.pid}) exited; {closed} socket(s) closed", changed=True)
+
+
+def accept(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """accept NAME: the app calls accept() on its listeners until the queue is empty or EMFILE."""
+    if len(argv) != 2:
+        raise CommandError("usage: accept NAME|PID", 2)
+    table = ctx.host.sockets
+    proc = table.find_process(argv[1])
+    if proc is None:
+        raise CommandError(f"accept: ({argv[1]}) - No such process", 1)
+    total, waiting = 0, 0
+    for sock in list(table.sockets):
+        if sock.pid == proc.pid and sock.state == "LISTEN":
+            total += stack._accept_pending(ctx.host, sock)
+            waiting += len(sock.accept_queue)
+    line = f"{proc.name}: accepted {total} connection(s)"
+    if waiting:
+        line += f"; accept: Too many open files ({waiting} still queued, limit {proc.nofile})"
+    return CommandResult(line, 1 if waiting else 0, changed=total > 0)
+
+
+def sleep(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """sleep SECONDS: advance the simulated clock (timers: conntrack, TIME-WAIT, limit)."""
+    if len(argv) != 2:
+        raise CommandError("usage: sleep SECONDS", 2)
+    try:
+        seconds = float(argv[1].rstrip("s"))
+    except ValueError:
+        raise CommandError(f"sleep: invalid time interval '{argv[1]}'", 1) from None
+    if seconds < 0 or seconds > 10 * 365 * 86400:
+        raise CommandError(f"sleep: invalid time interval '{argv[1]}'", 1)
+    ctx.host.advance(seconds)
+    return CommandResult(changed=True)
+
+
+def trace(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """trace [--json]: the last packet's journey, step by step."""
+    if not ctx.last_traces:
+        raise CommandError("trace: no packet sent yet (use 'send PACKET')", 1)
+    if "--json" in argv[1:]:
+        data = [t.to_json() for t in ctx.last_traces]
+        return CommandResult(json.dumps(data[0] if len(data) == 1 else data, indent=2))
+    unknown = [a for a in argv[1:] if a != "--json"]
+    if unknown:
+        raise CommandError(f"trace: unknown option {unknown[0]!r}", 2)
+    return CommandResult("\n\n".join(render_trace(t) for t in ctx.last_traces))
+
+
+def nic(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """nic DEV [driver NAME] [ring N] [promisc on|off]: set the simulated hardware's facts."""
+    if len(argv) < 2:
+        raise CommandError("usage: nic DEV [driver NAME] [ring N] [promisc on|off]", 2)
+    host = ctx.host
+    if argv[1] not in host.interfaces:
+        raise CommandError(f'nic: Cannot find device "{argv[1]}"', 1)
+    iface = host.interfaces[argv[1]]
+    args = iter(argv[2:])
+    for word in args:
+        value = next(args, None)
+        if value is None:
+            raise CommandError(f"nic: {word} needs a value", 2)
+        if word == "driver":
+            iface.driver = value
+        elif word == "ring":
+            iface.rx_ring = _int(value, "ring", 1, 16384)
+        elif word == "promisc":
+            iface.promisc = value == "on"
+        else:
+            raise CommandError(f"nic: unknown setting {word!r} (driver, ring, promisc)", 2)
+    native = "native XDP" if iface.driver in NATIVE_XDP_DRIVERS else "generic XDP only"
+    return CommandResult(f"{iface.name}: driver {iface.driver} ({native}), rx ring {iface.rx_ring}", changed=True)
+
+
+COMMANDS = {
+    "send": send,
+    "flood": flood,
+    "listen": listen,
+    "kill": kill,
+    "accept": accept,
+    "sleep": sleep,
+    "trace": trace,
+    "nic": nic,
+}

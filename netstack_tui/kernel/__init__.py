@@ -1,0 +1,1 @@
+"""The simulated Linux kernel: pure, deterministic, no UI imports."""

@@ -1,0 +1,126 @@
+"""Network interfaces: addresses, link state, driver, RX ring, attached XDP program, counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
+# generic XDP, which runs after the sk_buff is built.
+NATIVE_XDP_DRIVERS = frozenset({
+    "mlx5_core", "mlx4_en", "i40e", "ice", "ixgbe", "igb", "igc", "bnxt_en", "virtio_net", "veth",
+    "nfp", "ena", "tun", "qede", "thunder_nicvf", "stmmac", "dpaa2-eth", "sfc",
+})
+# Drivers whose hardware can run the program itself (xdpoffload).
+OFFLOAD_XDP_DRIVERS = frozenset({"nfp"})
+
+DRIVER_INFO = {
+    "virtio_net": ("1.0.0", "0000:00:03.0"),
+    "mlx5_core": ("6.18.0", "0000:3b:00.0"),
+    "i40e": ("6.18.0", "0000:3b:00.0"),
+    "ixgbe": ("6.18.0", "0000:3b:00.0"),
+    "r8169": ("6.18.0", "0000:02:00.0"),
+    "e1000e": ("6.18.0", "0000:00:1f.6"),
+    "veth": ("1.0", ""),
+    "dummy": ("", ""),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """An IPv4 address on an interface, as `ip addr` lists it."""
+
+    addr: int
+    prefixlen: int
+    broadcast: int | None = None
+    scope: str = "global"
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class XdpProgram:
+    """A declarative XDP program (the simulator does not run BPF bytecode).
+
+    `kind` is one of: `pass`, `drop`, `drop_src` (drop packets from `sources`), `ratelimit`
+    (pass `rate` packets per second, drop the rest), `tx` (bounce back), `redirect`.
+    """
+
+    name: str
+    kind: str
+    sources: tuple[tuple[int, int], ...] = ()
+    """(network, prefixlen) pairs for `drop_src`."""
+    rate: int = 0
+    prog_id: int = 0
+
+
+@dataclass(slots=True)
+class InterfaceStats:
+    """Counters `ip -s link` and `ethtool -S` show."""
+
+    rx_packets: int = 0
+    rx_bytes: int = 0
+    rx_errors: int = 0
+    rx_dropped: int = 0
+    rx_missed: int = 0
+    rx_mcast: int = 0
+    tx_packets: int = 0
+    tx_bytes: int = 0
+    tx_errors: int = 0
+    tx_dropped: int = 0
+    xdp_drop: int = 0
+    xdp_pass: int = 0
+
+
+@dataclass(slots=True)
+class Interface:
+    """A network device of a host."""
+
+    name: str
+    index: int
+    mac: str
+    kind: str = "ether"
+    """`loopback`, `ether` (a NIC), `veth`, `dummy`, `bridge`."""
+    mtu: int = 1500
+    up: bool = True
+    driver: str = "virtio_net"
+    rx_ring: int = 256
+    """RX descriptors (ethtool -g); DMA drops frames when all are in use."""
+    rx_ring_used: int = 0
+    """Descriptors holding frames NAPI has not polled yet."""
+    qdisc: str = "fq_codel"
+    txqueuelen: int = 1000
+    addresses: list[Address] = field(default_factory=list)
+    xdp: XdpProgram | None = None
+    xdp_mode: str | None = None
+    """`native`, `generic` or `offload` while a program is attached."""
+    peer: str | None = None
+    """The other end of a veth pair (`ip link` prints `eth0@peer`)."""
+    stats: InterfaceStats = field(default_factory=InterfaceStats)
+    promisc: bool = False
+
+    @property
+    def native_xdp(self) -> bool:
+        """Whether the driver can run XDP before the sk_buff exists."""
+        return self.driver in NATIVE_XDP_DRIVERS
+
+    @property
+    def is_loopback(self) -> bool:
+        """The `lo` device."""
+        return self.kind == "loopback"
+
+    def flags(self) -> str:
+        """The `<...>` flag list `ip link` prints."""
+        if self.is_loopback:
+            names = ["LOOPBACK"]
+        else:
+            names = ["BROADCAST", "MULTICAST"]
+        if self.promisc:
+            names.append("PROMISC")
+        if self.up:
+            names += ["UP", "LOWER_UP"]
+        return ",".join(names)
+
+    def state(self) -> str:
+        """Operational state as `ip link` prints it."""
+        if not self.up:
+            return "DOWN"
+        return "UNKNOWN" if self.is_loopback or self.kind == "dummy" else "UP"

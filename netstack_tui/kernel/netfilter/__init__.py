@@ -1,0 +1,1 @@
+"""Netfilter: iptables tables, chains, rules, matches and targets."""

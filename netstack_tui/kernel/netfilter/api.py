@@ -1,0 +1,101 @@
+"""The contract between the netfilter tables and the rest of the stack.
+
+The stack (`netstack_tui.kernel.stack`) owns hooks, conntrack and NAT bindings; it asks a table to
+traverse one chain for one packet with a `MatchContext`, and gets a `TableVerdict` back: the
+verdict, every rule tested, and the side effects (marks, NAT to set up, REJECT to send, LOG lines)
+for the stack to carry out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..packet import Packet
+from ..trace import RuleEval
+
+
+class Hook(StrEnum):
+    """Netfilter IPv4 hooks (NF_INET_*)."""
+
+    PREROUTING = "PREROUTING"
+    INPUT = "INPUT"
+    FORWARD = "FORWARD"
+    OUTPUT = "OUTPUT"
+    POSTROUTING = "POSTROUTING"
+
+
+@dataclass(frozen=True, slots=True)
+class CtTuple:
+    """One direction of a conntrack entry: (src, dst, sport, dport) for the protocol."""
+
+    proto: int
+    src: int
+    dst: int
+    sport: int = 0
+    dport: int = 0
+
+
+@dataclass(slots=True)
+class MatchContext:
+    """What matches may consult besides the packet itself."""
+
+    hook: Hook
+    now: float
+    """Simulated clock, seconds since boot (limit and recent use it)."""
+    ct_state: str = "NEW"
+    """NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED."""
+    ct_status: frozenset[str] = frozenset()
+    """Conntrack status bits: EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED, SNAT, DNAT."""
+    ct_dir: str = "ORIGINAL"
+    """ORIGINAL or REPLY: the packet's direction within its connection."""
+    ct_orig: CtTuple | None = None
+    ct_reply: CtTuple | None = None
+    ct_mark: int = 0
+    ct_expire: int = 0
+    """Seconds until the entry times out (--ctexpire)."""
+    addr_type: Callable[[int], str] = field(default=lambda addr: "UNICAST")
+    """Type of an address on this host: LOCAL, UNICAST, BROADCAST, MULTICAST, BLACKHOLE, ..."""
+    owner_uid: int | None = None
+    """uid of the sending socket (OUTPUT and POSTROUTING only)."""
+    owner_gid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NatAction:
+    """A NAT target's request; the stack binds it to the connection."""
+
+    kind: str
+    """DNAT, SNAT, MASQUERADE or REDIRECT."""
+    addr_min: int | None = None
+    addr_max: int | None = None
+    port_min: int | None = None
+    port_max: int | None = None
+    random: bool = False
+    persistent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TableVerdict:
+    """The outcome of traversing one base chain of one table."""
+
+    verdict: str
+    """ACCEPT or DROP (REJECT reports DROP with `reject` set). NOTRACK, MARK... continue."""
+    packet: Packet
+    """The packet after the table's changes (MARK, TOS, TTL)."""
+    evaluations: tuple[RuleEval, ...]
+    """Every rule tested, in order, across jumps into user chains."""
+    decided_chain: str
+    decided_index: int | None
+    """1-based index of the deciding rule in `decided_chain`; None when the policy decided."""
+    decided_rule: str | None
+    """The deciding rule as `iptables -S` prints it."""
+    reject: str | None = None
+    """--reject-with type when a REJECT rule decided (e.g. icmp-port-unreachable, tcp-reset)."""
+    nat: NatAction | None = None
+    notrack: bool = False
+    ct_mark: int | None = None
+    """New connection mark, when CONNMARK set one."""
+    logs: tuple[str, ...] = ()
+    """Kernel log lines written by LOG rules (without the timestamp)."""

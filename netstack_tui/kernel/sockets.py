@@ -1,0 +1,222 @@
+"""Sockets and processes: bind/listen/accept/close, SO_REUSEADDR/SO_REUSEPORT, queues, fd tables.
+
+The rules are the kernel's: bind() conflicts follow inet_bind_conflict() (both sockets need
+SO_REUSEADDR, and never against a listener; a TIME_WAIT socket still holds its port), a listener's
+backlog is capped by net.core.somaxconn, a SYN is dropped while the accept queue is full
+(sk_acceptq_is_full), and accept() fails with EMFILE when the process is at RLIMIT_NOFILE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .addr import format_ipv4
+
+TCP_TIMEWAIT_LEN = 60.0
+"""Seconds a TIME_WAIT socket lives (include/net/tcp.h); tcp_fin_timeout does not change it."""
+
+
+class SocketError(OSError):
+    """A failing socket call; `errno_name` is EADDRINUSE, EMFILE, ..."""
+
+    def __init__(self, errno_name: str, message: str) -> None:
+        super().__init__(message)
+        self.errno_name = errno_name
+        self.message = message
+
+
+@dataclass(slots=True, eq=False)
+class Socket:
+    """A TCP or UDP socket (or a TIME_WAIT remnant, which has no fd)."""
+
+    proto: str
+    """`tcp` or `udp`."""
+    local: tuple[int, int]
+    peer: tuple[int, int] = (0, 0)
+    state: str = "UNCONN"
+    """ss names: LISTEN, SYN-RECV, ESTAB, CLOSE-WAIT, LAST-ACK, FIN-WAIT-1, TIME-WAIT, UNCONN."""
+    pid: int | None = None
+    fd: int | None = None
+    reuseaddr: bool = False
+    reuseport: bool = False
+    backlog: int = 0
+    """Effective accept-queue limit: min(listen() backlog, somaxconn)."""
+    syn_queue: list[Socket] = field(default_factory=list)
+    accept_queue: list[Socket] = field(default_factory=list)
+    recv_q: int = 0
+    send_q: int = 0
+    expires_at: float = 0.0
+    """For TIME-WAIT: when the socket disappears."""
+    parent: Socket | None = None
+
+    def local_text(self) -> str:
+        """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""
+        addr = "0.0.0.0" if self.local[0] == 0 else format_ipv4(self.local[0])
+        return f"{addr}:{self.local[1]}"
+
+    def peer_text(self) -> str:
+        """Peer address, `0.0.0.0:*` when unconnected."""
+        if self.peer == (0, 0):
+            return "0.0.0.0:*"
+        return f"{format_ipv4(self.peer[0])}:{self.peer[1]}"
+
+
+@dataclass(slots=True, eq=False)
+class Process:
+    """A process with an fd table and RLIMIT_NOFILE."""
+
+    pid: int
+    name: str
+    nofile: int = 1024
+    """Soft RLIMIT_NOFILE."""
+    nofile_hard: int = 524288
+    fds: dict[int, Socket | str] = field(default_factory=dict)
+    """fd → socket, or a description for non-socket files (0, 1, 2 are the terminal)."""
+    auto_accept: bool = True
+    """The app calls accept() as soon as a connection is ready."""
+    leaks: bool = False
+    """The app never close()s accepted connections (the fd-leak bug)."""
+    alive: bool = True
+
+    def alloc_fd(self, obj: Socket | str) -> int:
+        """The lowest free fd, as the kernel hands out; EMFILE at the limit."""
+        fd = 0
+        while fd in self.fds:
+            fd += 1
+        if fd >= self.nofile:
+            raise SocketError("EMFILE", "accept: Too many open files")
+        self.fds[fd] = obj
+        return fd
+
+
+class SocketTable:
+    """All sockets and processes of a host."""
+
+    __slots__ = ("sockets", "processes", "_next_pid", "shell_nofile")
+
+    def __init__(self) -> None:
+        self.sockets: list[Socket] = []
+        self.processes: dict[int, Process] = {}
+        self._next_pid = 100
+        self.shell_nofile = 1024
+        """The shell's `ulimit -n`, inherited by apps started after it changes."""
+
+    def spawn(self, name: str, *, leaks: bool = False, auto_accept: bool = True) -> Process:
+        """Start a process with stdin/stdout/stderr open."""
+        self._next_pid += 1
+        proc = Process(self._next_pid, name, nofile=self.shell_nofile, leaks=leaks, auto_accept=auto_accept)
+        proc.fds.update({0: "/dev/pts/0", 1: "/dev/pts/0", 2: "/dev/pts/0"})
+        self.processes[proc.pid] = proc
+        return proc
+
+    def find_process(self, key: str) -> Process | None:
+        """A live process by name or pid text."""
+        for proc in self.processes.values():
+            if proc.alive and (proc.name == key or str(proc.pid) == key):
+                return proc
+        return None
+
+    def expire(self, now: float) -> None:
+        """Drop TIME-WAIT sockets whose time is up."""
+        self.sockets = [s for s in self.sockets if not (s.state == "TIME-WAIT" and s.expires_at <= now)]
+
+    # ---- bind / listen ---------------------------------------------------------------------------
+
+    def bind_conflict(self, proto: str, addr: int, port: int, reuseaddr: bool, reuseport: bool,
+                      now: float) -> Socket | None:
+        """The socket that makes bind() fail with EADDRINUSE, if any (inet_bind_conflict())."""
+        self.expire(now)
+        for other in self.sockets:
+            if other.proto != proto or other.local[1] != port:
+                continue
+            if other.parent is not None and other.state not in ("TIME-WAIT",) and proto == "tcp":
+                # Accepted children share the listener's bind bucket; the listener decides.
+                pass
+            if addr and other.local[0] and addr != other.local[0]:
+                continue
+            if proto == "udp":
+                if not (reuseaddr and other.reuseaddr) and not (reuseport and other.reuseport):
+                    return other
+                continue
+            if reuseaddr and other.reuseaddr and other.state != "LISTEN":
+                continue
+            if reuseport and other.reuseport:
+                continue
+            return other
+        return None
+
+    def bind(self, proc: Process, proto: str, addr: int, port: int, *, reuseaddr: bool = False,
+             reuseport: bool = False, now: float = 0.0) -> Socket:
+        """socket() + setsockopt() + bind(): EADDRINUSE on a conflict, EMFILE when out of fds."""
+        if self.bind_conflict(proto, addr, port, reuseaddr, reuseport, now) is not None:
+            raise SocketError("EADDRINUSE", "bind: Address already in use")
+        sock = Socket(proto, (addr, port), pid=proc.pid, reuseaddr=reuseaddr, reuseport=reuseport)
+        sock.fd = proc.alloc_fd(sock)
+        self.sockets.append(sock)
+        return sock
+
+    @staticmethod
+    def listen(sock: Socket, backlog: int, somaxconn: int) -> None:
+        """listen(): the backlog is silently capped at somaxconn."""
+        sock.state = "LISTEN"
+        sock.backlog = min(backlog, somaxconn)
+
+    # ---- lookup ----------------------------------------------------------------------------------
+
+    def lookup_established(self, proto: str, local: tuple[int, int], peer: tuple[int, int]) -> Socket | None:
+        """__inet_lookup_established(): a connected socket for this exact 4-tuple."""
+        for sock in self.sockets:
+            if sock.proto == proto and sock.peer == peer and sock.local == local and sock.state != "LISTEN":
+                return sock
+            if sock.state == "LISTEN":
+                for child in sock.syn_queue + sock.accept_queue:
+                    if child.peer == peer and child.local == local:
+                        return child
+        return None
+
+    def lookup_listener(self, proto: str, addr: int, port: int) -> Socket | None:
+        """__inet_lookup_listener(): a specific address beats INADDR_ANY."""
+        best: Socket | None = None
+        for sock in self.sockets:
+            if sock.proto != proto or sock.local[1] != port:
+                continue
+            if proto == "tcp" and sock.state != "LISTEN":
+                continue
+            if proto == "udp" and sock.peer != (0, 0):
+                continue
+            if sock.local[0] == addr:
+                return sock
+            if sock.local[0] == 0 and best is None:
+                best = sock
+        return best
+
+    def close(self, sock: Socket, now: float, *, active: bool = True) -> None:
+        """close(): an established TCP socket closed first by us ends in TIME-WAIT."""
+        proc = self.processes.get(sock.pid) if sock.pid is not None else None
+        if proc is not None and sock.fd is not None:
+            proc.fds.pop(sock.fd, None)
+        sock.fd = None
+        if sock.proto == "tcp" and active and sock.state in ("ESTAB", "CLOSE-WAIT", "FIN-WAIT-1"):
+            sock.state = "TIME-WAIT" if sock.state == "ESTAB" else "LAST-ACK"
+            sock.expires_at = now + TCP_TIMEWAIT_LEN
+            sock.pid = None
+            if sock.state == "LAST-ACK":
+                self.sockets.remove(sock)
+            return
+        if sock in self.sockets:
+            self.sockets.remove(sock)
+
+    def kill(self, proc: Process, now: float) -> int:
+        """The process exits: every fd closes. Returns the number of sockets closed."""
+        closed = 0
+        for fd, obj in sorted(proc.fds.items()):
+            if isinstance(obj, Socket):
+                if obj.state == "LISTEN":
+                    for child in obj.accept_queue + obj.syn_queue:
+                        if child in self.sockets:
+                            self.sockets.remove(child)
+                self.close(obj, now)
+                closed += 1
+        proc.fds.clear()
+        proc.alive = False
+        return closed

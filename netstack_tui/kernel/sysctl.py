@@ -1,0 +1,158 @@
+"""Network sysctls with the values a fresh network namespace has on a 6.x kernel.
+
+Values are kept as the text /proc/sys shows, keyed by the dotted name `sysctl` prints. Per-interface
+`net.ipv4.conf.IFACE.*` keys appear when the interface does, copied from `conf.default`.
+"""
+
+from __future__ import annotations
+
+# Read off a fresh namespace on kernel 6.18 (sysctl -a); nf_conntrack_max scales with RAM there,
+# 262144 is what a 24 GiB machine gets.
+GLOBAL_DEFAULTS: dict[str, str] = {
+    "net.core.somaxconn": "4096",
+    "net.core.netdev_budget": "300",
+    "net.core.netdev_budget_usecs": "2000",
+    "net.core.netdev_max_backlog": "1000",
+    "net.core.rmem_default": "212992",
+    "net.ipv4.ip_forward": "0",
+    "net.ipv4.ip_default_ttl": "64",
+    "net.ipv4.ip_local_port_range": "32768\t60999",
+    "net.ipv4.ip_nonlocal_bind": "0",
+    "net.ipv4.icmp_echo_ignore_all": "0",
+    "net.ipv4.icmp_echo_ignore_broadcasts": "1",
+    "net.ipv4.icmp_ratelimit": "1000",
+    "net.ipv4.tcp_fin_timeout": "60",
+    "net.ipv4.tcp_max_syn_backlog": "2048",
+    "net.ipv4.tcp_syncookies": "1",
+    "net.ipv4.tcp_abort_on_overflow": "0",
+    "net.ipv4.tcp_tw_reuse": "2",
+    "net.ipv4.tcp_timestamps": "1",
+    "net.ipv4.tcp_syn_retries": "6",
+    "net.ipv4.tcp_synack_retries": "5",
+    "net.netfilter.nf_conntrack_max": "262144",
+    "net.netfilter.nf_conntrack_buckets": "262144",
+    "net.netfilter.nf_conntrack_count": "0",
+    "net.netfilter.nf_conntrack_acct": "0",
+    "net.netfilter.nf_conntrack_checksum": "1",
+    "net.netfilter.nf_conntrack_log_invalid": "0",
+    "net.netfilter.nf_conntrack_tcp_loose": "1",
+    "net.netfilter.nf_conntrack_tcp_be_liberal": "0",
+    "net.netfilter.nf_conntrack_generic_timeout": "600",
+    "net.netfilter.nf_conntrack_icmp_timeout": "30",
+    "net.netfilter.nf_conntrack_udp_timeout": "30",
+    "net.netfilter.nf_conntrack_udp_timeout_stream": "120",
+    "net.netfilter.nf_conntrack_tcp_timeout_syn_sent": "120",
+    "net.netfilter.nf_conntrack_tcp_timeout_syn_recv": "60",
+    "net.netfilter.nf_conntrack_tcp_timeout_established": "432000",
+    "net.netfilter.nf_conntrack_tcp_timeout_fin_wait": "120",
+    "net.netfilter.nf_conntrack_tcp_timeout_close_wait": "60",
+    "net.netfilter.nf_conntrack_tcp_timeout_last_ack": "30",
+    "net.netfilter.nf_conntrack_tcp_timeout_time_wait": "120",
+    "net.netfilter.nf_conntrack_tcp_timeout_close": "10",
+    "fs.file-max": "2466170",
+    "fs.nr_open": "1048576",
+}
+
+CONF_DEFAULTS: dict[str, str] = {
+    "forwarding": "0",
+    "rp_filter": "0",
+    "accept_local": "0",
+    "log_martians": "0",
+    "arp_ignore": "0",
+}
+"""Keys under net.ipv4.conf.{all,default,IFACE}."""
+
+# Sysctls whose value is not a single integer.
+_MULTI_VALUE = {"net.ipv4.ip_local_port_range": 2}
+# Read-only, as in the kernel.
+READ_ONLY = frozenset({"net.netfilter.nf_conntrack_count"})
+
+
+class SysctlError(ValueError):
+    """An unknown key or an invalid value; the message is what sysctl(8) would say."""
+
+
+class Sysctls:
+    """The host's sysctl table."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = dict(GLOBAL_DEFAULTS)
+        for scope in ("all", "default"):
+            for key, value in CONF_DEFAULTS.items():
+                self._values[f"net.ipv4.conf.{scope}.{key}"] = value
+
+    def add_interface(self, name: str) -> None:
+        """Create net.ipv4.conf.NAME.* from the current `default` values."""
+        for key in CONF_DEFAULTS:
+            self._values[f"net.ipv4.conf.{name}.{key}"] = self._values[f"net.ipv4.conf.default.{key}"]
+
+    def remove_interface(self, name: str) -> None:
+        """Drop net.ipv4.conf.NAME.*."""
+        for key in CONF_DEFAULTS:
+            self._values.pop(f"net.ipv4.conf.{name}.{key}", None)
+
+    @staticmethod
+    def normalise(key: str) -> str:
+        """Accept both `net.ipv4.ip_forward` and `net/ipv4/ip_forward`."""
+        return key.strip().replace("/", ".")
+
+    def keys(self) -> list[str]:
+        """All keys, sorted as `sysctl -a` prints them."""
+        return sorted(self._values)
+
+    def get(self, key: str) -> str:
+        """The value as /proc/sys shows it; SysctlError for an unknown key."""
+        key = self.normalise(key)
+        if key not in self._values:
+            raise SysctlError(f'sysctl: cannot stat /proc/sys/{key.replace(".", "/")}: No such file or directory')
+        return self._values[key]
+
+    def int(self, key: str) -> int:
+        """A single-integer value."""
+        return int(self._values[key])
+
+    def set(self, key: str, value: str) -> str:
+        """Set a value, checking it as the kernel's proc handler would; return the stored text."""
+        key = self.normalise(key)
+        if key not in self._values:
+            raise SysctlError(f'sysctl: cannot stat /proc/sys/{key.replace(".", "/")}: No such file or directory')
+        if key in READ_ONLY:
+            raise SysctlError(f'sysctl: permission denied on key "{key}"')
+        words = value.split()
+        expected = _MULTI_VALUE.get(key, 1)
+        if len(words) != expected or not all(w.lstrip("-").isdigit() for w in words):
+            raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
+        stored = "\t".join(str(int(w)) for w in words)
+        if key == "net.ipv4.ip_local_port_range" and int(words[0]) > int(words[1]):
+            raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
+        self._values[key] = stored
+        self._propagate(key, stored)
+        return stored
+
+    def _propagate(self, key: str, value: str) -> None:
+        # Writing ip_forward (or conf.all.forwarding) sets forwarding on every interface,
+        # exactly as devinet_ctl_forward/inet_forward_change does.
+        if key in ("net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding"):
+            flag = "1" if value != "0" else "0"
+            self._values["net.ipv4.ip_forward"] = flag
+            for name in list(self._values):
+                if name.startswith("net.ipv4.conf.") and name.endswith(".forwarding"):
+                    self._values[name] = flag
+
+    def conf(self, iface: str, key: str) -> int:
+        """Per-interface value of net.ipv4.conf.IFACE.KEY as an int."""
+        return int(self._values.get(f"net.ipv4.conf.{iface}.{key}", self._values[f"net.ipv4.conf.default.{key}"]))
+
+    def rp_filter(self, iface: str) -> int:
+        """Effective rp_filter mode: the max of conf.all and the interface (IN_DEV_RPFILTER)."""
+        return max(int(self._values["net.ipv4.conf.all.rp_filter"]), self.conf(iface, "rp_filter"))
+
+    def forwarding(self, iface: str) -> bool:
+        """Whether the interface forwards (IN_DEV_FORWARD)."""
+        return self.conf(iface, "forwarding") != 0
+
+    def snapshot(self) -> dict[str, str]:
+        """A copy of every value."""
+        return dict(self._values)

@@ -1,0 +1,364 @@
+"""A packet's journey as data: `Trace` made of `Step`s, each with the state a viewer draws.
+
+The engine writes traces; the TUI, the CLI and scenario checks only read them. Every step holds
+an immutable snapshot of what its stage looked like (`view`), so stepping back is just looking at
+the previous step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .addr import format_ipv4
+from .packet import Packet, format_packet
+
+
+class Disposition(StrEnum):
+    """How a journey ended."""
+
+    DELIVERED = "delivered"
+    """Reached a local socket (or the stack itself, for ICMP echo and TCP control packets)."""
+    FORWARDED = "forwarded"
+    """Routed through this host and transmitted on another interface."""
+    SENT = "sent"
+    """A locally generated packet left on an interface."""
+    DROPPED = "dropped"
+    """Freed by the kernel; `drop_reason` says why."""
+    REJECTED = "rejected"
+    """Dropped by a REJECT rule, which answered with an error."""
+
+
+class DropReason(StrEnum):
+    """The kernel's own `enum skb_drop_reason` names (include/net/dropreason-core.h)."""
+
+    NOT_SPECIFIED = "NOT_SPECIFIED"
+    NO_SOCKET = "NO_SOCKET"
+    OTHERHOST = "OTHERHOST"
+    NETFILTER_DROP = "NETFILTER_DROP"
+    IP_CSUM = "IP_CSUM"
+    IP_INHDR = "IP_INHDR"
+    IP_RPFILTER = "IP_RPFILTER"
+    IP_INADDRERRORS = "IP_INADDRERRORS"
+    IP_INNOROUTES = "IP_INNOROUTES"
+    IP_OUTNOROUTES = "IP_OUTNOROUTES"
+    XDP = "XDP"
+    SOCKET_BACKLOG = "SOCKET_BACKLOG"
+    TCP_LISTEN_OVERFLOW = "TCP_LISTEN_OVERFLOW"
+    TCP_FLAGS = "TCP_FLAGS"
+    QDISC_DROP = "QDISC_DROP"
+    DEV_READY = "DEV_READY"
+    RX_RING_FULL = "RX_RING_FULL"
+    """Not a kernel drop reason: the NIC had no free descriptor (counted as rx_missed/rx_fifo)."""
+    NF_CONNTRACK_FULL = "NF_CONNTRACK_FULL"
+    """Reported by the kernel as NETFILTER_DROP with 'nf_conntrack: table full' in dmesg."""
+    TC_INGRESS = "TC_INGRESS"
+    PKT_TOO_BIG = "PKT_TOO_BIG"
+    SOCKET_RCVBUFF = "SOCKET_RCVBUFF"
+
+
+class Verdict(StrEnum):
+    """What a stage decided for the packet."""
+
+    PASS = "pass"
+    """The stage let the packet continue."""
+    ACCEPT = "ACCEPT"
+    """A netfilter base chain accepted."""
+    DROP = "DROP"
+    """The packet stops here."""
+    REJECT = "REJECT"
+    """Dropped with an error sent back."""
+    SKIP = "skip"
+    """The stage does not apply (no XDP program, nat table on a non-first packet, ...)."""
+    DELIVER = "deliver"
+    """Handed to a socket or to the stack."""
+    TRANSMIT = "transmit"
+    """Put on the wire."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEval:
+    """One rule tested while a chain was traversed."""
+
+    chain: str
+    index: int
+    """1-based, as `iptables -L --line-numbers` prints it."""
+    rule: str
+    """The rule as `iptables -S` prints it (`-A CHAIN ...`)."""
+    matched: bool
+    failed_match: str | None = None
+    """The first match that failed, e.g. `--dport 22` or `-s 10.0.0.0/8`."""
+    target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Something a stage changed: a packet field, an skb pointer, a table entry."""
+
+    what: str
+    before: str
+    after: str
+
+
+# ---- per-stage state snapshots (the "live state" a viewer draws) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RingView:
+    """The NIC's RX descriptor ring at this moment."""
+
+    interface: str
+    size: int
+    used: int
+    slot: int
+    """The descriptor this packet landed in (-1 when the ring was full)."""
+    napi_budget: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SkbView:
+    """sk_buff geometry: head <= data <= tail <= end (offsets in bytes from head)."""
+
+    head: int
+    data: int
+    tail: int
+    end: int
+    op: str
+    """The pointer operation that produced this state (`alloc`, `skb_pull(14)`, `skb_push(20)`)."""
+    layer: str
+    """Which header skb->data points at now (`ethernet`, `ip`, `tcp`, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class XdpView:
+    """The XDP program attached to the interface and what it returned."""
+
+    interface: str
+    program: str | None
+    mode: str | None
+    """`native` (xdpdrv), `generic` (xdpgeneric), `offload` (xdpoffload) or None."""
+    action: str
+    """`XDP_PASS`, `XDP_DROP`, ... or `-` when no program ran here."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRow:
+    """One rule as `iptables -L -v -n --line-numbers` lists it, with counters at this step."""
+
+    index: int
+    rule: str
+    target: str
+    pkts: int
+    bytes: int
+    result: str
+    """`match`, `no match` or `not reached` for this packet."""
+    failed_match: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainView:
+    """A netfilter chain as it stood after this packet traversed it."""
+
+    table: str
+    chain: str
+    policy: str | None
+    policy_pkts: int
+    policy_bytes: int
+    rules: tuple[RuleRow, ...]
+    extra_chains: tuple[tuple[str, tuple[RuleRow, ...]], ...] = ()
+    """User chains the packet jumped into, each with its rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteView:
+    """The routing decision: the rules and table consulted and the route chosen."""
+
+    rules: tuple[str, ...]
+    """`ip rule` lines in priority order."""
+    table: str
+    routes: tuple[str, ...]
+    """The consulted table's routes, as `ip route show table T` prints them."""
+    chosen: int
+    """Index into `routes` of the chosen route (-1: none)."""
+    result: str
+    """`local`, `unicast`, `unreachable`, `blackhole`, `prohibit` ..."""
+    why: str
+    """Plain words: longest prefix, rp_filter outcome, ip_forward."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConntrackView:
+    """The connection tracking entry found or created for the packet."""
+
+    entry: str | None
+    """As `conntrack -L` prints it (None: untracked or not yet created)."""
+    state: str
+    """ctstate: NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED."""
+    created: bool
+    table_used: int
+    table_max: int
+
+
+@dataclass(frozen=True, slots=True)
+class SocketRow:
+    """A socket as `ss -tan` lists it, with its queues."""
+
+    state: str
+    local: str
+    peer: str
+    recv_q: int
+    send_q: int
+    process: str
+    syn_queue: int = 0
+    backlog: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SocketView:
+    """Sockets relevant to the packet, and which one was chosen."""
+
+    rows: tuple[SocketRow, ...]
+    chosen: int
+    """Index of the socket that took the packet (-1: none)."""
+    fds_open: int = 0
+    fd_limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """A qdisc or device queue."""
+
+    interface: str
+    qdisc: str
+    length: int
+    limit: int
+
+
+StageView = (
+    RingView | SkbView | XdpView | ChainView | RouteView | ConntrackView | SocketView | QueueView | None
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One stage of the journey, with what it tested, changed and decided."""
+
+    stage: str
+    """Stage id from `netstack_tui.kernel.stages.STAGES`."""
+    host: str
+    function: str
+    """The kernel function this stage models (`ip_rcv`, `nf_hook_slow`, ...)."""
+    verdict: Verdict
+    packet: Packet
+    """The packet as it leaves this stage."""
+    note: str
+    """Message key in the i18n catalog explaining what happened (`nf.rule_accept`, ...)."""
+    params: tuple[tuple[str, str], ...] = ()
+    """Values the message needs, as text."""
+    table: str | None = None
+    chain: str | None = None
+    rule_index: int | None = None
+    """1-based index of the deciding rule in its chain; None when the policy decided."""
+    rule: str | None = None
+    """The deciding rule as `iptables -S` prints it."""
+    tested: tuple[RuleEval, ...] = ()
+    changes: tuple[Change, ...] = ()
+    drop_reason: DropReason | None = None
+    cost_ns: int = 0
+    """Estimated CPU time of this stage (see `netstack_tui.kernel.cost`)."""
+    view: StageView = None
+    skb: SkbView | None = None
+    """sk_buff geometry after this stage (None before the skb exists)."""
+
+    @property
+    def param(self) -> dict[str, str]:
+        """`params` as a dict."""
+        return dict(self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable JSON form of the step."""
+        data: dict[str, Any] = {
+            "stage": self.stage,
+            "host": self.host,
+            "function": self.function,
+            "verdict": str(self.verdict),
+            "note": self.note,
+            "packet": format_packet(self.packet, with_meta=True),
+        }
+        if self.table is not None:
+            data.update(table=self.table, chain=self.chain, rule_index=self.rule_index, rule=self.rule)
+            data["tested"] = [
+                {"chain": e.chain, "index": e.index, "rule": e.rule, "matched": e.matched,
+                 "failed_match": e.failed_match}
+                for e in self.tested
+            ]
+        if self.params:
+            data["params"] = dict(self.params)
+        if self.changes:
+            data["changes"] = [{"what": c.what, "before": c.before, "after": c.after} for c in self.changes]
+        if self.drop_reason is not None:
+            data["drop_reason"] = str(self.drop_reason)
+        data["cost_ns"] = self.cost_ns
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """The whole journey of one packet through one host, and the packets it caused."""
+
+    packet: Packet
+    """The packet as it was sent."""
+    host: str
+    steps: tuple[Step, ...]
+    disposition: Disposition
+    drop_reason: DropReason | None = None
+    replies: tuple[Trace, ...] = ()
+    """Packets the host emitted in response (SYN-ACK, RST, ICMP errors), each with its journey."""
+    delivered_to: str | None = None
+    """The socket or process that received the packet, e.g. `nginx (pid 101) 10.0.0.1:443`."""
+    notes: tuple[str, ...] = field(default=())
+    """Simplifications that applied to this journey, as message keys."""
+
+    @property
+    def final_packet(self) -> Packet:
+        """The packet as it was when the journey ended (after NAT, TTL decrement...)."""
+        return self.steps[-1].packet if self.steps else self.packet
+
+    @property
+    def total_cost_ns(self) -> int:
+        """Sum of the stages' estimated costs."""
+        return sum(step.cost_ns for step in self.steps)
+
+    def summary_line(self) -> str:
+        """One line: the disposition, where, and why."""
+        text = str(self.disposition)
+        last = self.steps[-1] if self.steps else None
+        if self.disposition in (Disposition.DROPPED, Disposition.REJECTED) and last is not None:
+            where = last.stage
+            if last.table is not None:
+                where = f"{last.table}/{last.chain}"
+                where += f" rule {last.rule_index}" if last.rule_index else " policy"
+            text += f" at {where}"
+            if self.drop_reason is not None:
+                text += f" ({self.drop_reason})"
+        elif self.disposition == Disposition.DELIVERED and self.delivered_to:
+            text += f" to {self.delivered_to}"
+        elif self.disposition in (Disposition.FORWARDED, Disposition.SENT):
+            out = self.final_packet
+            text += f" via {out.oif}" if out.oif else ""
+            if out.dst != self.packet.dst or out.src != self.packet.src:
+                text += f" as {format_ipv4(out.src)} > {format_ipv4(out.dst)}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable JSON form: packet, disposition, drop_reason, steps, replies."""
+        return {
+            "packet": format_packet(self.packet),
+            "host": self.host,
+            "disposition": str(self.disposition),
+            "drop_reason": str(self.drop_reason) if self.drop_reason is not None else None,
+            "delivered_to": self.delivered_to,
+            "steps": [step.to_json() for step in self.steps],
+            "replies": [reply.to_json() for reply in self.replies],
+        }
