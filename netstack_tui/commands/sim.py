@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ..kernel import stack
+from ..kernel import deliver, stack
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
 from ..kernel.packet import PacketSpecError, parse_packet
@@ -175,7 +175,7 @@ def accept(ctx: ShellContext, argv: list[str]) -> CommandResult:
     total, waiting = 0, 0
     for sock in list(table.sockets):
         if sock.pid == proc.pid and sock.state == "LISTEN":
-            total += stack._accept_pending(ctx.host, sock)
+            total += deliver.accept_pending(ctx.host, sock)
             waiting += len(sock.accept_queue)
     line = f"{proc.name}: accepted {total} connection(s)"
     if waiting:

@@ -11,8 +11,18 @@ from dataclasses import dataclass, field
 
 from .addr import format_ipv4
 from .netfilter.api import CtTuple
-from .packet import (ACK, FIN, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
-                     RST, SYN, Packet)
+from .packet import (
+    ACK,
+    FIN,
+    ICMP_ECHO_REPLY,
+    ICMP_ECHO_REQUEST,
+    IPPROTO_ICMP,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    RST,
+    SYN,
+    Packet,
+)
 
 # ICMP query types and their replies (nf_conntrack_proto_icmp.c invmap).
 _ICMP_INVERSE = {ICMP_ECHO_REQUEST: ICMP_ECHO_REPLY, 13: 14, 15: 16, 17: 18}

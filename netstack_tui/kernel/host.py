@@ -11,7 +11,7 @@ from __future__ import annotations
 from .addr import format_ipv4, in_prefix, prefix_mask
 from .conntrack import Conntrack
 from .interfaces import Address, Interface, XdpProgram
-from .netfilter.ruleset import Ruleset
+from .netfilter.table import Ruleset
 from .routing import RT_TABLE_LOCAL, RT_TABLE_MAIN, Route, Routing
 from .sockets import SocketTable
 from .sysctl import Sysctls
@@ -124,6 +124,9 @@ class Host:
             local.append(Route(net, plen, "local", RT_TABLE_LOCAL, iface.name, src=addr, proto="kernel",
                                scope="host"))
         local.append(Route(addr, 32, "local", RT_TABLE_LOCAL, iface.name, src=addr, proto="kernel", scope="host"))
+        if any(a is not address and a.prefixlen == plen and (a.addr & prefix_mask(plen)) == net
+               for a in iface.addresses[:iface.addresses.index(address)]):
+            return  # a secondary address (IFA_F_SECONDARY): fib_add_ifaddr adds only its local route
         if address.broadcast is not None:
             local.append(Route(address.broadcast, 32, "broadcast", RT_TABLE_LOCAL, iface.name, src=addr,
                                proto="kernel", scope="link"))

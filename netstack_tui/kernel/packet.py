@@ -245,6 +245,8 @@ def _tcp_flags(text: str) -> int:
     if not (text.startswith("[") and text.endswith("]")):
         raise PacketSpecError(f"TCP flags {text!r} must look like [S], [S.], [P.], [F.] or [R]")
     flags = 0
+    if text == "[none]":
+        return 0
     for letter in text[1:-1]:
         if letter not in _TCPDUMP_FLAGS:
             raise PacketSpecError(f"unknown TCP flag {letter!r} in {text} (use S F R P U E W .)")

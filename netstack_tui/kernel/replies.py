@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .packet import (ACK, FIN, ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, IPPROTO_ICMP, IPPROTO_TCP, RST, SYN,
-                     Packet)
+from .packet import ACK, FIN, ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, IPPROTO_ICMP, IPPROTO_TCP, RST, SYN, Packet
 
 if TYPE_CHECKING:
     from .host import Host
@@ -66,6 +65,7 @@ def icmp_error(host: Host, pkt: Packet, icmp_type: int, code: int, src: int | No
 
     `src` is the address to answer from (the packet's local destination, or the address of the
     interface toward the sender for forwarded packets). The quoted packet is `pkt` as it is now.
+    The error carries no conntrack entry: conntrack classifies it afresh in OUTPUT by its quote.
     """
     if pkt.is_icmp_error:
         return None

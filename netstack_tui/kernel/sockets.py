@@ -48,6 +48,8 @@ class Socket:
     expires_at: float = 0.0
     """For TIME-WAIT: when the socket disappears."""
     parent: Socket | None = None
+    isn: int = 0
+    """Our initial sequence number (the SYN-ACK's seq), for checking the handshake's ACK."""
 
     def local_text(self) -> str:
         """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""
@@ -209,7 +211,7 @@ class SocketTable:
     def kill(self, proc: Process, now: float) -> int:
         """The process exits: every fd closes. Returns the number of sockets closed."""
         closed = 0
-        for fd, obj in sorted(proc.fds.items()):
+        for _fd, obj in sorted(proc.fds.items()):
             if isinstance(obj, Socket):
                 if obj.state == "LISTEN":
                     for child in obj.accept_queue + obj.syn_queue:

@@ -1,0 +1,345 @@
+"""Local delivery: TCP, UDP and ICMP receive, socket queues, and the application."""
+
+from __future__ import annotations
+
+from . import replies
+from .host import Host
+from .journey import Journey, pull_header
+from .packet import (
+    ACK,
+    FIN,
+    ICMP_DEST_UNREACH,
+    ICMP_ECHO_REQUEST,
+    IPPROTO_ICMP,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    RST,
+    SYN,
+    Packet,
+)
+from .sockets import Socket, SocketError
+from .trace import (
+    Disposition,
+    DropReason,
+    SocketRow,
+    SocketView,
+    Verdict,
+)
+
+# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
+
+# ---- local delivery ----------------------------------------------------------------------------------
+
+
+def local_deliver(j: Journey) -> None:
+    """ip_local_deliver_finish(): hand the packet to its protocol handler."""
+    if j.flow.skb is not None:
+        j.flow.skb = pull_header(j.flow.skb, 20, "ip_local_deliver: __skb_pull(20)", j.flow.pkt.proto_name)
+    proto = j.flow.pkt.proto
+    if proto == IPPROTO_TCP:
+        _tcp_rcv(j)
+    elif proto == IPPROTO_UDP:
+        _udp_rcv(j)
+    elif proto == IPPROTO_ICMP:
+        _icmp_rcv(j)
+    else:
+        j.step("socket", Verdict.DROP, "sock.no_protocol", drop_reason=DropReason.NOT_SPECIFIED)
+        raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
+
+
+def _socket_view(j: Journey, chosen: Socket | None) -> SocketView:
+    table = j.host.sockets
+    rows: list[SocketRow] = []
+    chosen_index = -1
+    for sock in table.sockets:
+        if sock.proto != j.flow.pkt.proto_name:
+            continue
+        if sock is chosen or (chosen is not None and chosen.parent is sock):
+            chosen_index = len(rows)
+        proc = table.processes.get(sock.pid) if sock.pid is not None else None
+        rows.append(
+            SocketRow(
+                sock.state,
+                sock.local_text(),
+                sock.peer_text(),
+                len(sock.accept_queue) if sock.state == "LISTEN" else sock.recv_q,
+                sock.backlog if sock.state == "LISTEN" else sock.send_q,
+                f"{proc.name},pid={proc.pid},fd={sock.fd}" if proc else "",
+                len(sock.syn_queue),
+                sock.backlog,
+            )
+        )
+    proc = table.processes.get(chosen.pid) if chosen is not None and chosen.pid is not None else None
+    return SocketView(tuple(rows), chosen_index, len(proc.fds) if proc else 0, proc.nofile if proc else 0)
+
+
+def _owner(j: Journey, sock: Socket) -> str:
+    proc = j.host.sockets.processes.get(sock.pid) if sock.pid is not None else None
+    name = f"{proc.name} (pid {proc.pid})" if proc else "kernel"
+    return f"{name} {sock.local_text()}"
+
+
+def _no_socket(j: Journey, note: str, answer: Packet | None) -> None:
+    j.step(
+        "socket",
+        Verdict.DROP,
+        note,
+        params={"port": j.flow.pkt.dport},
+        view=_socket_view(j, None),
+        drop_reason=DropReason.NO_SOCKET,
+    )
+    j.emit(answer)
+    raise j.stop(Disposition.DROPPED, DropReason.NO_SOCKET)
+
+
+def _tcp_rcv(j: Journey) -> None:
+    """tcp_v4_rcv(): established socket, then listener, else RST."""
+    host, pkt = j.host, j.flow.pkt
+    table = host.sockets
+    local, peer = (pkt.dst, pkt.dport), (pkt.src, pkt.sport)
+    sock = table.lookup_established("tcp", local, peer)
+    if sock is not None:
+        _tcp_established(j, sock)
+        return
+    listener = table.lookup_listener("tcp", pkt.dst, pkt.dport)
+    if listener is None:
+        _no_socket(j, "sock.tcp_closed", replies.tcp_reset(pkt))
+        return
+    if not (pkt.flags & SYN) or pkt.flags & (ACK | RST):
+        # A segment for a listener that is not a SYN and matches no pending request.
+        answer = None if pkt.flags & RST else replies.tcp_reset(pkt)
+        j.step(
+            "socket",
+            Verdict.DROP,
+            "sock.listener_bad_segment",
+            view=_socket_view(j, listener),
+            drop_reason=DropReason.TCP_FLAGS,
+        )
+        j.emit(answer)
+        raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+    if len(listener.accept_queue) > listener.backlog:
+        j.step(
+            "socket",
+            Verdict.DROP,
+            "sock.accept_queue_full",
+            params={"backlog": listener.backlog, "queued": len(listener.accept_queue)},
+            view=_socket_view(j, listener),
+            drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
+        )
+        raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+    max_syn = host.sysctl.int("net.ipv4.tcp_max_syn_backlog")
+    cookie = len(listener.syn_queue) >= max(listener.backlog, max_syn)
+    if cookie and not host.sysctl.int("net.ipv4.tcp_syncookies"):
+        j.step(
+            "socket",
+            Verdict.DROP,
+            "sock.syn_queue_full",
+            view=_socket_view(j, listener),
+            drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
+        )
+        raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+    isn = _isn(host, pkt)
+    if not cookie:
+        child = Socket(
+            "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn
+        )
+        listener.syn_queue.append(child)
+    j.step(
+        "socket",
+        Verdict.DELIVER,
+        "sock.syn_queued" if not cookie else "sock.syncookie",
+        params={"owner": _owner(j, listener), "queued": len(listener.syn_queue)},
+        view=_socket_view(j, listener),
+    )
+    j.delivered_to = _owner(j, listener)
+    j.emit(replies.syn_ack(pkt, isn))
+    raise j.stop(Disposition.DELIVERED)
+
+
+def _isn(host: Host, pkt: Packet) -> int:
+    """A deterministic initial sequence number (the kernel's is a keyed hash of the 4-tuple)."""
+    return (pkt.src * 2654435761 + pkt.sport * 40503 + pkt.dport + int(host.clock * 1000)) & 0xFFFFFFFF
+
+
+def _tcp_established(j: Journey, sock: Socket) -> None:
+    host, pkt = j.host, j.flow.pkt
+    table = host.sockets
+    listener = sock.parent
+    if pkt.flags & RST:
+        _drop_child(j, sock)
+        j.step(
+            "socket",
+            Verdict.DELIVER,
+            "sock.rst_received",
+            params={"owner": _owner(j, sock)},
+            view=_socket_view(j, sock),
+        )
+        j.delivered_to = _owner(j, sock)
+        raise j.stop(Disposition.DELIVERED)
+    if sock.state == "SYN-RECV" and listener is not None:
+        if not pkt.flags & ACK:
+            j.step(
+                "socket",
+                Verdict.DROP,
+                "sock.listener_bad_segment",
+                view=_socket_view(j, listener),
+                drop_reason=DropReason.TCP_FLAGS,
+            )
+            raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+        # tcp_check_req(): the ACK must acknowledge our SYN-ACK. An ack of 0 in the notation means
+        # "the right one" (the learner cannot know our ISN); any other wrong value gets a RST.
+        if pkt.ack_seq and pkt.ack_seq != (sock.isn + 1) & 0xFFFFFFFF:
+            j.step(
+                "socket",
+                Verdict.DROP,
+                "sock.bad_ack",
+                params={"ack": pkt.ack_seq, "want": sock.isn + 1},
+                view=_socket_view(j, listener),
+                drop_reason=DropReason.TCP_FLAGS,
+            )
+            j.emit(replies.tcp_reset(pkt))
+            raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+        if len(listener.accept_queue) > listener.backlog:
+            # tcp_check_req() with a full accept queue: the ACK is dropped, the request stays.
+            j.step(
+                "socket",
+                Verdict.DROP,
+                "sock.accept_queue_full_ack",
+                params={"backlog": listener.backlog},
+                view=_socket_view(j, listener),
+                drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
+            )
+            raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+        listener.syn_queue.remove(sock)
+        sock.state, sock.send_q = "ESTAB", 0
+        sock.recv_q += pkt.payload_len
+        listener.accept_queue.append(sock)
+        j.step(
+            "socket",
+            Verdict.DELIVER,
+            "sock.handshake_done",
+            params={"owner": _owner(j, listener), "queued": len(listener.accept_queue), "backlog": listener.backlog},
+            view=_socket_view(j, listener),
+        )
+        j.delivered_to = _owner(j, listener)
+        _app_accept(j, listener)
+        raise j.stop(Disposition.DELIVERED)
+    sock.recv_q += pkt.payload_len
+    j.step(
+        "socket",
+        Verdict.DELIVER,
+        "sock.segment",
+        params={"owner": _owner(j, sock), "bytes": pkt.payload_len},
+        view=_socket_view(j, sock),
+    )
+    j.delivered_to = _owner(j, sock)
+    if pkt.flags & FIN:
+        sock.state = "CLOSE-WAIT" if sock.state == "ESTAB" else sock.state
+        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq))
+        proc = table.processes.get(sock.pid) if sock.pid is not None else None
+        if proc is not None and not proc.leaks and proc.alive:
+            j.step("app", Verdict.DELIVER, "app.close", params={"app": proc.name})
+            table.close(sock, host.clock, active=True)
+            j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, flags=FIN | ACK))
+        elif proc is not None:
+            j.step("app", Verdict.DELIVER, "app.leak_close_wait", params={"app": proc.name, "fd": sock.fd})
+    elif pkt.payload_len:
+        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq))
+        proc = table.processes.get(sock.pid) if sock.pid is not None else None
+        if proc is not None:
+            j.step("app", Verdict.DELIVER, "app.recv", params={"app": proc.name, "bytes": sock.recv_q})
+            sock.recv_q = 0
+    raise j.stop(Disposition.DELIVERED)
+
+
+def _drop_child(j: Journey, sock: Socket) -> None:
+    table = j.host.sockets
+    listener = sock.parent
+    if listener is not None:
+        for queue in (listener.syn_queue, listener.accept_queue):
+            if sock in queue:
+                queue.remove(sock)
+    if sock in table.sockets:
+        table.close(sock, j.host.clock, active=False)
+
+
+def _app_accept(j: Journey, listener: Socket) -> None:
+    """The application's accept(): a new fd, or EMFILE at RLIMIT_NOFILE (the connection waits)."""
+    table = j.host.sockets
+    proc = table.processes.get(listener.pid) if listener.pid is not None else None
+    if proc is None or not proc.alive or not proc.auto_accept:
+        j.step("app", Verdict.SKIP, "app.not_accepting", params={"app": proc.name if proc else "-"})
+        return
+    accept_pending(j.host, listener)
+    if listener.accept_queue:
+        j.step(
+            "app",
+            Verdict.DROP,
+            "app.emfile",
+            params={"app": proc.name, "limit": proc.nofile, "queued": len(listener.accept_queue)},
+            view=_socket_view(j, listener),
+        )
+        return
+    j.step("app", Verdict.DELIVER, "app.accept", params={"app": proc.name}, view=_socket_view(j, listener))
+
+
+def accept_pending(host: Host, listener: Socket) -> int:
+    """accept() everything queued that the process has fds for; return how many."""
+    table = host.sockets
+    proc = table.processes.get(listener.pid) if listener.pid is not None else None
+    if proc is None:
+        return 0
+    accepted = 0
+    while listener.accept_queue:
+        child = listener.accept_queue[0]
+        try:
+            child.fd = proc.alloc_fd(child)
+        except SocketError:
+            break
+        listener.accept_queue.pop(0)
+        child.parent = None
+        child.pid = proc.pid
+        table.sockets.append(child)
+        accepted += 1
+    return accepted
+
+
+def _udp_rcv(j: Journey) -> None:
+    """__udp4_lib_rcv(): a bound socket gets the datagram; else ICMP port unreachable."""
+    host, pkt = j.host, j.flow.pkt
+    sock = host.sockets.lookup_listener("udp", pkt.dst, pkt.dport)
+    if sock is None:
+        answer = None
+        if host.addr_type(pkt.dst) not in ("BROADCAST", "MULTICAST"):
+            answer = replies.icmp_error(host, pkt, ICMP_DEST_UNREACH, 3, pkt.dst)
+        _no_socket(j, "sock.udp_closed", answer)
+        return
+    sock.recv_q += pkt.payload_len
+    j.step("socket", Verdict.DELIVER, "sock.udp_queued", params={"owner": _owner(j, sock)}, view=_socket_view(j, sock))
+    j.delivered_to = _owner(j, sock)
+    proc = host.sockets.processes.get(sock.pid) if sock.pid is not None else None
+    if proc is not None and proc.auto_accept:
+        j.step("app", Verdict.DELIVER, "app.recvfrom", params={"app": proc.name, "bytes": pkt.payload_len})
+        sock.recv_q = 0
+    raise j.stop(Disposition.DELIVERED)
+
+
+def _icmp_rcv(j: Journey) -> None:
+    """icmp_rcv(): echo requests are answered by the kernel; errors go to the socket they concern."""
+    host, pkt = j.host, j.flow.pkt
+    j.delivered_to = "kernel (icmp_rcv)"
+    if pkt.icmp_type == ICMP_ECHO_REQUEST:
+        ignore = host.sysctl.int("net.ipv4.icmp_echo_ignore_all")
+        if ignore:
+            j.step("socket", Verdict.DROP, "icmp.echo_ignored", drop_reason=DropReason.NOT_SPECIFIED)
+            raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
+        j.step("socket", Verdict.DELIVER, "icmp.echo")
+        j.emit(replies.echo_reply(pkt))
+        raise j.stop(Disposition.DELIVERED)
+    j.step(
+        "socket",
+        Verdict.DELIVER,
+        "icmp.error_to_socket" if pkt.is_icmp_error else "icmp.other",
+        params={"type": pkt.icmp_type, "code": pkt.icmp_code},
+    )
+    raise j.stop(Disposition.DELIVERED)

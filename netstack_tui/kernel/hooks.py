@@ -1,0 +1,398 @@
+"""Netfilter hooks as the stack runs them: iptables tables, conntrack, NAT, confirmation."""
+
+from __future__ import annotations
+
+from . import cost, nat, replies
+from .addr import format_ipv4
+from .host import Host
+from .journey import HOOK_TABLES, Flow, Journey
+from .netfilter.api import Hook, MatchContext, TableVerdict
+from .packet import (
+    Packet,
+)
+from .routes import answer_source, reroute
+from .trace import (
+    Change,
+    ConntrackView,
+    Disposition,
+    DropReason,
+    Verdict,
+)
+
+# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
+
+
+def run_hook(j: Journey, hook: Hook) -> None:
+    for table in HOOK_TABLES[hook]:
+        if table == "conntrack":
+            _conntrack_in(j, hook)
+        elif table == "confirm":
+            _confirm(j, hook)
+        elif table == "nat":
+            _nat_table(j, hook)
+        else:
+            _filter_table(j, hook, table)
+
+
+def _context(j: Journey, hook: Hook) -> MatchContext:
+    f = j.flow
+    entry = f.ct
+    return MatchContext(
+        hook=hook,
+        now=j.host.clock,
+        ct_state="UNTRACKED" if f.notrack else f.ct_state,
+        ct_status=frozenset(entry.status) if entry is not None else frozenset(),
+        ct_dir=f.ct_dir,
+        ct_orig=entry.orig if entry is not None else None,
+        ct_reply=entry.reply if entry is not None else None,
+        ct_mark=entry.mark if entry is not None else 0,
+        ct_expire=entry.expires_in(j.host.clock) if entry is not None and entry.id else 0,
+        addr_type=j.host.addr_type,
+    )
+
+
+def _table_active(j: Journey, table: str) -> bool:
+    """iptables-nft registers a table's hooks only once the table is used."""
+    return bool(j.host.iptables.tables[table].touched)
+
+
+# Extensions whose checkentry calls nf_ct_netns_get(): conntrack runs in a namespace only while a
+# rule like these exists (measured: a nat table with only counting rules never sees a packet).
+CONNTRACK_MATCHES = frozenset({"state", "conntrack", "connmark", "connlimit", "connbytes", "helper", "cluster"})
+CONNTRACK_TARGETS = frozenset(
+    {"DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "CT", "NOTRACK", "CONNMARK", "CONNSECMARK"}
+)
+
+
+def conntrack_enabled(host: Host) -> bool:
+    """Whether any rule makes this namespace load connection tracking."""
+    for table in host.iptables.tables.values():
+        for chain in table.chains.values():
+            for entry in chain.entries:
+                rule = entry.rule
+                if rule.target is not None and rule.target.name in CONNTRACK_TARGETS:
+                    return True
+                if any(m.name in CONNTRACK_MATCHES for m in rule.matches):
+                    return True
+    return False
+
+
+def _traverse(j: Journey, hook: Hook, table: str) -> TableVerdict:
+    ruleset = j.host.iptables
+    result: TableVerdict = ruleset.traverse(table, hook.value, j.flow.pkt, _context(j, hook))
+    for line in result.logs:
+        j.host.log(line)
+    return result
+
+
+def _nf_step(
+    j: Journey,
+    hook: Hook,
+    table: str,
+    result: TableVerdict,
+    verdict: Verdict,
+    note: str,
+    drop_reason: DropReason | None = None,
+    params: dict[str, object] | None = None,
+    changes: tuple[Change, ...] = (),
+) -> None:
+    view = j.host.iptables.chain_view(table, hook.value, result.evaluations)
+    j.step(
+        f"{hook.value.lower()}.{table}",
+        verdict,
+        note,
+        params=params,
+        changes=changes,
+        view=view,
+        cost_ns=cost.netfilter_cost(len(result.evaluations)),
+        drop_reason=drop_reason,
+        table=table,
+        chain=result.decided_chain,
+        rule_index=result.decided_index,
+        rule=result.decided_rule,
+        tested=result.evaluations,
+    )
+
+
+def _filter_table(j: Journey, hook: Hook, table: str) -> None:
+    stage = f"{hook.value.lower()}.{table}"
+    if not _table_active(j, table):
+        j.step(stage, Verdict.SKIP, "nf.table_unused", params={"table": table}, cost_ns=0)
+        return
+    before = j.flow.pkt
+    result = _traverse(j, hook, table)
+    j.flow.pkt = result.packet
+    changes = _packet_changes(before, result.packet)
+    if result.notrack:
+        j.flow.notrack = True
+        j.flow.ct, j.flow.ct_state = None, "UNTRACKED"
+    if result.ct_mark is not None and j.flow.ct is not None:
+        j.flow.ct.mark = result.ct_mark
+    if result.verdict == "DROP":
+        _nf_drop(j, hook, table, result, changes)
+    where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
+    _nf_step(j, hook, table, result, Verdict.ACCEPT, "nf.accept", params={"where": where}, changes=changes)
+    if hook == Hook.OUTPUT and (changes and any(c.what in ("mark", "dst") for c in changes)):
+        reroute(j)
+
+
+def _nf_drop(j: Journey, hook: Hook, table: str, result: TableVerdict, changes: tuple[Change, ...]) -> None:
+    where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
+    if result.reject is not None:
+        _nf_step(
+            j,
+            hook,
+            table,
+            result,
+            Verdict.REJECT,
+            "nf.reject",
+            params={"where": where, "with": result.reject},
+            changes=changes,
+            drop_reason=DropReason.NETFILTER_DROP,
+        )
+        _send_reject(j, result.reject, hook)
+        raise j.stop(Disposition.REJECTED, DropReason.NETFILTER_DROP)
+    _nf_step(
+        j,
+        hook,
+        table,
+        result,
+        Verdict.DROP,
+        "nf.drop",
+        params={"where": where},
+        changes=changes,
+        drop_reason=DropReason.NETFILTER_DROP,
+    )
+    raise j.stop(Disposition.DROPPED, DropReason.NETFILTER_DROP)
+
+
+def _packet_changes(before: Packet, after: Packet) -> tuple[Change, ...]:
+    out: list[Change] = []
+    if before.mark != after.mark:
+        out.append(Change("mark", f"{before.mark:#x}", f"{after.mark:#x}"))
+    if before.dst != after.dst or before.dport != after.dport:
+        out.append(
+            Change("dst", f"{format_ipv4(before.dst)}:{before.dport}", f"{format_ipv4(after.dst)}:{after.dport}")
+        )
+    if before.src != after.src or before.sport != after.sport:
+        out.append(
+            Change("src", f"{format_ipv4(before.src)}:{before.sport}", f"{format_ipv4(after.src)}:{after.sport}")
+        )
+    if before.ttl != after.ttl:
+        out.append(Change("ttl", str(before.ttl), str(after.ttl)))
+    if before.tos != after.tos:
+        out.append(Change("tos", f"{before.tos:#04x}", f"{after.tos:#04x}"))
+    return tuple(out)
+
+
+def _send_reject(j: Journey, with_type: str, hook: Hook) -> None:
+    """REJECT's answer: nf_send_reset() or nf_send_unreach(); the answer is RELATED to the entry."""
+    pkt = j.flow.pkt
+    if with_type == "tcp-reset":
+        answer = replies.tcp_reset(pkt)
+    else:
+        src = pkt.dst if j.host.is_local(pkt.dst) else answer_source(j, pkt)
+        answer = replies.reject_icmp(j.host, pkt, with_type, src)
+    if answer is None:
+        return
+    flow = Flow(
+        answer,
+        ct=j.flow.ct,
+        ct_state="RELATED",
+        related_attached=j.flow.ct is not None,
+        ct_dir="REPLY" if j.flow.ct_dir == "ORIGINAL" else "ORIGINAL",
+    )
+    if j.flow.ct is None:
+        flow = None  # type: ignore[assignment]
+    j.emit(answer, flow)
+
+
+# ---- conntrack ---------------------------------------------------------------------------------------
+
+
+def _sysctl_ints(host: Host) -> dict[str, int]:
+    snap = host.sysctl.snapshot()
+    out: dict[str, int] = {}
+    for key, value in snap.items():
+        if key.startswith("net.netfilter."):
+            try:
+                out[key[len("net.netfilter.") :]] = int(value)
+            except ValueError:
+                pass
+    return out
+
+
+def _conntrack_in(j: Journey, hook: Hook) -> None:
+    stage = f"{hook.value.lower()}.conntrack"
+    f, host = j.flow, j.host
+    ct_table = host.conntrack
+    if f.notrack:
+        j.step(
+            stage,
+            Verdict.SKIP,
+            "ct.notrack",
+            cost_ns=0,
+            view=ConntrackView(None, "UNTRACKED", False, ct_table.count(host.clock), _ct_max(host)),
+        )
+        return
+    if not conntrack_enabled(host):
+        f.ct, f.ct_state = None, "UNTRACKED"
+        f.notrack = True
+        j.step(stage, Verdict.SKIP, "ct.not_loaded", cost_ns=0)
+        return
+    if f.related_attached:
+        j.step(
+            stage,
+            Verdict.PASS,
+            "ct.attached_related",
+            cost_ns=0,
+            view=ConntrackView(None, "RELATED", False, ct_table.count(host.clock), _ct_max(host)),
+        )
+        return
+    result = ct_table.classify(f.pkt, host.clock, _sysctl_ints(host))
+    f.ct, f.ct_state, f.ct_dir, f.ct_new = result.entry, result.state, result.direction, result.new
+    if result.new and result.entry is not None:
+        if not _ct_reserve(j):
+            j.step(
+                stage,
+                Verdict.DROP,
+                "ct.table_full",
+                params={"max": _ct_max(host)},
+                cost_ns=cost.CONNTRACK_CREATE_NS,
+                drop_reason=DropReason.NF_CONNTRACK_FULL,
+                view=ConntrackView(None, "NEW", False, ct_table.count(host.clock), _ct_max(host)),
+            )
+            raise j.stop(Disposition.DROPPED, DropReason.NF_CONNTRACK_FULL)
+    entry = result.entry
+    j.step(
+        stage,
+        Verdict.PASS,
+        f"ct.{result.state.lower()}",
+        params={"state": result.state, "dir": result.direction},
+        cost_ns=cost.CONNTRACK_CREATE_NS if result.new else cost.CONNTRACK_LOOKUP_NS,
+        view=ConntrackView(
+            entry.describe(host.clock) if entry is not None else None,
+            result.state,
+            result.new,
+            ct_table.count(host.clock),
+            _ct_max(host),
+        ),
+    )
+    if entry is not None and not result.new and f.ct_state != "RELATED":
+        _nat_rewrite_only(j, hook)
+
+
+def _ct_max(host: Host) -> int:
+    return host.sysctl.int("net.netfilter.nf_conntrack_max")
+
+
+def _ct_reserve(j: Journey) -> bool:
+    """__nf_conntrack_alloc(): room for one more entry, after early_drop if the table is full."""
+    host = j.host
+    ct = host.conntrack
+    limit = _ct_max(host)
+    if limit and ct.count(host.clock) >= limit:
+        victim = next((e for e in ct.entries(host.clock) if "ASSURED" not in e.status), None)
+        if victim is None:
+            ct.stats["drop"] += 1
+            ct.dropped_full += 1
+            host.log("nf_conntrack: nf_conntrack: table full, dropping packet")
+            return False
+        ct.remove(victim)
+        ct.stats["early_drop"] += 1
+    return True
+
+
+def _nat_rewrite_only(j: Journey, hook: Hook) -> None:
+    """Nothing: NAT for known connections is applied at the nat stage of each hook."""
+
+
+def _confirm(j: Journey, hook: Hook) -> None:
+    stage = f"{hook.value.lower()}.confirm"
+    f, host = j.flow, j.host
+    if f.ct is None or f.notrack or f.related_attached:
+        j.step(stage, Verdict.SKIP, "ct.confirm_none", cost_ns=0)
+        return
+    if f.ct_new:
+        host.conntrack.confirm(f.ct, host.clock, _sysctl_ints(host), 1 << 62)
+        f.ct_new = False
+    before = f.ct.tcp_state
+    host.conntrack.update(f.ct, f.pkt, f.ct_dir, host.clock, _sysctl_ints(host))
+    params: dict[str, object] = {"state": f.ct.tcp_state or f.ct_state}
+    changes = (Change("tcp state", before or "NONE", f.ct.tcp_state or ""),) if before != f.ct.tcp_state else ()
+    j.step(
+        stage,
+        Verdict.PASS,
+        "ct.confirmed",
+        params=params,
+        changes=changes,
+        cost_ns=40,
+        view=ConntrackView(
+            f.ct.describe(host.clock), f.ct_state, False, host.conntrack.count(host.clock), _ct_max(host)
+        ),
+    )
+
+
+# ---- NAT ---------------------------------------------------------------------------------------------
+
+
+def _nat_table(j: Journey, hook: Hook) -> None:
+    stage = f"{hook.value.lower()}.nat"
+    f = j.flow
+    if f.notrack or f.ct is None:
+        j.step(stage, Verdict.SKIP, "nat.untracked", cost_ns=0)
+        return
+    if f.related_attached or f.ct_state == "RELATED":
+        before = f.pkt
+        f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
+        j.step(stage, Verdict.SKIP, "nat.related", changes=_packet_changes(before, f.pkt), cost_ns=10)
+        return
+    if nat.needs_table(f.ct, f.ct_state, hook) and _table_active(j, "nat"):
+        result = _traverse(j, hook, "nat")
+        f.pkt = result.packet
+        new_addr = _nat_address(j, hook, result) if result.nat is not None else None
+        mapping = nat.bind(f.ct, result.nat, hook, new_addr=new_addr, conntrack=j.host.conntrack, now=j.host.clock)
+        before = f.pkt
+        f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
+        changes = _packet_changes(before, f.pkt)
+        if result.verdict == "DROP":
+            _nf_drop(j, hook, "nat", result, changes)
+        where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
+        _nf_step(
+            j,
+            hook,
+            "nat",
+            result,
+            Verdict.ACCEPT,
+            "nat.bound" if mapping else "nat.null_binding",
+            params={"where": where, "mapping": mapping or "-"},
+            changes=changes,
+        )
+        if hook == Hook.OUTPUT and changes:
+            reroute(j)
+        return
+    if nat.needs_table(f.ct, f.ct_state, hook):
+        nat.bind(f.ct, None, hook, new_addr=None, conntrack=j.host.conntrack, now=j.host.clock)
+    before = f.pkt
+    f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
+    changes = _packet_changes(before, f.pkt)
+    j.step(stage, Verdict.SKIP, "nat.from_entry" if changes else "nat.not_first", changes=changes, cost_ns=10)
+    if hook == Hook.OUTPUT and changes:
+        reroute(j)
+
+
+def _nat_address(j: Journey, hook: Hook, result: TableVerdict) -> int | None:
+    action = result.nat
+    assert action is not None
+    pkt = j.flow.pkt
+    if action.kind == "MASQUERADE":
+        return j.host.primary_address(pkt.oif or "", pkt.dst) if pkt.oif else None
+    if action.kind == "REDIRECT":
+        if hook == Hook.OUTPUT:
+            return 0x7F000001
+        return j.host.primary_address(pkt.iif or "")
+    if action.addr_min is None:
+        return pkt.dst if action.kind == "DNAT" else pkt.src
+    if action.addr_max not in (None, action.addr_min):
+        j.notes.append("nat.range_first_address")
+    return action.addr_min

@@ -1,0 +1,120 @@
+"""The state one journey carries from stage to stage, and how stages record steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import cost
+from .conntrack import CtEntry
+from .host import Host
+from .netfilter.api import Hook
+from .packet import (
+    Packet,
+)
+from .stages import STAGE_BY_ID
+from .trace import (
+    Change,
+    Disposition,
+    DropReason,
+    SkbView,
+    StageView,
+    Step,
+    Trace,
+    Verdict,
+)
+
+# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
+
+HOOK_TABLES: dict[Hook, tuple[str, ...]] = {
+    Hook.PREROUTING: ("raw", "conntrack", "mangle", "nat"),
+    Hook.INPUT: ("mangle", "filter", "security", "nat", "confirm"),
+    Hook.FORWARD: ("mangle", "filter", "security"),
+    Hook.OUTPUT: ("raw", "conntrack", "mangle", "nat", "filter", "security"),
+    Hook.POSTROUTING: ("mangle", "nat", "confirm"),
+}
+
+# Illustrative sk_buff geometry: NET_SKB_PAD of headroom in a 2 KiB RX buffer, minus the
+# skb_shared_info that sits at its end.
+NET_SKB_PAD = 64
+RX_BUFFER_END = 2048 - 320
+ETH_HLEN = 14
+TX_HEADROOM = 320
+MAX_REPLY_DEPTH = 3
+
+
+class Stop(Exception):
+    """Raised inside a journey when a stage ends it."""
+
+
+@dataclass(slots=True)
+class Flow:
+    """Per-journey mutable state: the packet now, its conntrack entry, its skb geometry."""
+
+    pkt: Packet
+    ct: CtEntry | None = None
+    ct_state: str = "NEW"
+    ct_dir: str = "ORIGINAL"
+    ct_new: bool = False
+    notrack: bool = False
+    related_attached: bool = False
+    skb: SkbView | None = None
+    local_dest: bool = False
+    owner: str | None = None
+
+
+@dataclass(slots=True)
+class Journey:
+    host: Host
+    flow: Flow
+    depth: int
+    steps: list[Step] = field(default_factory=list)
+    emitted: list[tuple[Packet, Flow | None]] = field(default_factory=list)
+    disposition: Disposition | None = None
+    drop_reason: DropReason | None = None
+    delivered_to: str | None = None
+    notes: list[str] = field(default_factory=list)
+    looped_replies: list[Trace] = field(default_factory=list)
+
+    def step(
+        self,
+        stage: str,
+        verdict: Verdict,
+        note: str,
+        *,
+        params: dict[str, object] | None = None,
+        changes: tuple[Change, ...] = (),
+        view: StageView = None,
+        cost_ns: int | None = None,
+        drop_reason: DropReason | None = None,
+        **nf: object,
+    ) -> Step:
+        s = Step(
+            stage=stage,
+            host=self.host.name,
+            function=STAGE_BY_ID[stage].function,
+            verdict=verdict,
+            packet=self.flow.pkt,
+            note=note,
+            params=tuple((k, str(v)) for k, v in (params or {}).items()),
+            changes=changes,
+            view=view,
+            drop_reason=drop_reason,
+            cost_ns=cost.stage_cost(stage) if cost_ns is None else cost_ns,
+            skb=self.flow.skb,
+            **nf,
+        )  # type: ignore[arg-type]
+        self.steps.append(s)
+        return s
+
+    def stop(self, disposition: Disposition, reason: DropReason | None = None) -> Stop:
+        self.disposition = disposition
+        self.drop_reason = reason
+        return Stop()
+
+    def emit(self, pkt: Packet | None, flow: Flow | None = None) -> None:
+        if pkt is not None:
+            self.emitted.append((pkt, flow))
+
+
+def pull_header(skb: SkbView, n: int, op: str, layer: str) -> SkbView:
+    return SkbView(skb.head, skb.data + n, skb.tail, skb.end, op, layer)

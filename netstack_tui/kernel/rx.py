@@ -1,0 +1,158 @@
+"""The driver and early receive: NIC, DMA into the RX ring, NAPI, XDP, sk_buff, GRO, tc, ip_rcv."""
+
+from __future__ import annotations
+
+from .journey import ETH_HLEN, NET_SKB_PAD, RX_BUFFER_END, TX_HEADROOM, Journey, Stop, pull_header
+from .trace import (
+    Disposition,
+    DropReason,
+    RingView,
+    SkbView,
+    Verdict,
+    XdpView,
+)
+
+# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
+
+# ---- driver and early receive ----------------------------------------------------------------------
+
+
+def driver_rx(j: Journey) -> None:
+    host, pkt = j.host, j.flow.pkt
+    iface = host.interfaces.get(pkt.iif or "")
+    if iface is None:
+        raise _unknown_iface(j, pkt.iif)
+    dst_mac = pkt.dst_mac or iface.mac
+    if not iface.up:
+        j.step("nic", Verdict.DROP, "nic.down", params={"dev": iface.name}, drop_reason=DropReason.DEV_READY)
+        raise j.stop(Disposition.DROPPED, DropReason.DEV_READY)
+    if dst_mac not in (iface.mac, "ff:ff:ff:ff:ff:ff") and not iface.promisc and not _multicast_mac(dst_mac):
+        j.step(
+            "nic",
+            Verdict.DROP,
+            "nic.mac_filter",
+            params={"dev": iface.name, "mac": dst_mac, "own": iface.mac},
+            drop_reason=DropReason.OTHERHOST,
+        )
+        raise j.stop(Disposition.DROPPED, DropReason.OTHERHOST)
+    j.step("nic", Verdict.PASS, "nic.accept", params={"dev": iface.name, "mac": iface.mac, "driver": iface.driver})
+    frame = pkt.length + ETH_HLEN
+    if iface.rx_ring_used >= iface.rx_ring:
+        iface.stats.rx_missed += 1
+        j.step(
+            "dma",
+            Verdict.DROP,
+            "dma.ring_full",
+            params={"dev": iface.name, "size": iface.rx_ring},
+            view=RingView(iface.name, iface.rx_ring, iface.rx_ring_used, -1),
+            drop_reason=DropReason.RX_RING_FULL,
+        )
+        raise j.stop(Disposition.DROPPED, DropReason.RX_RING_FULL)
+    slot = (iface.stats.rx_packets + iface.stats.rx_missed) % iface.rx_ring
+    iface.stats.rx_packets += 1
+    iface.stats.rx_bytes += frame
+    j.step(
+        "dma",
+        Verdict.PASS,
+        "dma.slot",
+        params={"dev": iface.name, "slot": slot, "bytes": frame},
+        view=RingView(iface.name, iface.rx_ring, iface.rx_ring_used + 1, slot),
+    )
+    j.step(
+        "napi",
+        Verdict.PASS,
+        "napi.poll",
+        params={"dev": iface.name, "budget": 64},
+        view=RingView(iface.name, iface.rx_ring, iface.rx_ring_used, slot),
+    )
+    native = iface.xdp is not None and iface.xdp_mode in ("native", "offload")
+    if native:
+        _run_xdp(j, "xdp")
+    else:
+        j.step(
+            "xdp",
+            Verdict.SKIP,
+            "xdp.none" if iface.xdp is None else "xdp.not_native",
+            params={"dev": iface.name},
+            cost_ns=0,
+            view=XdpView(iface.name, iface.xdp.name if iface.xdp else None, iface.xdp_mode, "-"),
+        )
+    j.flow.skb = SkbView(0, NET_SKB_PAD, NET_SKB_PAD + frame, RX_BUFFER_END, "napi_build_skb", "ethernet")
+    j.step("skb", Verdict.PASS, "skb.alloc", params={"len": frame, "headroom": NET_SKB_PAD}, view=j.flow.skb)
+    j.flow.skb = pull_header(j.flow.skb, ETH_HLEN, "eth_type_trans: skb_pull(14)", "ip")
+    if iface.xdp is not None and iface.xdp_mode == "generic":
+        _run_xdp(j, "xdp_generic")
+    else:
+        j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
+    j.step("gro", Verdict.PASS, "gro.single")
+    j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": iface.name})
+
+
+def loopback_in(j: Journey) -> None:
+    lo = j.host.interfaces["lo"]
+    lo.stats.rx_packets += 1
+    lo.stats.rx_bytes += j.flow.pkt.length + ETH_HLEN
+    for stage in ("nic", "dma", "napi", "xdp"):
+        j.step(stage, Verdict.SKIP, "lo.no_hardware", cost_ns=0)
+    j.flow.skb = SkbView(
+        0,
+        TX_HEADROOM - 20 - j.flow.pkt.l4_header_len,
+        RX_BUFFER_END // 2,
+        RX_BUFFER_END,
+        "loopback_xmit: netif_rx",
+        "ip",
+    )
+    j.step("skb", Verdict.PASS, "skb.loopback", view=j.flow.skb)
+    j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
+    j.step("gro", Verdict.SKIP, "gro.single", cost_ns=0)
+    j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": "lo"})
+
+
+def _multicast_mac(mac: str) -> bool:
+    return int(mac[:2], 16) & 1 == 1
+
+
+def _unknown_iface(j: Journey, name: str | None) -> Stop:
+    j.step("nic", Verdict.DROP, "nic.no_such_device", params={"dev": name}, drop_reason=DropReason.DEV_READY)
+    return j.stop(Disposition.DROPPED, DropReason.DEV_READY)
+
+
+def _run_xdp(j: Journey, stage: str) -> None:
+    """Run the attached declarative program (bpf_prog_run_xdp)."""
+    iface = j.host.interfaces[j.flow.pkt.iif or ""]
+    prog = iface.xdp
+    assert prog is not None
+    pkt = j.flow.pkt
+    action = "XDP_PASS"
+    if prog.kind == "drop":
+        action = "XDP_DROP"
+    elif prog.kind == "drop_src":
+        from .addr import in_prefix
+
+        if any(in_prefix(pkt.src, net, plen) for net, plen in prog.sources):
+            action = "XDP_DROP"
+    elif prog.kind == "ratelimit":
+        window = int(j.host.clock)
+        count = j.host.xdp_counts.get((iface.name, window), 0) + 1
+        j.host.xdp_counts[(iface.name, window)] = count
+        if count > prog.rate:
+            action = "XDP_DROP"
+    view = XdpView(iface.name, prog.name, iface.xdp_mode, action)
+    params = {"prog": prog.name, "mode": iface.xdp_mode, "action": action, "dev": iface.name}
+    if action == "XDP_DROP":
+        iface.stats.xdp_drop += 1
+        j.step(stage, Verdict.DROP, f"{stage}.drop", params=params, view=view, drop_reason=DropReason.XDP)
+        raise j.stop(Disposition.DROPPED, DropReason.XDP)
+    iface.stats.xdp_pass += 1
+    j.step(stage, Verdict.PASS, f"{stage}.pass", params=params, view=view)
+
+
+# ---- IP receive, netfilter hooks ---------------------------------------------------------------------
+
+
+def ip_rcv(j: Journey) -> None:
+    pkt = j.flow.pkt
+    if pkt.broken_checksum:
+        j.step("ip_rcv", Verdict.DROP, "ip_rcv.bad_checksum", drop_reason=DropReason.IP_CSUM)
+        raise j.stop(Disposition.DROPPED, DropReason.IP_CSUM)
+    j.step("ip_rcv", Verdict.PASS, "ip_rcv.ok", params={"len": pkt.length, "ttl": pkt.ttl})
