@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from .base import Handler
 from . import sim
+from . import conntrack_cmd, ip, iptables, ss, sysctl_cmd, system
 
 COMMANDS: dict[str, Handler] = {}
 COMMANDS.update(sim.COMMANDS)
+COMMANDS.update(ip.COMMANDS)
+COMMANDS.update(iptables.COMMANDS)
+COMMANDS.update(sysctl_cmd.COMMANDS)
+COMMANDS.update(ss.COMMANDS)
+COMMANDS.update(conntrack_cmd.COMMANDS)
+COMMANDS.update(system.COMMANDS)
 
 NOT_SIMULATED: dict[str, str] = {
     "ip6tables": "IPv6 is not simulated",

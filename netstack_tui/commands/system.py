@@ -1,0 +1,259 @@
+"""Small system commands: dmesg, ulimit, ethtool (-i -S -g -G), cat, echo, ls /proc/PID/fd, help.
+
+ethtool layouts follow ethtool 6.1 (netlink) on kernel 6.18; `ulimit` answers as bash does.
+"""
+
+from __future__ import annotations
+
+from ..kernel.host import Host
+from ..kernel.interfaces import DRIVER_INFO, Interface
+from ..kernel.sockets import Socket
+from .base import CommandError, CommandResult, ShellContext
+from .conntrack_cmd import proc_line
+from .sysctl_cmd import read_value
+
+NOFILE_HARD = 524288
+RING_MAX = {"virtio_net": 256, "mlx5_core": 8192, "i40e": 4096, "ixgbe": 4096, "ice": 8160, "igb": 4096,
+            "e1000e": 4096, "r8169": 256, "bnxt_en": 2047}
+SIMULATOR_VERBS = (
+    ("send", "send a packet: send tcp 203.0.113.7:51000 > 10.0.0.1:443 [S] iface=eth0"),
+    ("listen", "start an app on a socket: listen tcp 0.0.0.0:80 [options]"),
+    ("trace", "show the last packet's journey again"),
+    ("sleep", "advance the simulated clock: sleep SECONDS"),
+    ("kill", "stop a simulated app: kill PID|NAME"),
+)
+
+
+# ---- dmesg / echo -----------------------------------------------------------------------------
+
+
+def dmesg(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`dmesg [-c|-C]`: the kernel log with [seconds.micro] stamps."""
+    flags = set(argv[1:])
+    if flags - {"-c", "-C", "--clear", "--read-clear"}:
+        raise CommandError(f"dmesg: '{sorted(flags)[0]}' is not simulated here", 1)
+    log = ctx.host.dmesg
+    text = "\n".join(f"[{stamp:12.6f}] {message}" for stamp, message in log)
+    if flags & {"-c", "--read-clear", "-C", "--clear"}:
+        ctx.host.dmesg = []
+        return CommandResult("" if flags & {"-C", "--clear"} else text, changed=True)
+    return CommandResult(text)
+
+
+def echo(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`echo [-n] ARGS`."""
+    args = argv[1:]
+    if args[:1] == ["-n"]:
+        args = args[1:]
+    return CommandResult(" ".join(args))
+
+
+# ---- ulimit -----------------------------------------------------------------------------------
+
+
+def ulimit(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`ulimit -n [N]`, `ulimit -Hn`, `ulimit -Sn`, `ulimit -a` (bash's builtin)."""
+    table = ctx.host.sockets
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    values = [a for a in argv[1:] if not a.startswith("-")]
+    if "a" in flags:
+        return CommandResult(f"open files                          (-n) {table.shell_nofile}")
+    if flags.replace("H", "").replace("S", "") not in ("n", ""):
+        raise CommandError(f"bash: ulimit: -{flags}: not simulated here (only -n)", 1)
+    hard = "H" in flags
+    if not values:
+        return CommandResult(str(NOFILE_HARD if hard else table.shell_nofile))
+    text = values[0]
+    limit = NOFILE_HARD if text in ("unlimited", "hard") else table.shell_nofile if text == "soft" else None
+    if limit is None:
+        if not text.isdigit():
+            raise CommandError(f"bash: ulimit: {text}: invalid number", 1)
+        limit = int(text)
+    if limit > NOFILE_HARD or (hard and limit != NOFILE_HARD):
+        raise CommandError("bash: ulimit: open files: cannot modify limit: Operation not permitted", 1)
+    table.shell_nofile = limit
+    return CommandResult(changed=True)
+
+
+# ---- ethtool ----------------------------------------------------------------------------------
+
+
+def ethtool(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`ethtool -i|-S|-g DEV`, `ethtool -G DEV rx N`."""
+    args = argv[1:]
+    if len(args) < 2 or not args[0].startswith("-"):
+        if len(args) == 1 and not args[0].startswith("-"):
+            raise CommandError(f"ethtool: '{args[0]}' (link settings) is not simulated here; use -i, -S, -g", 1)
+        raise CommandError("ethtool: bad command line argument(s)\nFor more information run ethtool -h", 1)
+    option, name = args[0], args[1]
+    handler = {"-i": _driver_info, "--driver": _driver_info, "-S": _stats, "--statistics": _stats,
+               "-g": _rings, "--show-ring": _rings, "-G": _set_rings, "--set-ring": _set_rings}.get(option)
+    if handler is None:
+        raise CommandError(f"ethtool: '{option}' is not simulated here", 1)
+    iface = ctx.host.interfaces.get(name)
+    return handler(ctx.host, iface, name, args[2:])
+
+
+def _driver_info(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
+    if iface is None:
+        raise CommandError("Cannot get driver information: No such device", 71)
+    if iface.is_loopback:
+        raise CommandError("Cannot get driver information: Operation not supported", 71)
+    version, bus = DRIVER_INFO.get(iface.driver, ("6.18.0", "0000:00:00.0"))
+    physical = iface.kind == "ether" and iface.driver != "virtio_net"
+    lines = [f"driver: {iface.driver}", f"version: {version}",
+             f"firmware-version: {'1.0.0' if physical else ''}", "expansion-rom-version: ", f"bus-info: {bus}",
+             "supports-statistics: yes", "supports-test: no", "supports-eeprom-access: no",
+             "supports-register-dump: no", "supports-priv-flags: no"]
+    return CommandResult("\n".join(lines))
+
+
+def _stats(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
+    if iface is None:
+        raise CommandError("Cannot get stats strings information: No such device", 96)
+    if iface.is_loopback:
+        raise CommandError("no stats available", 94)
+    s = iface.stats
+    if iface.kind == "veth":
+        peer = host.interfaces.get(iface.peer or "")
+        pairs = [("peer_ifindex", peer.index if peer else 0), ("rx_queue_0_xdp_packets", s.xdp_pass + s.xdp_drop),
+                 ("rx_queue_0_xdp_bytes", 0), ("rx_queue_0_drops", s.rx_dropped),
+                 ("rx_queue_0_xdp_redirect", 0), ("rx_queue_0_xdp_drops", s.xdp_drop), ("rx_queue_0_xdp_tx", 0),
+                 ("rx_queue_0_xdp_tx_errors", 0), ("tx_queue_0_xdp_xmit", 0), ("tx_queue_0_xdp_xmit_errors", 0)]
+    else:
+        pairs = [("rx_packets", s.rx_packets), ("rx_bytes", s.rx_bytes), ("rx_dropped", s.rx_dropped),
+                 ("rx_missed_errors", s.rx_missed), ("rx_fifo_errors", s.rx_missed), ("rx_errors", s.rx_errors),
+                 ("tx_packets", s.tx_packets), ("tx_bytes", s.tx_bytes), ("tx_dropped", s.tx_dropped),
+                 ("rx_xdp_pass", s.xdp_pass), ("rx_xdp_drop", s.xdp_drop)]
+    return CommandResult("\n".join(["NIC statistics:"] + [f"     {k}: {v}" for k, v in pairs]))
+
+
+def _rings(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
+    if iface is None:
+        raise CommandError("netlink error: no device matches name (offset 24)\nnetlink error: No such device", 1)
+    if iface.kind != "ether":
+        raise CommandError("netlink error: Operation not supported", 1)
+    top = RING_MAX.get(iface.driver, 4096)
+    lines = [f"Ring parameters for {iface.name}:", "Pre-set maximums:", f"RX:\t\t{top}", "RX Mini:\tn/a",
+             "RX Jumbo:\tn/a", f"TX:\t\t{top}", "Current hardware settings:", f"RX:\t\t{iface.rx_ring}",
+             "RX Mini:\tn/a", "RX Jumbo:\tn/a", f"TX:\t\t{min(top, 256) if iface.driver == 'virtio_net' else 512}",
+             "RX Buf Len:\tn/a", "CQE Size:\tn/a", "TX Push:\toff", "TCP data split:\tn/a"]
+    return CommandResult("\n".join(lines))
+
+
+def _set_rings(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
+    if iface is None:
+        raise CommandError("netlink error: no device matches name (offset 24)\nnetlink error: No such device", 1)
+    if len(rest) != 2 or rest[0] != "rx":
+        raise CommandError("ethtool: only 'ethtool -G DEV rx N' is simulated here", 1)
+    if not rest[1].isdigit():
+        raise CommandError(f"ethtool (-G): invalid value '{rest[1]}' for parameter 'rx'", 1)
+    if iface.kind != "ether":
+        raise CommandError("netlink error: Operation not supported", 1)
+    if int(rest[1]) > RING_MAX.get(iface.driver, 4096):
+        raise CommandError("netlink error: requested ring size exceeds maximum\nnetlink error: Invalid argument", 1)
+    iface.rx_ring = int(rest[1])
+    return CommandResult(changed=True)
+
+
+# ---- cat / ls: the /proc files the shell knows ------------------------------------------------
+
+
+def cat(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`cat FILE...` for /proc/sys/*, /proc/net/nf_conntrack, /proc/PID/limits, /proc/sys/fs/file-nr."""
+    if len(argv) < 2:
+        return CommandResult(ctx.stdin or "")
+    outputs, status = [], 0
+    for path in argv[1:]:
+        try:
+            outputs.append(_proc_file(ctx.host, path))
+        except CommandError as exc:
+            outputs.append(exc.message)
+            status = exc.status
+    return CommandResult("\n".join(o for o in outputs if o), status)
+
+
+def _proc_file(host: Host, path: str) -> str:
+    missing = CommandError(f"cat: {path}: No such file or directory", 1)
+    if path.startswith("/proc/sys/"):
+        key = path[len("/proc/sys/"):].replace("/", ".")
+        if key == "fs.file-nr":
+            used = sum(len(p.fds) for p in host.sockets.processes.values() if p.alive)
+            return f"{used}\t0\t{host.sysctl.get('fs.file-max')}"
+        try:
+            return read_value(host, key)
+        except ValueError:
+            raise missing from None
+    if path == "/proc/net/nf_conntrack":
+        return "\n".join(proc_line(e, host.clock) for e in host.conntrack.entries(host.clock))
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[0] == "proc" and parts[2] == "limits":
+        proc = _process(host, parts[1])
+        if proc is None:
+            raise missing
+        return _limits(proc.nofile, proc.nofile_hard)
+    if path.startswith("/proc/") or path.startswith("/sys/") or path.startswith("/etc/"):
+        raise CommandError(f"cat: {path}: not simulated here (try /proc/sys/..., /proc/net/nf_conntrack,"
+                           " /proc/PID/limits)", 1)
+    raise missing
+
+
+def _process(host: Host, key: str):
+    if key == "self":
+        return None
+    proc = host.sockets.processes.get(int(key)) if key.isdigit() else None
+    return proc if proc is not None and proc.alive else None
+
+
+def _limits(soft: int, hard: int) -> str:
+    header = f"{'Limit':<26}{'Soft Limit':<21}{'Hard Limit':<21}{'Units':<10}"
+    return f"{header}\n{'Max open files':<26}{soft:<21}{hard:<21}{'files':<10}"
+
+
+def ls(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`ls [-l] /proc/PID/fd`: the process's descriptors (sockets as socket:[inode])."""
+    long = any(a.startswith("-") and "l" in a for a in argv[1:])
+    paths = [a for a in argv[1:] if not a.startswith("-")]
+    if len(paths) != 1:
+        raise CommandError("ls: only 'ls [-l] /proc/PID/fd' is simulated here", 1)
+    parts = paths[0].strip("/").split("/")
+    if len(parts) != 3 or parts[0] != "proc" or parts[2] != "fd":
+        raise CommandError(f"ls: {paths[0]}: not simulated here (only /proc/PID/fd)", 1)
+    proc = _process(ctx.host, parts[1])
+    if proc is None:
+        raise CommandError(f"ls: cannot access '{paths[0]}': No such file or directory", 2)
+    fds = sorted(proc.fds.items())
+    if not long:
+        return CommandResult("  ".join(str(fd) for fd, _ in fds))
+    lines = ["total 0"]
+    for fd, obj in fds:
+        target = f"socket:[{_inode(ctx.host, obj)}]" if isinstance(obj, Socket) else str(obj)
+        lines.append(f"lrwx------ 1 root root 64 Jan  1 00:00 {fd} -> {target}")
+    return CommandResult("\n".join(lines))
+
+
+def _inode(host: Host, sock: Socket) -> int:
+    """A stable stand-in inode number for a socket (its place in the socket table)."""
+    try:
+        return 40000 + host.sockets.sockets.index(sock)
+    except ValueError:
+        return 49999
+
+
+# ---- help -------------------------------------------------------------------------------------
+
+
+def help_cmd(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`help`: every command this shell simulates, and the simulator's own verbs."""
+    from .registry import COMMANDS as registered  # lazy: the registry imports this module
+
+    verbs = {name for name, _ in SIMULATOR_VERBS}
+    names = sorted(n for n in registered if n not in verbs)
+    lines = ["Linux commands (they answer as the real tools do):"]
+    lines += [f"  {' '.join(names[i:i + 6])}" for i in range(0, len(names), 6)]
+    lines += ["", "Simulator verbs:"] + [f"  {name:<8} {text}" for name, text in SIMULATOR_VERBS]
+    return CommandResult("\n".join(lines))
+
+
+COMMANDS = {"dmesg": dmesg, "echo": echo, "ulimit": ulimit, "ethtool": ethtool, "cat": cat, "ls": ls,
+            "help": help_cmd}
