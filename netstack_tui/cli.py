@@ -129,6 +129,17 @@ def _lang(requested: str | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `netstack-tui shell ... | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _build_parser().parse_args(argv)
     if args.verb == "shell":
         if args.script is None and sys.stdin.isatty():

@@ -37,7 +37,8 @@ def iptables(ctx: ShellContext, argv: list[str]) -> CommandResult:
     except IptablesError as exc:
         raise _error(exc, "iptables") from None
     listing = any(a in ("-L", "-S", "--list", "--list-rules", "-V", "--version") for a in argv[1:]) or any(
-        a.startswith("-") and not a.startswith("--") and ("L" in a or "S" in a) for a in argv[1:])
+        a.startswith("-") and not a.startswith("--") and ("L" in a or "S" in a) for a in argv[1:]
+    )
     return CommandResult(output=output, changed=not listing or "-Z" in argv or "--zero" in argv)
 
 
@@ -60,7 +61,7 @@ def iptables_save(ctx: ShellContext, argv: list[str]) -> CommandResult:
         elif arg in ("-M", "--modprobe", "-f", "--file"):
             index += 1
         else:
-            raise CommandError(f"Unknown arguments found on commandline", 1)
+            raise CommandError("Unknown arguments found on commandline", 1)
         index += 1
     try:
         return CommandResult(output=save(_ruleset(ctx), table, counters))
@@ -82,7 +83,9 @@ def iptables_restore(ctx: ShellContext, argv: list[str]) -> CommandResult:
         elif arg in ("-t", "--test"):
             raise CommandError("iptables-restore: --test is not simulated; run without it", 1)
         elif arg.startswith("-"):
-            raise CommandError(f"iptables-restore: unrecognized option '{arg}'\n" + _TRY.format(prog="iptables-restore"), 1)
+            raise CommandError(
+                f"iptables-restore: unrecognized option '{arg}'\n" + _TRY.format(prog="iptables-restore"), 1
+            )
         elif path is None:
             path = arg
         else:

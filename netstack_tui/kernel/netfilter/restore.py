@@ -1,0 +1,167 @@
+"""iptables-restore: load a saved ruleset, each `*table ... COMMIT` block atomically.
+
+As with the nf_tables backend, a block that fails leaves its table untouched while blocks
+committed before it stay; errors read as the real tool's (`Error occurred at line: N`).
+Lines are split as add_param_to_argv() does: on spaces, tabs and newlines only (so a CR from a
+DOS file stays part of the word and breaks it, as on a real host), with double quotes grouping.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .command import execute
+from .parse import TABLES, parse_command
+from .table import Chain, Ruleset, Table
+from .values import PROG, IptablesError
+
+RESTORE_PROG = "iptables-restore v1.8.9 (nf_tables)"
+MAX_BYTES = 16 * 1024 * 1024
+"""Files larger than this are refused rather than read."""
+
+_IPV6_HINTS = re.compile(
+    r"(?:^|\s)(?:-p\s+(?:ipv6-icmp|icmpv6|58)\b|-m\s+(?:icmp6|hl|rt|frag|ipv6header|mh|eui64)\b"
+    r"|--icmpv6-type\b|icmp6-\S+|-[sd]\s+\S*:\S*:)"
+)
+IPV6_MESSAGE = "iptables-restore: this is an IPv6 (ip6tables) ruleset; IPv6 rulesets are not simulated"
+
+
+def split_line(line: str) -> list[str]:
+    """Split one rule line into argv the way iptables-restore does."""
+    words: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    started = False
+    for ch in line:
+        if quoted:
+            if escaped:
+                current.append(ch)
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+            else:
+                current.append(ch)
+            continue
+        if ch == '"':
+            quoted = started = True
+        elif ch in " \t\n":
+            if started:
+                words.append("".join(current))
+                current, started = [], False
+        else:
+            current.append(ch)
+            started = True
+    if started:
+        words.append("".join(current))
+    return words
+
+
+def _fail(message: str, line: int, status: int = 2) -> IptablesError:
+    text = message.replace(PROG, RESTORE_PROG, 1)
+    return IptablesError(f"{text}\nError occurred at line: {line}", status)
+
+
+def _clone(table: Table, flush: bool) -> Table:
+    copy = Table(table.name)
+    copy.touched = table.touched
+    if flush:
+        return copy
+    copy.chains = {}
+    for name, chain in table.chains.items():
+        copy.chains[name] = Chain(chain.name, chain.builtin, chain.policy, chain.pkts, chain.bytes, list(chain.entries),
+                                      chain.counting)
+    return copy
+
+
+def looks_ipv6(text: str) -> bool:
+    """Whether the file is an ip6tables ruleset (IPv6 protocols, matches or addresses)."""
+    return any(_IPV6_HINTS.search(line) for line in text.splitlines() if not line.startswith("#"))
+
+
+def restore(ruleset: Ruleset, text: str, *, noflush: bool = False, counters: bool = False) -> None:
+    """Apply an iptables-save text to `ruleset`; raise IptablesError as iptables-restore fails."""
+    if looks_ipv6(text):
+        raise IptablesError(IPV6_MESSAGE, 1)
+    staging: Ruleset | None = None
+    table_name = ""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    number = 0
+    for number, line in enumerate(lines, 1):
+        if not line or line.startswith("#"):
+            continue
+        if staging is None:
+            if line.startswith("*"):
+                table_name = line[1:].rstrip(" \t")
+                if table_name not in TABLES:
+                    raise _fail(
+                        f"{RESTORE_PROG}: iptables-restore: line {number} table name '{table_name}' invalid", number
+                    )
+                staging = Ruleset()
+                staging.state = ruleset.state
+                staging.tables = {table_name: _clone(ruleset.tables[table_name], flush=not noflush)}
+                continue
+            raise IptablesError(f"iptables-restore: line {number} failed", 1)
+        if line.rstrip(" \t") == "COMMIT":
+            ruleset.tables[table_name] = staging.tables[table_name]
+            staging = None
+            continue
+        if line.startswith(":"):
+            _chain_line(staging, table_name, line, number, counters)
+            continue
+        _rule_line(staging, table_name, line, number, counters)
+    if staging is not None:
+        raise IptablesError(f"iptables-restore: COMMIT expected at line {number + 1}", 1)
+
+
+def _chain_line(staging: Ruleset, table: str, line: str, number: int, counters: bool) -> None:
+    words = line[1:].split()
+    if len(words) < 2:
+        raise IptablesError(f"iptables-restore: line {number} failed", 1)
+    name, policy = words[0], words[1]
+    tbl = staging.tables[table]
+    tbl.touched = True
+    packets = None
+    if counters and len(words) > 2:
+        match = re.fullmatch(r"\[(\d+):(\d+)\]", words[2])
+        if match:
+            packets = (int(match.group(1)), int(match.group(2)))
+    if name in tbl.chains and tbl.chains[name].builtin:
+        if policy != "-":
+            try:
+                staging.set_policy(table, name, policy, packets)
+            except IptablesError as exc:
+                raise _fail(
+                    f"{RESTORE_PROG}: Can't set policy `{policy}' on `{name}' line {number}: {exc.message}", number, 1
+                ) from None
+        return
+    if name in tbl.chains:
+        tbl.chains[name].entries.clear()
+        return
+    try:
+        staging.new_chain(table, name)
+    except IptablesError as exc:
+        raise _fail(exc.message, number, exc.status) from None
+
+
+def _rule_line(staging: Ruleset, table: str, line: str, number: int, counters: bool) -> None:
+    argv = split_line(line)
+    preset = None
+    if argv and re.fullmatch(r"\[\d+:\d+\]", argv[0]):
+        packets, _, bytes_ = argv.pop(0)[1:-1].partition(":")
+        preset = (int(packets), int(bytes_))
+    try:
+        cmd = parse_command(argv)
+        if cmd.table != "filter" and "-t" in argv:
+            raise IptablesError(
+                f"{RESTORE_PROG}: The -t option (seen in line {number}) cannot be used in iptables-restore."
+            )
+        cmd.table = table
+        if counters and preset is not None and cmd.counters is None:
+            cmd.counters = preset
+        execute(staging, cmd)
+    except IptablesError as exc:
+        raise _fail(exc.message, number, exc.status if exc.status != 1 else 1) from None
