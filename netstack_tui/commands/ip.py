@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 
 from ..kernel.addr import AddressError, format_ipv4, format_prefix, in_prefix, parse_ipv4, parse_mac, prefix_mask
+from ..kernel import fib
 from ..kernel.host import Host, HostError
 from ..kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface
 from ..kernel.routing import DEFAULT_RULES, RT_TABLE_LOCAL, RT_TABLE_MAIN, TABLE_IDS, Route, RoutingRule, table_name
@@ -882,26 +883,16 @@ def _pick_src(host: Host, route: Route, dst: int) -> int | None:
 
 def _route_get_input(host: Host, get: GetArgs) -> str:
     iif = str(get.iif)
-    if get.src == 0 or get.src >> 28 == 0xE:
+    if get.src == 0:
         raise rtnl("EINVAL")
-    found = host.routing.lookup(get.dst, get.src, iif, None, get.mark)
-    route = found.route
-    forwarding = host.sysctl.forwarding(iif)
-    if route is None or found.error:
-        raise rtnl((found.error or "ENETUNREACH") if forwarding else "EHOSTUNREACH")
-    if route.type in ("local", "broadcast"):
-        if route.type == "local" and validate_source(host, get.src, get.dst, iif, 0, get.mark) is None:
-            raise rtnl("EINVAL")
+    decision = fib.input_route(host, get.src, get.dst, iif, get.mark)
+    route = decision.route
+    if decision.kind == "error" or route is None:
+        raise rtnl(decision.error or "ENETUNREACH")
+    if decision.kind in ("local", "broadcast"):
         return _input_text(host, get, route, "lo" if route.type == "local" else iif,
                            "<local> " if route.type == "local" else "<local,brd> ")
-    if not forwarding:
-        raise rtnl("EHOSTUNREACH")
-    if route.type != "unicast":
-        raise rtnl("EINVAL")
-    direct = validate_source(host, get.src, get.dst, iif, host.interfaces[str(route.dev)].index, get.mark)
-    if direct is None:
-        raise rtnl("EXDEV")
-    redirect = direct and route.dev == iif and _onlink(host, iif, get.src, route.via)
+    redirect = decision.direct and route.dev == iif and _onlink(host, iif, get.src, route.via)
     return _input_text(host, get, route, str(route.dev), "<redirect> " if redirect else "")
 
 
@@ -919,31 +910,6 @@ def _input_text(host: Host, get: GetArgs, route: Route, dev: str, flags: str) ->
     if get.mark:
         words += ["mark", f"{get.mark:#x}" if get.mark > 9 else str(get.mark)]
     return " ".join(words) + f" \n    cache {flags}iif {get.iif} "
-
-
-def validate_source(host: Host, src: int, dst: int, iif: str, oif: int, mark: int) -> bool | None:
-    """fib_validate_source(): None when rejected (EINVAL/EXDEV), else whether the way back is direct.
-
-    The reverse lookup swaps the addresses; rp_filter 1 (strict) wants it to leave through `iif`,
-    rp_filter 2 (loose) any route at all; with rp_filter 0 nothing is checked unless the packet would
-    go back out the interface it came from.
-    """
-    rpf = host.sysctl.rp_filter(iif)
-    in_iface = host.interfaces[iif]
-    if not rpf and oif != in_iface.index:
-        return False
-    back = host.routing.lookup(src, dst, "lo", None, 0)
-    if back.route is None or back.error:
-        return None if rpf else False
-    if back.route.type != "unicast" and not (back.route.type == "local" and host.sysctl.conf(iif, "accept_local")):
-        return None
-    if back.route.dev == iif:
-        return back.route.via is None
-    if not in_iface.addresses:
-        return None if rpf else False
-    if rpf == 1:
-        return None
-    return False
 
 
 # ---- ip rule ------------------------------------------------------------------------------------

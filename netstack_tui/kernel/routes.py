@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import replies
+from . import fib, replies
 from .addr import format_ipv4
 from .journey import Journey
 from .packet import (
@@ -17,9 +17,6 @@ from .trace import (
     Verdict,
 )
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
-
-# ---- routing -----------------------------------------------------------------------------------------
 
 
 def _route_view(j: Journey, table: int, chosen_route: object, result: str, why: str) -> RouteView:
@@ -40,122 +37,63 @@ def route_input(j: Journey) -> bool:
     """ip_route_input_noref(): True for local delivery, False to forward; raises Stop on a drop."""
     host, pkt = j.host, j.flow.pkt
     iif = pkt.iif or "lo"
-    is_lo = iif == "lo"
-    if (pkt.src >> 24 == 127 and not is_lo) or pkt.src >> 28 == 0xE or pkt.src == 0xFFFFFFFF:
-        _route_drop(j, "route.martian_source", DropReason.IP_INADDRERRORS, {"src": format_ipv4(pkt.src)})
-    if pkt.dst >> 24 == 127 and not is_lo:
-        _route_drop(j, "route.martian_destination", DropReason.IP_INADDRERRORS, {"dst": format_ipv4(pkt.dst)})
-    found = host.routing.lookup(pkt.dst, pkt.src, iif=iif, mark=pkt.mark)
-    forwarding = host.sysctl.forwarding(iif)
-    table = found.rule.table if found.rule is not None else 254
-    if found.route is None or found.error is not None:
-        # ip_error(): silent with forwarding off; otherwise an ICMP destination unreachable.
-        view = _route_view(j, table, found.route, found.type, found.error or "")
-        if not forwarding:
-            reason = DropReason.IP_INNOROUTES if found.error == "ENETUNREACH" else DropReason.IP_INADDRERRORS
-            j.step(
-                "route_input",
-                Verdict.DROP,
-                "route.no_route_no_forward",
-                params={"error": found.error},
-                view=view,
-                drop_reason=reason,
-            )
-            raise j.stop(Disposition.DROPPED, reason)
-        code = {"EHOSTUNREACH": 1, "ENETUNREACH": 0, "EACCES": 13}.get(found.error or "")
-        reason = DropReason.IP_INNOROUTES if found.error == "ENETUNREACH" else DropReason.NOT_SPECIFIED
-        j.step(
-            "route_input",
-            Verdict.DROP,
-            "route.unreachable",
-            params={"error": found.error, "type": found.type},
-            view=view,
-            drop_reason=reason,
-        )
+    decision = fib.input_route(host, pkt.src, pkt.dst, iif, pkt.mark)
+    route, table = decision.route, decision.table
+    if decision.kind in ("local", "broadcast"):
+        j.flow.local_dest = True
+        j.step("route_input", Verdict.PASS, "route.local",
+               params={"table": table_name(table), "dst": format_ipv4(pkt.dst), "type": decision.kind},
+               view=_route_view(j, table, route, decision.kind, "local"))
+        return True
+    if decision.kind == "forward":
+        assert route is not None
+        j.flow.pkt = pkt.replace(oif=route.dev)
+        j.step("route_input", Verdict.PASS, "route.forward",
+               params={"table": table_name(table), "route": route.describe().strip(), "dev": route.dev},
+               view=_route_view(j, table, route, "unicast", "longest prefix"))
+        return False
+    _input_error(j, decision)
+    raise AssertionError("unreachable")
+
+
+# How each input-routing failure is reported: message key, drop reason.
+_INPUT_ERRORS = {
+    "martian_source": ("route.martian_source", DropReason.IP_INADDRERRORS),
+    "martian_destination": ("route.martian_destination", DropReason.IP_INADDRERRORS),
+    "martian_local_source": ("route.martian_local_source", DropReason.IP_INADDRERRORS),
+    "rp_filter": ("route.rp_filter", DropReason.IP_RPFILTER),
+    "route_type": ("route.unreachable", DropReason.NOT_SPECIFIED),
+}
+
+
+def _input_error(j: Journey, decision: fib.InputDecision) -> None:
+    """ip_error() and the martian paths: drop, and answer by ICMP only where the kernel does."""
+    host, pkt = j.host, j.flow.pkt
+    iif = pkt.iif or "lo"
+    view = _route_view(j, decision.table, decision.route, decision.route.type if decision.route else "unreachable",
+                       decision.error or "")
+    params: dict[str, object] = {"src": format_ipv4(pkt.src), "dst": format_ipv4(pkt.dst), "dev": iif,
+                                 "error": decision.error, "mode": host.sysctl.rp_filter(iif)}
+    if decision.why == "rp_filter":
+        back = host.routing.lookup(pkt.src, pkt.dst, iif="lo", mark=pkt.mark)
+        params["back"] = back.route.dev if back.route is not None and back.route.dev else "none"
+    if decision.why == "forwarding_off":
+        # ip_error() with forwarding off: counted as an address error, no ICMP.
+        note = "route.forwarding_off" if decision.route is not None else "route.no_route_no_forward"
+        j.step("route_input", Verdict.DROP, note, params=params, view=view, drop_reason=DropReason.IP_INADDRERRORS)
+        raise j.stop(Disposition.DROPPED, DropReason.IP_INADDRERRORS)
+    if decision.why == "no_route":
+        code = {"EHOSTUNREACH": 1, "ENETUNREACH": 0, "EACCES": 13}.get(decision.error or "")
+        reason = DropReason.IP_INNOROUTES if decision.error == "ENETUNREACH" else DropReason.NOT_SPECIFIED
+        params["type"] = decision.route.type if decision.route else "unreachable"
+        j.step("route_input", Verdict.DROP, "route.unreachable", params=params, view=view, drop_reason=reason)
         if code is not None:
             j.emit(replies.icmp_error(host, pkt, ICMP_DEST_UNREACH, code, answer_source(j, pkt)), None)
         raise j.stop(Disposition.DROPPED, reason)
-    route = found.route
-    if route.type in ("local", "broadcast"):
-        _validate_source(j, table, route, local=True)
-        j.flow.local_dest = True
-        j.step(
-            "route_input",
-            Verdict.PASS,
-            "route.local",
-            params={"table": table_name(table), "dst": format_ipv4(pkt.dst), "type": route.type},
-            view=_route_view(j, table, route, route.type, "local"),
-        )
-        return True
-    if not forwarding:
-        view = _route_view(j, table, route, "unicast", "ip_forward=0")
-        j.step(
-            "route_input",
-            Verdict.DROP,
-            "route.forwarding_off",
-            params={"dev": iif},
-            view=view,
-            drop_reason=DropReason.IP_INADDRERRORS,
-        )
-        raise j.stop(Disposition.DROPPED, DropReason.IP_INADDRERRORS)
-    _validate_source(j, table, route, local=False)
-    j.flow.pkt = pkt.replace(oif=route.dev)
-    j.step(
-        "route_input",
-        Verdict.PASS,
-        "route.forward",
-        params={"table": table_name(table), "route": route.describe().strip(), "dev": route.dev},
-        view=_route_view(j, table, route, "unicast", "longest prefix"),
-    )
-    return False
-
-
-def _route_drop(j: Journey, note: str, reason: DropReason, params: dict[str, object]) -> None:
-    j.step("route_input", Verdict.DROP, note, params=params, drop_reason=reason)
+    note, reason = _INPUT_ERRORS[decision.why]
+    params["type"] = decision.route.type if decision.route else "-"
+    j.step("route_input", Verdict.DROP, note, params=params, view=view, drop_reason=reason)
     raise j.stop(Disposition.DROPPED, reason)
-
-
-def _validate_source(j: Journey, table: int, route: object, *, local: bool) -> None:
-    """fib_validate_source(): own-address sources are martians; rp_filter checks the way back."""
-    host, pkt = j.host, j.flow.pkt
-    iif = pkt.iif or "lo"
-    if iif == "lo":
-        return
-    mode = host.sysctl.rp_filter(iif)
-    accept_local = host.sysctl.conf(iif, "accept_local")
-    if mode == 0:
-        if host.is_local(pkt.src) and not accept_local:
-            _route_drop(j, "route.martian_local_source", DropReason.IP_INADDRERRORS, {"src": format_ipv4(pkt.src)})
-        return
-    back = host.routing.lookup(pkt.src, pkt.dst, iif="lo", mark=pkt.mark)
-    ok: bool
-    if back.route is None or back.error is not None:
-        ok = False
-    elif back.route.type not in ("unicast",) and not (back.route.type == "local" and accept_local):
-        _route_drop(j, "route.martian_local_source", DropReason.IP_INADDRERRORS, {"src": format_ipv4(pkt.src)})
-        return
-    elif back.route.dev == iif:
-        ok = True
-    else:
-        ok = mode == 2  # loose mode only asks that some route back exists
-    if not ok:
-        why = f"rp_filter={mode}: the route back to {format_ipv4(pkt.src)} " + (
-            f"leaves via {back.route.dev}, not {iif}" if back.route is not None else "does not exist"
-        )
-        j.step(
-            "route_input",
-            Verdict.DROP,
-            "route.rp_filter",
-            params={
-                "mode": mode,
-                "src": format_ipv4(pkt.src),
-                "dev": iif,
-                "back": back.route.dev if back.route else "none",
-            },
-            view=_route_view(j, table, route, "unicast", why),
-            drop_reason=DropReason.IP_RPFILTER,
-        )
-        raise j.stop(Disposition.DROPPED, DropReason.IP_RPFILTER)
 
 
 def route_output(j: Journey) -> None:
