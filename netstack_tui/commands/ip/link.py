@@ -1,0 +1,222 @@
+"""`ip link set|add|del|show`, including attaching XDP programs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ...kernel.host import Host
+from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface
+from ..base import CommandError, CommandResult
+from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
+from .show import show_links
+
+# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
+
+# ---- ip link ------------------------------------------------------------------------------------
+
+
+def ip_link(host: Host, opts: Options, args: list[str]) -> CommandResult:
+    """`ip link show|set|add|delete`."""
+    sub, rest = sub_command(
+        args,
+        "show",
+        ("show", "list", "lst", "set", "add", "delete", "change", "replace", "xstats", "afstats", "property", "help"),
+        "link",
+    )
+    if sub in ("show", "list", "lst"):
+        return CommandResult(show_links(host, opts, rest))
+    if sub in ("set", "change"):
+        return _link_set(host, opts, rest)
+    if sub == "add":
+        return _link_add(host, rest)
+    if sub == "delete":
+        return _link_del(host, rest)
+    raise not_simulated(f"link {sub}")
+
+
+def _link_set(host: Host, opts: Options, args: list[str]) -> CommandResult:
+    if args and args[0] == "dev":
+        args = args[1:]
+    if not args:
+        raise CommandError('Not enough information: "dev" argument is required.', 1)
+    iface = device(host, args[0])
+    words = args[1:]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("up", "down"):
+            _set_updown(host, iface, word == "up")
+            i += 1
+        elif word == "mtu":
+            i = _set_mtu(iface, words, i)
+        elif word == "promisc" and i + 1 < len(words) and words[i + 1] in ("on", "off"):
+            iface.promisc = words[i + 1] == "on"
+            i += 2
+        elif word in ("xdp", "xdpgeneric", "xdpdrv", "xdpoffload"):
+            i = _set_xdp(host, opts, iface, words, i)
+        elif word in (
+            "address",
+            "name",
+            "txqueuelen",
+            "qlen",
+            "master",
+            "nomaster",
+            "netns",
+            "arp",
+            "multicast",
+            "alias",
+            "group",
+            "vf",
+            "addrgenmode",
+            "type",
+            "allmulticast",
+        ):
+            raise not_simulated(f"link set {word}")
+        else:
+            raise CommandError(f'Error: either "dev" is duplicate, or "{word}" is a garbage.', 255)
+    return CommandResult(changed=True)
+
+
+def _set_updown(host: Host, iface: Interface, up: bool) -> None:
+    if up and iface.qdisc == "noop":
+        iface.qdisc = "fq_codel" if iface.kind == "ether" else "noqueue"
+    host.set_link(iface.name, up)
+
+
+def _set_mtu(iface: Interface, words: list[str], i: int) -> int:
+    value = words[i + 1] if i + 1 < len(words) else ""
+    if not value.isdigit():
+        raise bad_arg(value, 'Invalid "mtu" value')
+    mtu = int(value)
+    if mtu > (65536 if iface.is_loopback else MAX_MTU):
+        raise ext_error("mtu greater than device maximum")
+    if mtu < 68:
+        raise ext_error("mtu less than device minimum")
+    iface.mtu = mtu
+    return i + 2
+
+
+def _set_xdp(host: Host, opts: Options, iface: Interface, words: list[str], i: int) -> int:
+    """`xdp|xdpgeneric|xdpdrv|xdpoffload obj FILE [sec S]` or `... off` (dev_xdp_attach's checks)."""
+    flavour = words[i]
+    mode = {"xdpgeneric": "generic", "xdpdrv": "native", "xdpoffload": "offload"}.get(
+        flavour, "native" if iface.native_xdp else "generic"
+    )
+    rest = words[i + 1 :]
+    if rest[:1] == ["off"]:
+        if iface.xdp is not None and iface.xdp_mode == mode:
+            iface.xdp, iface.xdp_mode = None, None
+        return i + 2
+    if len(rest) < 2 or rest[0] not in ("obj", "object", "object-file"):
+        if rest[:1] in (["pinned"], ["fd"]):
+            raise not_simulated(f"{flavour} {rest[0]}")
+        raise CommandError(f'Error: either "dev" is duplicate, or "{rest[0] if rest else flavour}" is a garbage.', 255)
+    file, used = rest[1], i + 3
+    section = None
+    if len(rest) >= 4 and rest[2] in ("sec", "section"):
+        section, used = rest[3], i + 5
+    prog = _load_program(host, iface, file, section, mode)
+    _attach(host, opts, iface, prog, mode)
+    return used
+
+
+def _load_program(host: Host, iface: Interface, file: str, section: str | None, mode: str):
+    name = file.rsplit("/", 1)[-1]
+    name = name[:-2] if name.endswith(".o") else name
+    prog = host.xdp_programs.get(name)
+    if prog is None:
+        raise CommandError("Cannot initialize ELF context!", 255)
+    # The shipped objects carry their program in both SEC("xdp") and the legacy SEC("prog").
+    if section not in (None, "xdp", "prog"):
+        raise CommandError(f"object file doesn't contain sec {section}", 255)
+    if mode == "offload" and iface.driver not in OFFLOAD_XDP_DRIVERS:
+        raise CommandError(
+            f"libbpf: prog '{prog.name}': BPF program load failed: Operation not supported\n"
+            f"libbpf: prog '{prog.name}': failed to load: -95\n"
+            f"libbpf: failed to load object '{file}'",
+            255,
+        )
+    return prog
+
+
+def _attach(host: Host, opts: Options, iface: Interface, prog, mode: str) -> None:
+    current = iface.xdp if iface.xdp_mode == mode else None
+    if current is not None and not opts.force:
+        raise ext_error("XDP program already attached")
+    if mode != "offload" and iface.xdp is not None and iface.xdp_mode not in (mode, "offload"):
+        raise ext_error("Native and generic XDP can't be active at the same time")
+    if mode == "native" and not iface.native_xdp:
+        raise ext_error("Underlying driver does not support XDP in native mode")
+    iface.xdp = dataclasses.replace(prog, prog_id=host.new_prog_id())
+    iface.xdp_mode = mode
+
+
+def _link_add(host: Host, args: list[str]) -> CommandResult:
+    name, kind, peer = None, None, None
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = args[i + 1] if i + 1 < len(args) else None
+        if word in ("name", "dev") and value is not None:
+            name, i = value, i + 2
+        elif word == "type" and value is not None:
+            kind, rest = value, args[i + 2 :]
+            peer = _veth_peer(rest) if kind == "veth" else None
+            if kind != "veth" and rest:
+                raise not_simulated(f"link add type {kind} {rest[0]}")
+            break
+        elif name is None:
+            name, i = word, i + 1
+        else:
+            raise not_simulated(f"link add {word}")
+    if name is None:
+        raise CommandError('Not enough information: "dev" argument is required.', 1)
+    if kind is None:
+        raise CommandError('Not enough information: "type" argument is required', 1)
+    if kind not in ("veth", "dummy", "bridge"):
+        if kind in ("vlan", "vxlan", "macvlan", "ipvlan", "bond", "gre", "ipip", "vrf", "wireguard", "tun", "tap"):
+            raise not_simulated(f"link add type {kind}")
+        raise ext_error("Unknown device type")
+    for new in (name, peer):
+        if new is not None and new in host.interfaces:
+            raise rtnl("File exists")
+    _create(host, name, kind, peer)
+    return CommandResult(changed=True)
+
+
+def _veth_peer(rest: list[str]) -> str | None:
+    if not rest:
+        return None
+    if rest[0] != "peer":
+        raise not_simulated(f"link add type veth {rest[0]}")
+    rest = rest[1:]
+    if rest[:1] == ["name"]:
+        rest = rest[1:]
+    if len(rest) != 1:
+        raise not_simulated("link add type veth peer " + " ".join(rest))
+    return rest[0]
+
+
+def _create(host: Host, name: str, kind: str, peer: str | None) -> None:
+    if kind == "veth":
+        peer = peer or f"veth{len(host.interfaces)}"
+        # The peer is created first by the kernel, so it gets the lower ifindex.
+        for this, other in ((peer, name), (name, peer)):
+            host.add_interface(this, kind="veth", up=False, peer=other).qdisc = "noop"
+        return
+    host.add_interface(name, kind=kind, up=False).qdisc = "noop"
+
+
+def _link_del(host: Host, args: list[str]) -> CommandResult:
+    if args and args[0] == "dev":
+        args = args[1:]
+    if len(args) != 1:
+        raise CommandError('Not enough information: "dev" argument is required.', 1)
+    iface = device(host, args[0])
+    if iface.is_loopback:
+        raise rtnl("Operation not supported")
+    peer = iface.peer if iface.kind == "veth" else None
+    host.delete_interface(iface.name)
+    if peer and peer in host.interfaces:
+        host.delete_interface(peer)
+    return CommandResult(changed=True)

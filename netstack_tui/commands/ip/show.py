@@ -1,0 +1,181 @@
+"""`ip link` and `ip addr` listings, laid out as iproute2 prints them."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ...kernel.addr import format_prefix, prefix_mask
+from ...kernel.host import Host
+from ...kernel.interfaces import Interface
+from ..base import CommandError
+from .common import Options, not_simulated
+
+# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
+
+# ---- ip link / ip addr: listing ---------------------------------------------------------------
+
+
+def link_flags(host: Host, iface: Interface) -> str:
+    """The `<...>` flags, including NO-CARRIER for a veth whose peer is down or a port-less bridge."""
+    names = ["LOOPBACK"] if iface.is_loopback else ["BROADCAST", "MULTICAST"]
+    if iface.kind == "dummy":
+        names = ["BROADCAST", "NOARP"]
+    if iface.promisc:
+        names.append("PROMISC")
+    peer_down = _peer_down(host, iface)
+    carrier = not (peer_down or iface.kind == "bridge")
+    if iface.up:
+        names += ["UP", "LOWER_UP"] if carrier else ["UP"]
+        if not carrier:
+            names.insert(0, "NO-CARRIER")
+    if peer_down:
+        names.append("M-DOWN")
+    return ",".join(names)
+
+
+def _peer_down(host: Host, iface: Interface) -> bool:
+    peer = host.interfaces.get(iface.peer) if iface.kind == "veth" and iface.peer else None
+    return peer is not None and not peer.up
+
+
+def oper_state(host: Host, iface: Interface) -> str:
+    """Operational state as `ip link` prints it."""
+    if not iface.up:
+        return "DOWN"
+    if iface.is_loopback or iface.kind == "dummy":
+        return "UNKNOWN"
+    if iface.kind == "bridge":
+        return "DOWN"
+    return "LOWERLAYERDOWN" if _peer_down(host, iface) else "UP"
+
+
+XDP_FLAG = {"native": "xdp", "generic": "xdpgeneric", "offload": "xdpoffload"}
+
+
+def prog_tag(name: str) -> str:
+    """A stable stand-in for the BPF program tag (the kernel hashes the instructions)."""
+    return hashlib.sha1(name.encode()).hexdigest()[:16]
+
+
+def _ifname(iface: Interface) -> str:
+    return f"{iface.name}@{iface.peer}" if iface.peer else iface.name
+
+
+def _header(host: Host, iface: Interface, *, link: bool) -> str:
+    xdp = ""
+    if iface.xdp is not None and iface.xdp_mode:
+        flag = XDP_FLAG[iface.xdp_mode]
+        xdp = f" {flag}" if link else f" {flag}/id:{iface.xdp.prog_id}"
+    mode = " mode DEFAULT" if link else ""
+    return (
+        f"{iface.index}: {_ifname(iface)}: <{link_flags(host, iface)}> mtu {iface.mtu}{xdp} qdisc {iface.qdisc}"
+        f" state {oper_state(host, iface)}{mode} group default qlen {iface.txqueuelen}"
+    )
+
+
+def _link_line(iface: Interface) -> str:
+    if iface.is_loopback:
+        return f"    link/loopback {iface.mac} brd 00:00:00:00:00:00"
+    return f"    link/ether {iface.mac} brd ff:ff:ff:ff:ff:ff"
+
+
+def _prog_line(iface: Interface) -> list[str]:
+    if iface.xdp is None:
+        return []
+    return [f"    prog/xdp id {iface.xdp.prog_id} name {iface.xdp.name} tag {prog_tag(iface.xdp.name)} jited "]
+
+
+def stats_lines(iface: Interface) -> list[str]:
+    """The `ip -s link` block (print_stats64): columns sized to the widest number."""
+    s = iface.stats
+    rx = [s.rx_bytes, s.rx_packets, s.rx_errors, s.rx_dropped, s.rx_missed, s.rx_mcast]
+    tx = [s.tx_bytes, s.tx_packets, s.tx_errors, s.tx_dropped, 0, 0]
+    cols = [len("*X errors:"), len("packets"), len("errors"), len("dropped"), len("carrier"), len("collsns")]
+    for values in (rx, tx):
+        cols = [max(c, len(str(v))) for c, v in zip(cols, values, strict=True)]
+    extra = " " * (len("compressed") + 1)
+
+    def header(tag: str, names: list[str]) -> str:
+        cells = [f"{names[0]:>{cols[0] - 4}}"] + [f"{n:>{w}}" for n, w in zip(names[1:], cols[1:], strict=True)]
+        return f"    {tag}: " + " ".join(cells) + extra
+
+    def values(vals: list[int]) -> str:
+        return "    " + "".join(f"{v:>{w}} " for v, w in zip(vals, cols, strict=True))
+
+    return [
+        header("RX", ["bytes", "packets", "errors", "dropped", "missed", "mcast"]),
+        values(rx),
+        header("TX", ["bytes", "packets", "errors", "dropped", "carrier", "collsns"]),
+        values(tx),
+    ]
+
+
+def _secondary(iface: Interface, index: int) -> bool:
+    address = iface.addresses[index]
+    mask = prefix_mask(address.prefixlen)
+    return any(
+        a.prefixlen == address.prefixlen and (a.addr & mask) == (address.addr & mask) for a in iface.addresses[:index]
+    )
+
+
+def _inet_lines(iface: Interface) -> list[str]:
+    lines = []
+    for i, a in enumerate(iface.addresses):
+        flags = " secondary" if _secondary(iface, i) else ""
+        lines.append(f"    inet {format_prefix(a.addr, a.prefixlen)} scope {a.scope}{flags} {a.label or iface.name}")
+        lines.append("       valid_lft forever preferred_lft forever")
+    return lines
+
+
+def _select(host: Host, args: list[str]) -> list[Interface]:
+    """`[dev] NAME` and `up` selectors of `ip link show` / `ip addr show`."""
+    name, only_up = None, False
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "dev" and i + 1 < len(args):
+            name, i = args[i + 1], i + 2
+            continue
+        if word == "up":
+            only_up = True
+        elif word in ("type", "master", "group", "vrf", "scope", "to", "label", "permanent", "dynamic"):
+            raise not_simulated(f"show {word}")
+        elif name is None:
+            name = word
+        else:
+            raise CommandError(f'Error: either "dev" is duplicate, or "{word}" is a garbage.', 255)
+        i += 1
+    if name is not None and name not in host.interfaces:
+        raise CommandError(f'Device "{name}" does not exist.', 1)
+    chosen = [host.interfaces[name]] if name is not None else sorted(host.interfaces.values(), key=lambda x: x.index)
+    return [iface for iface in chosen if iface.up or not only_up]
+
+
+def show_links(host: Host, opts: Options, args: list[str]) -> str:
+    """`ip link show`."""
+    lines: list[str] = []
+    for iface in _select(host, args):
+        if opts.brief:
+            lines.append(f"{_ifname(iface):<16} {oper_state(host, iface):<14} {iface.mac} <{link_flags(host, iface)}> ")
+            continue
+        lines += [_header(host, iface, link=True), _link_line(iface)] + _prog_line(iface)
+        if opts.stats:
+            lines += stats_lines(iface)
+    return "\n".join(lines)
+
+
+def show_addrs(host: Host, opts: Options, args: list[str]) -> str:
+    """`ip addr show`."""
+    lines: list[str] = []
+    for iface in _select(host, args):
+        if opts.brief:
+            addrs = "".join(f"{format_prefix(a.addr, a.prefixlen)} " for a in iface.addresses)
+            lines.append(f"{_ifname(iface):<16} {oper_state(host, iface):<14} {addrs}")
+            continue
+        if opts.family4 and not iface.addresses:
+            continue
+        lines.append(_header(host, iface, link=False))
+        if not opts.family4:
+            lines.append(_link_line(iface))
+        lines += _inet_lines(iface)
+    return "\n".join(lines)
