@@ -196,17 +196,16 @@ class Conntrack:
         return CtResult("NEW", entry, "ORIGINAL", new=True)
 
     def _classify_icmp_error(self, pkt: Packet, now: float) -> CtResult:
-        # icmp_error_message(): an error is RELATED when the packet it quotes belongs to a
-        # connection; otherwise conntrack leaves it without an entry (ctstate INVALID).
+        # icmp_error_message(): the quoted header is inverted and looked up; a hit makes the error
+        # RELATED, in the direction the inverted tuple matched. No hit: no entry (ctstate INVALID).
         if pkt.inner is None:
             return CtResult("INVALID", None)
-        hit = self.find(packet_tuple(pkt.inner), now)
+        hit = self.find(invert(packet_tuple(pkt.inner)), now)
         if hit is None:
             self.stats["error"] += 1
             return CtResult("INVALID", None)
         entry, direction = hit
-        # The error travels opposite to the quoted packet.
-        return CtResult("RELATED", entry, "REPLY" if direction == "ORIGINAL" else "ORIGINAL")
+        return CtResult("RELATED", entry, direction)
 
     @staticmethod
     def _tcp_can_start(pkt: Packet, sysctl: dict[str, int]) -> bool:

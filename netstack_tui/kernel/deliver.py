@@ -187,8 +187,10 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
             )
             raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
         # tcp_check_req(): the ACK must acknowledge our SYN-ACK. An ack of 0 in the notation means
-        # "the right one" (the learner cannot know our ISN); any other wrong value gets a RST.
-        if pkt.ack_seq and pkt.ack_seq != (sock.isn + 1) & 0xFFFFFFFF:
+        # "the right one" (the learner cannot know our ISN) — if a SYN-ACK ever left; any other
+        # wrong value gets a RST.
+        wrong = pkt.ack_seq != (sock.isn + 1) & 0xFFFFFFFF if pkt.ack_seq else not sock.synack_sent
+        if wrong:
             j.step(
                 "socket",
                 Verdict.DROP,

@@ -7,9 +7,7 @@ from .addr import format_ipv4
 from .host import Host
 from .journey import HOOK_TABLES, Flow, Journey
 from .netfilter.api import Hook, MatchContext, TableVerdict
-from .packet import (
-    Packet,
-)
+from .packet import IPPROTO_TCP, RST, Packet
 from .routes import answer_source, reroute
 from .trace import (
     Change,
@@ -37,10 +35,17 @@ def run_hook(j: Journey, hook: Hook) -> None:
 def _context(j: Journey, hook: Hook) -> MatchContext:
     f = j.flow
     entry = f.ct
+    if f.notrack:
+        state = "UNTRACKED"
+    elif not f.ct_looked_up and not f.related_attached:
+        # Before conntrack (-200) the skb has no entry, which state/conntrack matches read as INVALID.
+        state, entry = "INVALID", None
+    else:
+        state = f.ct_state
     return MatchContext(
         hook=hook,
         now=j.host.clock,
-        ct_state="UNTRACKED" if f.notrack else f.ct_state,
+        ct_state=state,
         ct_status=frozenset(entry.status) if entry is not None else frozenset(),
         ct_dir=f.ct_dir,
         ct_orig=entry.orig if entry is not None else None,
@@ -251,6 +256,12 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
         return
     result = ct_table.classify(f.pkt, host.clock, _sysctl_ints(host))
     f.ct, f.ct_state, f.ct_dir, f.ct_new = result.entry, result.state, result.direction, result.new
+    f.ct_looked_up = True
+    if result.entry is not None and not result.new and f.pkt.flags & RST and f.pkt.proto == IPPROTO_TCP \
+            and "SEEN_REPLY" not in result.entry.status:
+        # nf_conntrack_tcp_packet(): a RST as the only answer means there never was a connection:
+        # the entry is deleted at once (nf_ct_kill_acct), so the next packet of the 4-tuple is NEW.
+        ct_table.remove(result.entry)
     if result.new and result.entry is not None:
         if not _ct_reserve(j):
             j.step(
@@ -278,8 +289,6 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
             _ct_max(host),
         ),
     )
-    if entry is not None and not result.new and f.ct_state != "RELATED":
-        _nat_rewrite_only(j, hook)
 
 
 def _ct_max(host: Host) -> int:
@@ -303,8 +312,6 @@ def _ct_reserve(j: Journey) -> bool:
     return True
 
 
-def _nat_rewrite_only(j: Journey, hook: Hook) -> None:
-    """Nothing: NAT for known connections is applied at the nat stage of each hook."""
 
 
 def _confirm(j: Journey, hook: Hook) -> None:

@@ -57,6 +57,8 @@ class Flow:
     ct_new: bool = False
     notrack: bool = False
     related_attached: bool = False
+    ct_looked_up: bool = False
+    """Whether conntrack has run for this packet yet (the raw table runs before it)."""
     skb: SkbView | None = None
     local_dest: bool = False
     owner: str | None = None

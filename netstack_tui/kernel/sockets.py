@@ -50,6 +50,8 @@ class Socket:
     parent: Socket | None = None
     isn: int = 0
     """Our initial sequence number (the SYN-ACK's seq), for checking the handshake's ACK."""
+    synack_sent: bool = False
+    """Whether a SYN-ACK for this request left the host (a peer cannot acknowledge one that did not)."""
 
     def local_text(self) -> str:
         """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""

@@ -14,9 +14,7 @@ from .hooks import run_hook
 from .host import Host
 from .journey import MAX_REPLY_DEPTH, RX_BUFFER_END, TX_HEADROOM, Flow, Journey, Stop
 from .netfilter.api import Hook
-from .packet import (
-    Packet,
-)
+from .packet import ACK, IPPROTO_TCP, SYN, Packet
 from .routes import route_input, route_output
 from .rx import driver_rx, ip_rcv, loopback_in
 from .trace import (
@@ -83,13 +81,23 @@ def transmit(host: Host, pkt: Packet, *, owner: str | None = None, depth: int = 
     return _finish(j, pkt)
 
 
+def _note_synack(host: Host, synack: Packet, *, sent: bool) -> None:
+    """Remember on the pending request whether its SYN-ACK ever left (the peer can only ACK one that did)."""
+    child = host.sockets.lookup_established("tcp", (synack.src, synack.sport), (synack.dst, synack.dport))
+    if child is not None:
+        child.synack_sent = child.synack_sent or sent
+
+
 def _finish(j: Journey, pkt: Packet) -> Trace:
     if j.disposition is None:
         j.disposition = Disposition.DROPPED
     reply_traces: list[Trace] = list(j.looped_replies)
     if j.depth < MAX_REPLY_DEPTH:
         for emitted, flow in j.emitted:
-            reply_traces.append(transmit(j.host, emitted, depth=j.depth + 1, flow=flow))
+            reply = transmit(j.host, emitted, depth=j.depth + 1, flow=flow)
+            reply_traces.append(reply)
+            if emitted.proto == IPPROTO_TCP and emitted.flags & (SYN | ACK) == SYN | ACK:
+                _note_synack(j.host, emitted, sent=reply.disposition == Disposition.SENT)
     return Trace(
         packet=pkt,
         host=j.host.name,

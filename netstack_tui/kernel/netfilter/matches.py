@@ -153,6 +153,17 @@ class PortsMatch(Match):
         return out
 
 
+def _nft_port_range(ports: tuple[int, int], invert: bool) -> tuple[tuple[int, int], bool]:
+    """iptables-nft stores `! --dport 0:N` as `dport > N` and prints it back as `--dport N+1:65535`.
+
+    Observed with iptables 1.8.9 (nf_tables); a full `! 0:65535` keeps the upstream .t form.
+    """
+    low, high = ports
+    if invert and low == 0 and high < 65535:
+        return (high + 1, 65535), False
+    return ports, invert
+
+
 def _build_ports(proto_name: str, proto_num: int) -> Spec:
     def build(opts: list[Opt], info: RuleInfo) -> PortsMatch:
         if info.proto == 0 and not info.proto_inv:
@@ -162,9 +173,9 @@ def _build_ports(proto_name: str, proto_num: int) -> Spec:
         for opt in opts:
             once(opts, opt.name, proto_name)
             if opt.name in ("--sport", "--source-port"):
-                fields["sport"], fields["sport_inv"] = parse_port_range(opt.arg), opt.invert
+                fields["sport"], fields["sport_inv"] = _nft_port_range(parse_port_range(opt.arg), opt.invert)
             elif opt.name in ("--dport", "--destination-port"):
-                fields["dport"], fields["dport_inv"] = parse_port_range(opt.arg), opt.invert
+                fields["dport"], fields["dport_inv"] = _nft_port_range(parse_port_range(opt.arg), opt.invert)
             elif opt.name == "--syn":
                 fields["flags"], fields["flags_inv"] = (0x17, 0x02), opt.invert
             elif opt.name == "--tcp-flags":
