@@ -1,0 +1,402 @@
+"""Evaluating checks: goals, symptoms and hint premises, over fresh journeys on copies of a host.
+
+A check never touches the learner's host. The state a goal is judged on is rebuilt from the
+scenario's setup plus the learner's configuration commands (packets the learner sent are left
+out, so re-sending a scenario packet behaves as it would for a new client); each check then runs on
+its own deep copy of that state, after its `given:` commands, and sends its packet afresh. So a
+goal is about the host's state, never about which keys were pressed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..commands.shell import PACKET_VERBS, Shell
+from ..kernel.addr import format_ipv4
+from ..kernel.host import Host
+from ..kernel.packet import ACK, IPPROTO_ICMP, IPPROTO_TCP, RST, SYN, Packet
+from ..kernel.trace import Disposition, Trace
+from .model import Check, Cost, Leaves, parse_outcome
+
+if TYPE_CHECKING:
+    from ..commands.session import NamedPacket, Session
+    from .library import Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One evaluated check: how it reads, whether it holds, and what was actually seen."""
+
+    label: str
+    ok: bool
+    detail: str = ""
+    """What happened instead (or the failing command), for error messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoalStatus:
+    """Whether the goal is reached, and each check with its outcome (label, holds)."""
+
+    reached: bool
+    checks: list[tuple[str, bool]]
+
+
+# ---- building the state to judge ------------------------------------------------------------------
+
+
+def build_host(setup: list[str], commands: list[str] = ()) -> tuple[Host, list[str]]:  # type: ignore[assignment]
+    """A fresh host after `setup` and `commands`; also the failures as `command: output` lines."""
+    shell = Shell()
+    failures: list[str] = []
+    for line in list(setup) + [c for c in commands if not _is_packet_verb(c)]:
+        result = shell.run(line)
+        if result.status != 0:
+            failures.append(f"{line}: {result.output.strip() or f'exit status {result.status}'}")
+    return shell.host, failures
+
+
+def _is_packet_verb(line: str) -> bool:
+    words = line.split()
+    return bool(words) and words[0] in PACKET_VERBS
+
+
+_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], Host] = {}
+
+
+def session_state(session: Session) -> Host:
+    """The state a goal is judged on: the session's setup plus the learner's commands, rebuilt."""
+    setup, commands = getattr(session, "setup", None), getattr(session, "commands", None)
+    if setup is None or commands is None:
+        return copy.deepcopy(session.host)
+    key = (tuple(setup), tuple(c for c in commands if not _is_packet_verb(c)))
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = build_host(list(key[0]), list(key[1]))[0]
+    return _cache[key]
+
+
+def evaluate(scenario: Scenario, session: Session, lang: str = "en") -> GoalStatus:
+    """Is the scenario's goal reached in this session? Never changes the session's host."""
+    results = run_checks(scenario.source.goal.checks, session_state(session), scenario.packets, lang)
+    return GoalStatus(all(r.ok for r in results), [(r.label, r.ok) for r in results])
+
+
+# ---- checks ------------------------------------------------------------------------------------------
+
+
+def run_checks(checks: list[Check], host: Host, packets: list[NamedPacket], lang: str = "en") -> list[CheckResult]:
+    """Evaluate each check on its own copy of `host`."""
+    specs = {p.name: p.spec for p in packets}
+    return [run_check(check, host, specs, lang) for check in checks]
+
+
+def run_check(check: Check, host: Host, specs: dict[str, str], lang: str = "en") -> CheckResult:
+    """Evaluate one check on a copy of `host` (after its `given` commands)."""
+    label = describe(check, lang)
+    shell = Shell(copy.deepcopy(host))
+    for line in check.given:
+        result = shell.run(line)
+        if result.status != 0:
+            return CheckResult(label, False, f"given command '{line}' failed: {result.output.strip()}")
+    ok, detail = _holds(check, shell, specs)
+    return CheckResult(label, ok, detail)
+
+
+def send(shell: Shell, spec: str) -> Trace | str:
+    """Send a packet spec on the shell's host: the trace, or the error text."""
+    result = shell.run("send " + spec)
+    if result.status != 0 or not result.traces:
+        return f"send {spec}: {result.output.strip()}"
+    return result.traces[0]
+
+
+def _holds(check: Check, shell: Shell, specs: dict[str, str]) -> tuple[bool, str]:
+    kind, body = check.kind, check.body
+    host = shell.host
+    if kind == "not":
+        for line in body.given:
+            result = shell.run(line)
+            if result.status != 0:
+                return False, f"given command '{line}' failed: {result.output.strip()}"
+        ok, detail = _holds(body, shell, specs)
+        return (not ok), detail
+    if hasattr(body, "packet"):
+        traced = send(shell, specs[body.packet])
+        if isinstance(traced, str):
+            return False, traced
+        return _trace_holds(kind, body, traced)
+    if kind == "sysctl":
+        try:
+            value = host.sysctl.get(body.key)
+        except ValueError as exc:
+            return False, str(exc)
+        return " ".join(value.split()) == " ".join(body.equals.split()), f"{body.key} = {value}"
+    if kind == "listening":
+        return _listening(host, body)
+    if kind in ("command_succeeds", "command_fails"):
+        result = shell.run(body)
+        ok = (result.status == 0) == (kind == "command_succeeds")
+        return ok, f"'{body}' exited with status {result.status}: {result.output.strip()[:300]}"
+    if kind in ("output_contains", "output_lacks"):
+        result = shell.run(body.command)
+        if result.status != 0 and kind == "output_contains":
+            return False, f"'{body.command}' failed: {result.output.strip()[:300]}"
+        found = body.text in result.output
+        return found == (kind == "output_contains"), f"'{body.command}' printed: {result.output.strip()[:300]}"
+    if kind == "rule":
+        return _rule(shell, body)
+    if kind == "policy":
+        result = shell.run(f"iptables -t {body.table} -S {body.chain}")
+        if result.status != 0:
+            return False, f"'iptables -t {body.table} -S {body.chain}' failed: {result.output.strip()}"
+        first = result.output.splitlines()[0] if result.output else ""
+        return first.split()[-1:] == [body.is_], first
+    if kind in ("conntrack_count_below", "conntrack_count_at_least"):
+        count = host.conntrack.count(host.clock)
+        ok = count < body if kind == "conntrack_count_below" else count >= body
+        return ok, f"conntrack has {count} entries"
+    if kind == "dmesg_contains":
+        return any(body in line for _, line in host.dmesg), f"dmesg has {len(host.dmesg)} lines"
+    if kind == "process":
+        return _process(host, body)
+    raise AssertionError(f"unhandled check kind {kind}")
+
+
+def reply_kind(pkt: Packet) -> str:
+    """What a reply is, in the words checks use: `syn-ack`, `rst`, `icmp-port-unreachable`, ..."""
+    if pkt.proto == IPPROTO_TCP:
+        if pkt.flags & RST:
+            return "rst"
+        if pkt.flags & SYN and pkt.flags & ACK:
+            return "syn-ack"
+        return "ack"
+    if pkt.proto == IPPROTO_ICMP:
+        if pkt.icmp_type == 0:
+            return "echo-reply"
+        if pkt.icmp_type == 11:
+            return "icmp-time-exceeded"
+        if pkt.icmp_type == 3:
+            return {0: "icmp-net-unreachable", 1: "icmp-host-unreachable", 3: "icmp-port-unreachable",
+                    9: "icmp-net-prohibited", 10: "icmp-host-prohibited", 13: "icmp-admin-prohibited"}.get(
+                        pkt.icmp_code, f"icmp-unreachable-{pkt.icmp_code}")
+        return f"icmp-{pkt.icmp_type}"
+    return "other"
+
+
+def sent_replies(trace: Trace) -> list[str]:
+    """Kinds of the replies that actually left the host."""
+    return [reply_kind(r.final_packet) for r in trace.replies if r.disposition == Disposition.SENT]
+
+
+def _endpoint_matches(want: str, addr: int, port: int) -> bool:
+    host, _, want_port = want.partition(":")
+    return host == format_ipv4(addr) and (not want_port or int(want_port) == port)
+
+
+def _trace_holds(kind: str, body: Any, trace: Trace) -> tuple[bool, str]:
+    seen = trace.summary_line()
+    last = trace.steps[-1] if trace.steps else None
+    if kind == "delivered":
+        ok = trace.disposition == Disposition.DELIVERED
+        if ok and body.to is not None:
+            ok = (trace.delivered_to or "").split(" (")[0] == body.to
+        return ok, seen
+    if kind in ("dropped", "rejected"):
+        want = Disposition.DROPPED if kind == "dropped" else Disposition.REJECTED
+        ok = trace.disposition == want and (body.at is None or (last is not None and last.stage == body.at))
+        if kind == "dropped" and body.reason is not None:
+            ok = ok and str(trace.drop_reason) == body.reason
+        return ok, f"{seen} [stage {last.stage if last else '-'}]"
+    if kind in ("forwarded", "sent"):
+        want = Disposition.FORWARDED if kind == "forwarded" else Disposition.SENT
+        out = trace.final_packet
+        ok = trace.disposition == want
+        assert isinstance(body, Leaves)
+        if body.via is not None:
+            ok = ok and out.oif == body.via
+        if body.src is not None:
+            ok = ok and _endpoint_matches(body.src, out.src, out.sport)
+        if body.dst is not None:
+            ok = ok and _endpoint_matches(body.dst, out.dst, out.dport)
+        return ok, f"{seen}; on the wire: {out}"
+    if kind == "replies":
+        kinds = sent_replies(trace)
+        if body.kind == "none":
+            ok = not kinds
+        elif body.kind == "any":
+            ok = bool(kinds)
+        else:
+            ok = body.kind in kinds
+        return ok, f"{seen}; replies: {', '.join(kinds) or 'none'}"
+    if kind == "visits":
+        for step in trace.steps:
+            if step.stage == body.stage and (step.verdict == body.verdict if body.verdict else step.verdict != "skip"):
+                return True, seen
+        at = [f"{s.stage}={s.verdict}" for s in trace.steps if s.stage == body.stage]
+        return False, f"{seen}; {body.stage}: {', '.join(at) or 'not reached'}"
+    if kind in ("cost_below", "cost_above"):
+        assert isinstance(body, Cost)
+        total = trace.total_cost_ns
+        return (total < body.ns if kind == "cost_below" else total >= body.ns), f"{seen}; cost {total} ns"
+    raise AssertionError(kind)
+
+
+def _listening(host: Host, body: Any) -> tuple[bool, str]:
+    table = host.sockets
+    for sock in table.sockets:
+        if sock.proto != body.proto or sock.local[1] != body.port or sock.pid is None:
+            continue
+        if body.proto == "tcp" and sock.state != "LISTEN":
+            continue
+        proc = table.processes.get(sock.pid)
+        if proc is None or not proc.alive:
+            continue
+        if body.app is None or proc.name == body.app:
+            return True, f"{proc.name} listens on {sock.local_text()}"
+    return False, f"nothing listens on {body.proto} port {body.port}" + (f" in {body.app}" if body.app else "")
+
+
+def _rule(shell: Shell, body: Any) -> tuple[bool, str]:
+    command = f"iptables -t {body.table} -S {body.chain}"
+    result = shell.run(command)
+    if result.status != 0:
+        return False, f"'{command}' failed: {result.output.strip()}"
+    rules = [line for line in result.output.splitlines() if line.startswith(f"-A {body.chain} ")]
+    if body.index > len(rules):
+        return False, f"{body.chain} has {len(rules)} rule(s)"
+    line = rules[body.index - 1]
+    words = line.split()
+    target = words[words.index("-j") + 1] if "-j" in words[:-1] else (
+        words[words.index("-g") + 1] if "-g" in words[:-1] else "")
+    ok = (body.target is None or target == body.target) and (body.contains is None or body.contains in line)
+    return ok, f"rule {body.index}: {line}"
+
+
+def _process(host: Host, body: Any) -> tuple[bool, str]:
+    proc = host.sockets.find_process(body.app)
+    if body.alive is not None and (proc is not None) != body.alive:
+        return False, f"{body.app} is {'running' if proc else 'not running'}"
+    if proc is None:
+        return body.alive is False or (body.fds_below is None and body.nofile_at_least is None), \
+            f"{body.app} is not running"
+    ok = True
+    if body.fds_below is not None:
+        ok = ok and len(proc.fds) < body.fds_below
+    if body.nofile_at_least is not None:
+        ok = ok and proc.nofile >= body.nofile_at_least
+    return ok, f"{body.app} has {len(proc.fds)} open fds, limit {proc.nofile}"
+
+
+# ---- expected outcomes ---------------------------------------------------------------------------------
+
+
+def outcome_holds(outcome: str, trace: Trace) -> bool:
+    """Whether a trace matches an `expect:` outcome such as `dropped at input.filter`."""
+    word, prep, arg = parse_outcome(outcome)
+    if str(trace.disposition) != word:
+        return False
+    if prep == "at":
+        return bool(trace.steps) and trace.steps[-1].stage == arg
+    if prep == "to":
+        return (trace.delivered_to or "").split(" (")[0] == arg
+    if prep == "via":
+        return trace.final_packet.oif == arg
+    return True
+
+
+# ---- descriptions ----------------------------------------------------------------------------------------
+
+
+def describe(check: Check, lang: str = "en") -> str:
+    """How the check reads to a learner (its `label`, or generated)."""
+    if check.label is not None:
+        return check.label.as_dict().get(lang) or check.label.en
+    text = _describe(check.kind, check.body, lang)
+    if check.given:
+        text += (" (after: " if lang == "en" else " (после: ") + "; ".join(check.given) + ")"
+    return text
+
+
+def _describe(kind: str, b: Any, lang: str) -> str:
+    ru = lang == "ru"
+    if kind == "not":
+        inner = describe(b, lang)
+        return f"НЕ так: {inner}" if ru else f"not: {inner}"
+    p = f"`{b.packet}`" if hasattr(b, "packet") else ""
+    if kind == "delivered":
+        if ru:
+            return f"пакет {p} доставлен" + (f" в {b.to}" if b.to else "")
+        return f"packet {p} is delivered" + (f" to {b.to}" if b.to else "")
+    if kind in ("dropped", "rejected"):
+        verb = ({"dropped": "отброшен", "rejected": "отклонён (REJECT)"} if ru
+                else {"dropped": "is dropped", "rejected": "is rejected"})[kind]
+        text = f"пакет {p} {verb}" if ru else f"packet {p} {verb}"
+        if b.at:
+            text += f" на {b.at}" if ru else f" at {b.at}"
+        if getattr(b, "reason", None):
+            text += f" ({b.reason})"
+        return text
+    if kind in ("forwarded", "sent"):
+        verb = ({"forwarded": "пересылается", "sent": "уходит в сеть"} if ru
+                else {"forwarded": "is forwarded", "sent": "is sent"})[kind]
+        text = f"пакет {p} {verb}" if ru else f"packet {p} {verb}"
+        if b.via:
+            text += f" через {b.via}" if ru else f" via {b.via}"
+        if b.src:
+            text += f" с адресом источника {b.src}" if ru else f" from {b.src}"
+        if b.dst:
+            text += f" на {b.dst}" if ru else f" to {b.dst}"
+        return text
+    if kind == "replies":
+        if b.kind == "none":
+            return f"на пакет {p} нет ответа" if ru else f"packet {p} gets no answer"
+        if b.kind == "any":
+            return f"на пакет {p} приходит ответ" if ru else f"packet {p} gets an answer"
+        return f"на пакет {p} приходит {b.kind}" if ru else f"packet {p} is answered with {b.kind}"
+    if kind == "visits":
+        v = f" ({b.verdict})" if b.verdict else ""
+        return f"пакет {p} проходит этап {b.stage}{v}" if ru else f"packet {p} passes stage {b.stage}{v}"
+    if kind == "cost_below":
+        return f"пакет {p} обходится дешевле {b.ns} нс" if ru else f"packet {p} costs less than {b.ns} ns"
+    if kind == "cost_above":
+        return f"пакет {p} обходится не меньше {b.ns} нс" if ru else f"packet {p} costs at least {b.ns} ns"
+    if kind == "sysctl":
+        return f"`{b.key}` равен {b.equals}" if ru else f"`{b.key}` is {b.equals}"
+    if kind == "listening":
+        who = f" ({b.app})" if b.app else ""
+        return f"порт {b.proto}/{b.port} слушается{who}" if ru else f"something{who} listens on {b.proto} port {b.port}"
+    if kind == "command_succeeds":
+        return f"`{b}` выполняется успешно" if ru else f"`{b}` succeeds"
+    if kind == "command_fails":
+        return f"`{b}` завершается ошибкой" if ru else f"`{b}` fails"
+    if kind == "output_contains":
+        return f"`{b.command}` показывает «{b.text}»" if ru else f"`{b.command}` shows \"{b.text}\""
+    if kind == "output_lacks":
+        return f"`{b.command}` не показывает «{b.text}»" if ru else f"`{b.command}` does not show \"{b.text}\""
+    if kind == "rule":
+        what = " ".join(x for x in (b.target, b.contains) if x)
+        return (f"правило {b.index} цепочки {b.chain} ({b.table}): {what}" if ru
+                else f"rule {b.index} of {b.table} {b.chain} is {what}")
+    if kind == "policy":
+        return (f"политика {b.chain} ({b.table}) — {b.is_}" if ru
+                else f"the policy of {b.table} {b.chain} is {b.is_}")
+    if kind == "conntrack_count_below":
+        return f"в conntrack меньше {b} записей" if ru else f"conntrack holds fewer than {b} entries"
+    if kind == "conntrack_count_at_least":
+        return f"в conntrack не меньше {b} записей" if ru else f"conntrack holds at least {b} entries"
+    if kind == "dmesg_contains":
+        return f"в dmesg есть «{b}»" if ru else f"dmesg shows \"{b}\""
+    if kind == "process":
+        parts = []
+        if b.alive is not None:
+            alive = ("работает", "не работает") if ru else ("is running", "has exited")
+            parts.append(alive[0] if b.alive else alive[1])
+        if b.fds_below is not None:
+            parts.append(f"открыто меньше {b.fds_below} fd" if ru else f"has fewer than {b.fds_below} open fds")
+        if b.nofile_at_least is not None:
+            n = b.nofile_at_least
+            parts.append(f"лимит fd не меньше {n}" if ru else f"may open at least {n} fds")
+        return f"процесс {b.app}: " + ", ".join(parts) if ru else f"process {b.app} " + " and ".join(parts)
+    return kind
