@@ -1,0 +1,128 @@
+"""Run every benchmark and print one table: measured value, goal, and the ratio to a reference
+measured in the same run (this machine is noisy, so each number is the median of several runs).
+
+    python benchmarks/run.py            # everything
+    python benchmarks/run.py --quick    # fewer repetitions
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "fixtures" / "rulesets"
+BIG_RULESET = SHARED / "substituted" / "d01-mac-substituted.iptables-save"
+
+sys.path.insert(0, str(ROOT))
+
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time of `fn` over `runs` calls, in seconds."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _subprocess(args: list[str], stdin: str = "") -> None:
+    subprocess.run(args, input=stdin, text=True, capture_output=True, check=True, cwd=ROOT)
+
+
+def bench_headless_start(runs: int) -> list[tuple[str, str, str, str]]:
+    """`netstack-tui shell` with a one-line script, against a bare `python -c pass`."""
+    bare = median_time(lambda: _subprocess([sys.executable, "-c", "pass"]), runs)
+    shell = median_time(lambda: _subprocess([sys.executable, "-m", "netstack_tui", "shell"], "ip addr\n"), runs)
+    return [("headless start (shell, 1 line)", f"{shell * 1000:.0f} ms", "< 300 ms, ≤ 8× python",
+             f"{shell / bare:.1f}× python -c pass ({bare * 1000:.0f} ms)")]
+
+
+def _shell_with(lines: list[str]):  # type: ignore[no-untyped-def]
+    from netstack_tui.commands.shell import Shell
+
+    sh = Shell()
+    for line in lines:
+        result = sh.run(line)
+        if result.status != 0:
+            raise SystemExit(f"benchmark setup failed: {line}: {result.output}")
+    return sh
+
+
+def bench_real_ruleset(runs: int) -> list[tuple[str, str, str, str]]:
+    """Loading the ~5,000-rule real ruleset, and one packet through it."""
+    if not BIG_RULESET.exists():
+        return [("real ruleset (d01, 4,973 rules)", "skipped", "", f"{BIG_RULESET} not found")]
+    load = median_time(lambda: _shell_with([f"iptables-restore {BIG_RULESET}"]), max(3, runs // 3))
+    sh = _shell_with(["ip addr add 10.0.0.1/24 dev eth0", f"iptables-restore {BIG_RULESET}"])
+    counter = iter(range(10**9))
+    packet = median_time(lambda: sh.run(f"send tcp 10.0.0.2:{1024 + next(counter) % 60000} > 10.0.0.1:80 [S]"),
+                         runs * 10)
+    return [("load d01 (4,973 rules)", f"{load * 1000:.0f} ms", "< 500 ms", f"{load / 0.5:.2f}× goal"),
+            ("trace 1 packet through d01", f"{packet * 1000:.2f} ms", "< 5 ms", f"{packet / 0.005:.2f}× goal")]
+
+
+def bench_synthetic_chain(runs: int) -> list[tuple[str, str, str, str]]:
+    """One packet through a 10,000-rule chain none of whose rules match (worst case: all tested)."""
+    rules = "\n".join(f"-A INPUT -s 192.0.{i // 250}.{i % 250} -p tcp -m tcp --dport {1 + i % 60000} -j DROP"
+                      for i in range(10_000))
+    sh = _shell_with(["ip addr add 10.0.0.1/24 dev eth0"])
+    sh.run("iptables-restore", stdin=f"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+                                     f":OUTPUT ACCEPT [0:0]\n{rules}\nCOMMIT\n")
+    packet = median_time(lambda: sh.run("send tcp 10.0.0.2:40000 > 10.0.0.1:80 [S]"), runs * 5)
+    return [("trace 1 packet, 10,000-rule chain", f"{packet * 1000:.2f} ms", "< 5 ms",
+             f"{packet / 0.005:.2f}× goal")]
+
+
+def _hundred_rules() -> list[str]:
+    return (["ip addr add 10.0.0.1/24 dev eth0", "listen tcp 0.0.0.0:80 --app web",
+             "iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"]
+            + [f"iptables -A INPUT -p tcp -s 192.0.2.{i % 250} --dport {1000 + i} -j ACCEPT" for i in range(98)]
+            + ["iptables -A INPUT -p tcp --dport 80 -j ACCEPT"])
+
+
+def bench_flood(runs: int) -> list[tuple[str, str, str, str]]:
+    """Batch throughput through a 100-rule ruleset with conntrack: new connections, then one flow."""
+    count = 5000
+    out = []
+    for label, spec, vary in (("flood: new TCP connections", "tcp 10.0.0.2:1024 > 10.0.0.1:80 [S]", "sport"),
+                              ("flood: established flow", "tcp 10.0.0.2:1024 > 10.0.0.1:80 [.] len=100", "none")):
+        def run(spec: str = spec, vary: str = vary) -> None:
+            sh = _shell_with(_hundred_rules())
+            if vary == "none":
+                sh.run("send tcp 10.0.0.2:1024 > 10.0.0.1:80 [S]")
+            sh.run(f"flood {spec} --count {count} --vary {vary}")
+        seconds = median_time(run, max(3, runs // 3))
+        rate = count / seconds
+        out.append((label, f"{rate:,.0f} pkt/s", "≥ 100,000 pkt/s", f"{rate / 100_000:.2f}× goal"))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    runs = 5 if args.quick else 15
+    rows: list[tuple[str, str, str, str]] = []
+    for bench in (bench_headless_start, bench_real_ruleset, bench_synthetic_chain, bench_flood):
+        rows.extend(bench(runs))
+    tui = ROOT / "benchmarks" / "bench_tui.py"
+    widths = [max(len(r[i]) for r in rows + [("benchmark", "measured", "goal", "ratio")]) for i in range(4)]
+    print(" | ".join(h.ljust(w) for h, w in zip(("benchmark", "measured", "goal", "ratio"), widths)))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+    if tui.exists():
+        print()
+        subprocess.run([sys.executable, str(tui)] + (["--quick"] if args.quick else []), cwd=ROOT, check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
