@@ -11,7 +11,7 @@ import json
 from ..kernel import deliver, stack
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
-from ..kernel.packet import PacketSpecError, parse_packet
+from ..kernel.packet import IPPROTO_TCP, SYN, Packet, PacketSpecError, parse_packet
 from ..kernel.sockets import SocketError
 from ..kernel.trace import Disposition, Trace
 from .base import CommandError, CommandResult, ShellContext
@@ -152,6 +152,60 @@ def listen(ctx: ShellContext, argv: list[str]) -> CommandResult:
                          changed=True)
 
 
+def connect(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """connect tcp DST:PORT [--from ADDR[:PORT]] [--app NAME]: an application opens a connection (SYN out)."""
+    if len(argv) < 3 or argv[1] != "tcp":
+        raise CommandError("usage: connect tcp DST:PORT [--from ADDR[:PORT]] [--app NAME]", 2)
+    host = ctx.host
+    dst, dport = _endpoint(argv[2], "connect")
+    src, sport, app = 0, 0, "client"
+    args = iter(argv[3:])
+    for word in args:
+        if word == "--from":
+            text = next(args, "")
+            src, sport = _endpoint(text if ":" in text else text + ":0", "connect", allow_zero=True)
+        elif word == "--app":
+            app = next(args, "") or app
+        else:
+            raise CommandError(f"connect: unknown option {word!r}", 2)
+    route = host.routing.lookup(dst, src)
+    if route.route is None or route.error:
+        raise CommandError(f"{app}: connect: Network is unreachable", 1)
+    if not src:
+        src = route.route.src or host.primary_address(route.route.dev or "", dst) or (dst if host.is_local(dst) else 0)
+    table = host.sockets
+    proc = table.find_process(app) or table.spawn(app)
+    if not sport:
+        sport = _ephemeral_port(host, src, dst, dport)
+    try:
+        sock = table.bind(proc, "tcp", src, sport, now=host.clock)
+    except SocketError as exc:
+        raise CommandError(f"{app}: {exc.message}", 1) from None
+    sock.peer, sock.state = (dst, dport), "SYN-SENT"
+    syn = Packet(IPPROTO_TCP, src, dst, sport, dport, flags=SYN, seq=1000)
+    trace = stack.transmit(host, syn, owner=f"{proc.name} (pid {proc.pid})")
+    return CommandResult("\n".join(send_lines(trace)), 0, [trace], changed=True)
+
+
+def _endpoint(text: str, verb: str, *, allow_zero: bool = False) -> tuple[int, int]:
+    addr_text, _, port_text = text.rpartition(":")
+    try:
+        addr = parse_ipv4(addr_text)
+    except AddressError as exc:
+        raise CommandError(f"{verb}: {exc}", 2) from None
+    return addr, _int(port_text, "port", 0 if allow_zero else 1, 65535)
+
+
+def _ephemeral_port(host: object, src: int, dst: int, dport: int) -> int:
+    """The first free port of ip_local_port_range (the kernel starts at a hashed offset instead)."""
+    low, high = (int(v) for v in host.sysctl.get("net.ipv4.ip_local_port_range").split())  # type: ignore[attr-defined]
+    used = {s.local[1] for s in host.sockets.sockets}  # type: ignore[attr-defined]
+    for port in range(low, high + 1):
+        if port not in used:
+            return port
+    raise CommandError("connect: Cannot assign requested address (no free ephemeral port)", 1)
+
+
 def kill(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """kill NAME|PID: the process exits and all its sockets close."""
     if len(argv) != 2:
@@ -239,6 +293,7 @@ COMMANDS = {
     "send": send,
     "flood": flood,
     "listen": listen,
+    "connect": connect,
     "kill": kill,
     "accept": accept,
     "sleep": sleep,

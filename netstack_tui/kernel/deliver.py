@@ -166,16 +166,15 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
     table = host.sockets
     listener = sock.parent
     if pkt.flags & RST:
+        refused = sock.state == "SYN-SENT"
+        owner = _owner(j, sock)
         _drop_child(j, sock)
-        j.step(
-            "socket",
-            Verdict.DELIVER,
-            "sock.rst_received",
-            params={"owner": _owner(j, sock)},
-            view=_socket_view(j, sock),
-        )
-        j.delivered_to = _owner(j, sock)
+        j.step("socket", Verdict.DELIVER, "sock.refused" if refused else "sock.rst_received",
+               params={"owner": owner}, view=_socket_view(j, sock))
+        j.delivered_to = owner
         raise j.stop(Disposition.DELIVERED)
+    if sock.state == "SYN-SENT":
+        _tcp_connecting(j, sock)
     if sock.state == "SYN-RECV" and listener is not None:
         if not pkt.flags & ACK:
             j.step(
@@ -252,6 +251,21 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
             j.step("app", Verdict.DELIVER, "app.recv", params={"app": proc.name, "bytes": sock.recv_q})
             sock.recv_q = 0
     raise j.stop(Disposition.DELIVERED)
+
+
+def _tcp_connecting(j: Journey, sock: Socket) -> None:
+    """tcp_rcv_synsent_state_process(): a SYN-ACK completes our connect(); anything else is dropped."""
+    pkt = j.flow.pkt
+    if pkt.flags & SYN and pkt.flags & ACK:
+        sock.state = "ESTAB"
+        j.step("socket", Verdict.DELIVER, "sock.connected", params={"owner": _owner(j, sock)},
+               view=_socket_view(j, sock))
+        j.delivered_to = _owner(j, sock)
+        j.emit(replies.handshake_ack(pkt))
+        raise j.stop(Disposition.DELIVERED)
+    j.step("socket", Verdict.DROP, "sock.synsent_bad_segment", view=_socket_view(j, sock),
+           drop_reason=DropReason.TCP_FLAGS)
+    raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
 
 
 def _drop_child(j: Journey, sock: Socket) -> None:

@@ -54,6 +54,12 @@ def tcp_ack(pkt: Packet, seq: int, flags: int = ACK, ttl: int = 64) -> Packet:
                   ack_seq=(pkt.seq + consumed) & 0xFFFFFFFF, ttl=ttl)
 
 
+def handshake_ack(synack: Packet, ttl: int = 64) -> Packet:
+    """tcp_send_ack() after tcp_rcv_synsent_state_process(): the third packet of the handshake."""
+    return Packet(IPPROTO_TCP, synack.dst, synack.src, synack.dport, synack.sport, flags=ACK, seq=synack.ack_seq,
+                  ack_seq=(synack.seq + 1) & 0xFFFFFFFF, ttl=ttl)
+
+
 def echo_reply(pkt: Packet, ttl: int = 64) -> Packet:
     """icmp_echo(): same id, sequence and data, addresses swapped."""
     return Packet(IPPROTO_ICMP, pkt.dst, pkt.src, icmp_type=ICMP_ECHO_REPLY, icmp_id=pkt.icmp_id,

@@ -178,3 +178,24 @@ def test_every_trace_ends_once_and_ttl_never_rises(packets: list[str]) -> None:
             assert all(s.stage in STAGE_BY_ID for s in trace.steps)
             ttls = [s.packet.ttl for s in trace.steps]
             assert all(a >= b for a, b in zip(ttls, ttls[1:]))
+
+
+def test_connect_sends_a_syn_and_a_syn_ack_establishes_it() -> None:
+    """`connect` leaves a SYN-SENT socket; the peer's SYN-ACK makes it ESTAB and the host ACKs."""
+    sh = _shell("ip route add default via 10.0.0.254")
+    result = sh.run("connect tcp 192.0.2.80:443 --app curl")
+    assert result.status == 0 and result.traces[0].disposition == Disposition.SENT
+    assert "SYN-SENT" in sh.run("ss -tan").output
+    trace = _send(sh, "tcp 192.0.2.80:443 > 10.0.0.1:32768 [S.]")
+    assert trace.steps[-1].note == "sock.connected"
+    assert [str(r.final_packet) for r in trace.replies] == ["tcp 10.0.0.1:32768 > 192.0.2.80:443 [.]"]
+    assert "ESTAB" in sh.run("ss -tan").output
+
+
+def test_rst_to_a_connecting_socket_is_connection_refused() -> None:
+    """A RST answering our SYN ends connect() with ECONNREFUSED and frees the socket."""
+    sh = _shell("ip route add default via 10.0.0.254")
+    sh.run("connect tcp 192.0.2.80:81 --app curl")
+    trace = _send(sh, "tcp 192.0.2.80:81 > 10.0.0.1:32768 [R.]")
+    assert trace.steps[-1].note == "sock.refused"
+    assert "SYN-SENT" not in sh.run("ss -tan").output
