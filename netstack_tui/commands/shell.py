@@ -1,8 +1,14 @@
 """The shell: one command line in, the simulated host's answer out.
 
-Splits a line like a POSIX shell would (quotes, `# comments`, `> file` and `< file` redirection,
-`cmd1 && cmd2`, `;`), finds the command in the registry and runs it. Any failure is one line
-and a non-zero status, never a traceback.
+Splits a line like a POSIX shell would (quotes, `# comments`, `> file`, `>> file` and `< file`
+redirection, pipes `a | b`, `a && b`, `a || b`, `;`), finds each command in the registry and runs it.
+A pipe hands the previous command's output to the next as its standard input; a command that fails
+in the middle of a pipe has its message shown (as its stderr would be) and passes nothing on. The
+exit status is the last command's. Any failure is one line and a non-zero status, never a traceback.
+
+Files written with `>` live in memory on the host (see `userland`); `> /proc/sys/...` writes a sysctl
+and `> /dev/null` discards. After every command the at(1) jobs whose time has come run, and their
+output is shown as `at job N: ...` lines.
 """
 
 from __future__ import annotations
@@ -14,21 +20,34 @@ from ..kernel.host import Host
 from ..kernel.trace import Trace
 from .base import CommandError, CommandResult, Handler, ShellContext
 from .registry import COMMANDS, NOT_SIMULATED
+from .userland import CURRENT_FILES, read_file, userland, write_file
 
 MAX_INPUT_FILE = 16 * 1024 * 1024
 # Verbs whose arguments are packets: their `>` is the notation's arrow, never a redirection.
 PACKET_VERBS = frozenset({"send", "flood"})
+JOINERS = frozenset({";", "&&", "||"})
+MAX_JOB_DEPTH = 4
+"""How deeply at jobs may queue and run further jobs within one command (a loop guard)."""
+
+
+_ESCAPED_SEMICOLON = "\ue000"  # a private-use character shlex treats as a letter
 
 
 def _split(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&<>|")
+    # `\;` is a literal semicolon inside a word, as in `nft add chain ... { ...\; policy drop \; }`.
+    lexer = shlex.shlex(line.replace("\\;", _ESCAPED_SEMICOLON), posix=True, punctuation_chars=";&<>|")
     lexer.whitespace_split = True
     lexer.commenters = "#"
+    # The placeholder stays until `call()`, so the word `\;` is never taken for a separator.
     return list(lexer)
 
 
 def read_input_file(path: str) -> str:
-    """Read a file named on a command line (size-capped, errors as one line)."""
+    """Read a file named on a command line: one the shell wrote with `>`, else the real one
+    (size-capped, errors as one line)."""
+    written = read_file(None, path)
+    if written is not None:
+        return written
     file = Path(path)
     try:
         size = file.stat().st_size
@@ -41,6 +60,8 @@ def read_input_file(path: str) -> str:
         raise CommandError(f"{path}: Is a directory") from None
     except PermissionError:
         raise CommandError(f"{path}: Permission denied") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or 'cannot read'}") from None
 
 
 class Shell:
@@ -52,68 +73,108 @@ class Shell:
         self.history: list[str] = []
 
     def run(self, line: str, *, stdin: str | None = None) -> CommandResult:
-        """Run one command line (which may chain commands with `;` and `&&`)."""
+        """Run one command line (commands joined by `;`, `&&`, `||` and pipes `|`)."""
         line = line.strip()
         if not line or line.startswith("#"):
             return CommandResult()
         self.history.append(line)
-        try:
-            words = _split(line)
-        except ValueError as exc:
-            return CommandResult(f"sh: syntax error: {exc}", 2)
-        combined = CommandResult()
-        outputs: list[str] = []
-        for argv, joiner in _pipeline(words):
-            if joiner == "&&" and combined.status != 0:
-                break
-            result = self._run_argv(argv, stdin)
-            combined.status = result.status
-            combined.changed |= result.changed
-            combined.traces += result.traces
-            if result.output:
-                outputs.append(result.output)
-        combined.output = "\n".join(outputs)
-        return combined
+        return self._execute(line, stdin, 0)
 
     def run_script(self, text: str) -> list[CommandResult]:
         """Run every line of a script, continuing after failures."""
         return [self.run(line) for line in text.splitlines() if line.strip()]
 
+    # ---- parsing and running a line ---------------------------------------------------------------
+
+    def _execute(self, line: str, stdin: str | None, depth: int) -> CommandResult:
+        try:
+            words = _split(line)
+        except ValueError as exc:
+            return CommandResult(f"sh: syntax error: {exc}", 2)
+        try:
+            sequence = _sequence(words)
+        except CommandError as exc:
+            return CommandResult(exc.message, exc.status)
+        combined = CommandResult()
+        outputs: list[str] = []
+        for stages, joiner in sequence:
+            if (joiner == "&&" and combined.status != 0) or (joiner == "||" and combined.status == 0):
+                continue
+            result = self._run_pipeline(stages, stdin)
+            combined.status = result.status
+            combined.changed |= result.changed
+            combined.traces += result.traces
+            if result.output:
+                outputs.append(result.output)
+            jobs = self._run_due_jobs(depth)
+            if jobs.output:
+                outputs.append(jobs.output)
+            combined.changed |= jobs.changed
+        combined.output = "\n".join(outputs)
+        return combined
+
+    def _run_pipeline(self, stages: list[list[str]], stdin: str | None) -> CommandResult:
+        combined = CommandResult()
+        messages: list[str] = []
+        data = stdin
+        for n, argv in enumerate(stages):
+            last = n == len(stages) - 1
+            if not last and argv[0] == "ls" and not any(a.startswith("-") and "l" in a for a in argv[1:]):
+                argv = [argv[0], "-1", *argv[1:]]  # ls writes one name a line when its output is a pipe
+            result = self._run_argv(argv, data)
+            combined.changed |= result.changed
+            combined.traces += result.traces
+            if last:
+                combined.status = result.status
+                if result.output:
+                    messages.append(result.output)
+            elif result.status != 0:
+                # What a failing command prints is its stderr: shown, not piped on.
+                if result.output:
+                    messages.append(result.output)
+                data = ""
+            else:
+                data = result.output + "\n" if result.output and not result.output.endswith("\n") else result.output
+        combined.output = "\n".join(messages)
+        return combined
+
     def _run_argv(self, argv: list[str], stdin: str | None) -> CommandResult:
         redirect_out: str | None = None
         append = False
-        if "|" in argv or "||" in argv:
-            return CommandResult("sh: pipes are not simulated; run the commands one at a time", 2)
         if argv and argv[0] in PACKET_VERBS:
             return self.call(argv, stdin)
         words: list[str] = []
         i = 0
         while i < len(argv):
             word = argv[i]
-            if word in (">", ">>", "<"):
-                if i + 1 >= len(argv):
+            if word in (">", ">>", "<", ">|"):
+                if i + 1 >= len(argv) or argv[i + 1] in (">", ">>", "<", ">|"):
                     return CommandResult("sh: syntax error near unexpected token `newline'", 2)
                 target = argv[i + 1]
                 if word == "<":
                     try:
-                        stdin = read_input_file(target)
+                        with _files_of(self.host):
+                            stdin = read_input_file(target)
                     except CommandError as exc:
                         return CommandResult(f"sh: {exc.message}", 1)
                 else:
                     redirect_out, append = target, word == ">>"
                 i += 2
                 continue
+            if word in ("&", ">&", "<&", "&>"):
+                return CommandResult(f"sh: '{word}' is not simulated here (no background jobs or fd duplication)", 2)
             words.append(word)
             i += 1
         argv = words
         if not argv:
             return CommandResult()
         if redirect_out is not None:
-            return self._write_file(argv, redirect_out, append)
+            return self._write_file(argv, redirect_out, append, stdin)
         return self.call(argv, stdin)
 
     def call(self, argv: list[str], stdin: str | None = None) -> CommandResult:
         """Run one parsed command."""
+        argv = [word.replace(_ESCAPED_SEMICOLON, ";") for word in argv]
         name = argv[0]
         handler: Handler | None = COMMANDS.get(name)
         if handler is None:
@@ -123,35 +184,104 @@ class Shell:
                                  127)
         ctx = ShellContext(self.host, stdin, self.last_traces)
         try:
-            result = handler(ctx, argv)
+            with _files_of(self.host):
+                result = handler(ctx, argv)
         except CommandError as exc:
             return CommandResult(exc.message, exc.status)
         if result.traces:
             self.last_traces = list(result.traces)
         return result
 
-    def _write_file(self, argv: list[str], path: str, append: bool) -> CommandResult:
-        # Only /proc/sys is a file this shell can write: `echo 1 > /proc/sys/net/ipv4/ip_forward`.
-        if not path.startswith("/proc/sys/"):
-            return CommandResult(f"sh: {path}: writing files is not simulated (only /proc/sys/...)", 1)
-        produced = self.call(argv)
+    def _write_file(self, argv: list[str], path: str, append: bool, stdin: str | None) -> CommandResult:
+        if path.startswith("/proc/sys/"):
+            # `echo 1 > /proc/sys/net/ipv4/ip_forward` is a sysctl write.
+            produced = self.call(argv, stdin)
+            if produced.status != 0:
+                return produced
+            return self.call(["sysctl", "-q", "-w", f"{path[len('/proc/sys/'):]}={produced.output.strip()}"])
+        if path == "/dev/null":
+            produced = self.call(argv, stdin)
+            return CommandResult("" if produced.status == 0 else produced.output, produced.status,
+                                 produced.traces, produced.changed)
+        if path.startswith(("/proc/", "/sys/", "/dev/")) or path.endswith("/"):
+            return CommandResult(f"sh: {path}: writing here is not simulated (only /proc/sys/..., /dev/null "
+                                 "and ordinary files)", 1)
+        produced = self.call(argv, stdin)
+        try:
+            write_file(self.host, path, produced.output if produced.status == 0 else "", append=append)
+        except ValueError as exc:
+            return CommandResult(f"sh: {exc}", 1)
         if produced.status != 0:
             return produced
-        return self.call(["sysctl", "-q", "-w", f"{path[len('/proc/sys/'):]}={produced.output.strip()}"])
+        return CommandResult("", 0, produced.traces, True)
+
+    # ---- at(1) jobs -----------------------------------------------------------------------------
+
+    def _run_due_jobs(self, depth: int) -> CommandResult:
+        """Run every queued at job whose time the clock has reached, oldest first."""
+        state = getattr(self.host, "userland", None)
+        if state is None or not state.jobs or depth >= MAX_JOB_DEPTH:
+            return CommandResult()
+        out = CommandResult()
+        lines: list[str] = []
+        while True:
+            due = sorted((j for j in state.jobs.values() if j.due <= self.host.clock), key=lambda j: (j.due, j.number))
+            if not due:
+                break
+            job = due[0]
+            del state.jobs[job.number]
+            out.changed = True
+            lines.append(f"at job {job.number} ran: {'; '.join(job.command.splitlines())}")
+            for text in job.command.splitlines():
+                if not text.strip() or text.lstrip().startswith("#"):
+                    continue
+                result = self._execute(text, None, depth + 1)
+                out.changed |= result.changed
+                lines += [f"at job {job.number}: {piece}" for piece in result.output.splitlines()]
+        out.output = "\n".join(lines)
+        return out
 
 
-def _pipeline(words: list[str]) -> list[tuple[list[str], str]]:
-    """Split words at `;` and `&&` into (argv, joiner-before) pairs."""
-    out: list[tuple[list[str], str]] = []
+class _files_of:
+    """While a command runs, `read_input_file` also sees the files its host's shell wrote."""
+
+    def __init__(self, host: Host) -> None:
+        self.files = userland(host).files
+        self.token = None
+
+    def __enter__(self) -> None:
+        self.token = CURRENT_FILES.set(self.files)  # type: ignore[assignment]
+
+    def __exit__(self, *exc: object) -> None:
+        CURRENT_FILES.reset(self.token)  # type: ignore[arg-type]
+
+
+def _sequence(words: list[str]) -> list[tuple[list[list[str]], str]]:
+    """Split words into pipelines at `;`, `&&` and `||`, each with the joiner before it, and each
+    pipeline into its commands at `|`."""
+    out: list[tuple[list[list[str]], str]] = []
+    stages: list[list[str]] = []
     current: list[str] = []
     joiner = ";"
     for word in words:
-        if word in (";", "&&"):
-            if current:
-                out.append((current, joiner))
-            current, joiner = [], word
+        if word in JOINERS or word == "|":
+            if not current:
+                if word == ";" and not stages:
+                    continue
+                raise CommandError(f"sh: syntax error near unexpected token `{word}'", 2)
+            stages.append(current)
+            current = []
+            if word != "|":
+                out.append((stages, joiner))
+                stages, joiner = [], word
+        elif word in ("|&", ";;", ";&", "&&&", "|||"):
+            raise CommandError(f"sh: syntax error near unexpected token `{word}'", 2)
         else:
             current.append(word)
     if current:
-        out.append((current, joiner))
+        stages.append(current)
+    elif stages or joiner in ("&&", "||"):
+        raise CommandError("sh: syntax error: unexpected end of file", 2)
+    if stages:
+        out.append((stages, joiner))
     return out

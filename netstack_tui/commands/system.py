@@ -11,6 +11,7 @@ from ..kernel.sockets import Socket
 from .base import CommandError, CommandResult, ShellContext
 from .conntrack_cmd import proc_line
 from .sysctl_cmd import read_value
+from .userland import read_file
 
 NOFILE_HARD = 524288
 RING_MAX = {"virtio_net": 256, "mlx5_core": 8192, "i40e": 4096, "ixgbe": 4096, "ice": 8160, "igb": 4096,
@@ -21,6 +22,16 @@ SIMULATOR_VERBS = (
     ("trace", "show the last packet's journey again"),
     ("sleep", "advance the simulated clock: sleep SECONDS"),
     ("kill", "stop a simulated app: kill PID|NAME"),
+    ("flood", "many packets at once: flood PACKET --count N [--vary sport|src|none]"),
+    ("accept", "an app accepts its queued connections: accept NAME|PID"),
+    ("nic", "set the simulated NIC's facts: nic DEV [driver NAME] [ring N] [promisc on|off]"),
+)
+FILTERS = ("grep", "wc", "head", "tail", "sort", "uniq", "awk")
+SHELL_SYNTAX = (
+    "cmd | grep PATTERN | wc -l     pipes, with the filters above",
+    "cmd > FILE, cmd >> FILE        files live in memory (> /proc/sys/... writes a sysctl)",
+    "cmd < FILE                     standard input from a file",
+    "a ; b    a && b    a || b      sequences",
 )
 
 
@@ -175,6 +186,9 @@ def cat(ctx: ShellContext, argv: list[str]) -> CommandResult:
 
 def _proc_file(host: Host, path: str) -> str:
     missing = CommandError(f"cat: {path}: No such file or directory", 1)
+    written = read_file(host, path)
+    if written is not None:
+        return written.removesuffix("\n")
     if path.startswith("/proc/sys/"):
         key = path[len("/proc/sys/"):].replace("/", ".")
         if key == "fs.file-nr":
@@ -211,8 +225,9 @@ def _limits(soft: int, hard: int) -> str:
 
 
 def ls(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`ls [-l] /proc/PID/fd`: the process's descriptors (sockets as socket:[inode])."""
+    """`ls [-l|-1] /proc/PID/fd`: the process's descriptors (sockets as socket:[inode])."""
     long = any(a.startswith("-") and "l" in a for a in argv[1:])
+    one_per_line = any(a.startswith("-") and "1" in a for a in argv[1:])
     paths = [a for a in argv[1:] if not a.startswith("-")]
     if len(paths) != 1:
         raise CommandError("ls: only 'ls [-l] /proc/PID/fd' is simulated here", 1)
@@ -224,7 +239,7 @@ def ls(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError(f"ls: cannot access '{paths[0]}': No such file or directory", 2)
     fds = sorted(proc.fds.items())
     if not long:
-        return CommandResult("  ".join(str(fd) for fd, _ in fds))
+        return CommandResult(("\n" if one_per_line else "  ").join(str(fd) for fd, _ in fds))
     lines = ["total 0"]
     for fd, obj in fds:
         target = f"socket:[{_inode(ctx.host, obj)}]" if isinstance(obj, Socket) else str(obj)
@@ -245,13 +260,23 @@ def _inode(host: Host, sock: Socket) -> int:
 
 def help_cmd(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`help`: every command this shell simulates, and the simulator's own verbs."""
+    from . import sim
     from .registry import COMMANDS as registered  # lazy: the registry imports this module
+    from .registry import NOT_SIMULATED
 
-    verbs = {name for name, _ in SIMULATOR_VERBS}
-    names = sorted(n for n in registered if n not in verbs)
+    described = dict(SIMULATOR_VERBS)
+    for name, handler in sim.COMMANDS.items():  # verbs added later still get a line: their docstring's first
+        described.setdefault(name, (handler.__doc__ or name).strip().splitlines()[0])
+    verbs = set(described)
+    names = sorted(n for n in registered if n not in verbs and n not in FILTERS)
     lines = ["Linux commands (they answer as the real tools do):"]
     lines += [f"  {' '.join(names[i:i + 6])}" for i in range(0, len(names), 6)]
-    lines += ["", "Simulator verbs:"] + [f"  {name:<8} {text}" for name, text in SIMULATOR_VERBS]
+    lines += ["", "Text filters for pipes:", f"  {' '.join(f for f in FILTERS if f in registered)}"]
+    lines += ["", "Shell syntax:"] + [f"  {text}" for text in SHELL_SYNTAX]
+    lines += ["", "Simulator verbs:"] + [f"  {name:<8} {text}" for name, text in described.items()
+                                         if name in registered]
+    lines += ["", "Known but not simulated (each answers with one line saying what to use instead):",
+              f"  {' '.join(sorted(NOT_SIMULATED))}"]
     return CommandResult("\n".join(lines))
 
 

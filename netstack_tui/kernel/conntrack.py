@@ -170,18 +170,30 @@ class Conntrack:
     # ---- nf_conntrack_in ---------------------------------------------------------------------
 
     def classify(self, pkt: Packet, now: float, sysctl: dict[str, int]) -> CtResult:
-        """Find or create the packet's entry and say what ctstate it has (nf_conntrack_in)."""
+        """Find or create the packet's entry, advance it, and say what ctstate it has (nf_conntrack_in).
+
+        As in the kernel, a known connection's state, SEEN_REPLY and timeout change here, at
+        conntrack's hook, whatever later chains decide about the packet.
+        """
         if pkt.is_icmp_error:
             return self._classify_icmp_error(pkt, now)
         t = packet_tuple(pkt)
         hit = self.find(t, now)
         if hit is not None:
             entry, direction = hit
-            if pkt.proto == IPPROTO_TCP and not self._tcp_valid(entry, pkt, direction):
-                self.stats["invalid"] += 1
-                return CtResult("INVALID", None)
+            if pkt.proto == IPPROTO_TCP:
+                new_state = tcp_transition(entry.tcp_state or "NONE", pkt.flags, direction)
+                if new_state == "SYN_SENT" and entry.tcp_state in ("TIME_WAIT", "CLOSE") and direction == "ORIGINAL":
+                    # A SYN reopening a finished connection: the old entry goes, a new one starts.
+                    self.remove(entry)
+                    return self._new_entry(pkt, t, now)
+                if new_state == "INVALID":
+                    # -NF_ACCEPT: the packet goes on without its connection (ctstate INVALID, no NAT).
+                    self.stats["invalid"] += 1
+                    return CtResult("INVALID", None)
             self.stats["found"] += 1
             state = "ESTABLISHED" if direction == "REPLY" or "SEEN_REPLY" in entry.status else "NEW"
+            self._advance(entry, pkt, direction, now, sysctl)
             return CtResult(state, entry, direction)
         if pkt.proto == IPPROTO_TCP and not self._tcp_can_start(pkt, sysctl):
             self.stats["invalid"] += 1
@@ -190,10 +202,35 @@ class Conntrack:
             # ICMP replies and unknown types without a connection are not trackable.
             self.stats["invalid"] += 1
             return CtResult("INVALID", None)
+        return self._new_entry(pkt, t, now)
+
+    @staticmethod
+    def _new_entry(pkt: Packet, t: CtTuple, now: float) -> CtResult:
         entry = CtEntry(id=0, orig=t, reply=invert(t), created_at=now)
         if pkt.proto == IPPROTO_TCP:
+            # tcp_new(): a SYN starts SYN_SENT; a mid-stream ACK (tcp_loose) is picked up ESTABLISHED.
             entry.tcp_state = "SYN_SENT" if pkt.flags & SYN else "ESTABLISHED"
         return CtResult("NEW", entry, "ORIGINAL", new=True)
+
+    def _advance(self, entry: CtEntry, pkt: Packet, direction: str, now: float, sysctl: dict[str, int]) -> None:
+        """The protocol handler, then SEEN_REPLY (nf_conntrack_handle_packet and what follows it)."""
+        if pkt.proto == IPPROTO_TCP:
+            old = entry.tcp_state or "NONE"
+            new = tcp_transition(old, pkt.flags, direction)
+            if new != "IGNORE":
+                entry.tcp_state = new
+            if pkt.flags & RST and "SEEN_REPLY" not in entry.status:
+                # nf_conntrack_tcp_packet(): a RST as the only answer means there never was a
+                # connection: the entry is deleted at once (nf_ct_kill_acct).
+                self.remove(entry)
+            if old in ("SYN_RECV", "ESTABLISHED") and entry.tcp_state == "ESTABLISHED":
+                entry.status.add("ASSURED")
+        elif pkt.proto == IPPROTO_UDP and "SEEN_REPLY" in entry.status and now > entry.created_at + 2:
+            # udp_packet(): traffic both ways and still alive after 2 s makes a stream.
+            entry.status.add("ASSURED")
+        if direction == "REPLY":
+            entry.status.add("SEEN_REPLY")
+        entry.timeout_at = now + timeout_for(entry, sysctl)
 
     def _classify_icmp_error(self, pkt: Packet, now: float) -> CtResult:
         # icmp_error_message(): the quoted header is inverted and looked up; a hit makes the error
@@ -219,33 +256,12 @@ class Conntrack:
             return False
         return bool(sysctl.get("nf_conntrack_tcp_loose", 1))
 
-    @staticmethod
-    def _tcp_valid(entry: CtEntry, pkt: Packet, direction: str) -> bool:
-        # The slice of tcp_conntracks[] that decides INVALID for the packets a learner sends.
-        # A SYN-ACK is only valid as the answer to a SYN; other odd packets are ignored, not INVALID.
-        if pkt.flags & SYN and pkt.flags & ACK:
-            return direction == "REPLY" and entry.tcp_state in ("SYN_SENT", "SYN_RECV", "ESTABLISHED")
-        return True
-
     # ---- after the verdict -------------------------------------------------------------------
 
-    def confirm(self, entry: CtEntry, now: float, sysctl: dict[str, int], max_entries: int) -> bool:
-        """Insert a new entry (nf_conntrack_confirm); False when the table is full.
-
-        A full table first tries early_drop(): evicting an entry that is not ASSURED. The kernel
-        scans only a few hash buckets for one; the model takes the oldest such entry.
-        """
+    def confirm(self, entry: CtEntry, now: float, sysctl: dict[str, int]) -> None:
+        """Insert a new entry into the table (nf_conntrack_confirm); room was reserved at creation."""
         if entry.id:
-            return True
-        self.expire(now)
-        if len(self._entries) >= max_entries:
-            victim = next((e for e in self._entries.values() if "ASSURED" not in e.status), None)
-            if victim is None:
-                self.stats["drop"] += 1
-                self.dropped_full += 1
-                return False
-            self.remove(victim)
-            self.stats["early_drop"] += 1
+            return
         entry.id = self._next_id
         self._next_id += 1
         entry.status.add("CONFIRMED")
@@ -253,55 +269,53 @@ class Conntrack:
         self._by_tuple[entry.orig] = (entry, "ORIGINAL")
         self._by_tuple[entry.reply] = (entry, "REPLY")
         self.stats["insert"] += 1
-        if entry.timeout_at <= now:
-            entry.timeout_at = now + timeout_for(entry, sysctl)
-        return True
-
-    def rebind_reply(self, entry: CtEntry, reply: CtTuple) -> None:
-        """Change the expected reply tuple after NAT (before confirmation)."""
-        entry.reply = reply
-
-    def update(self, entry: CtEntry, pkt: Packet, direction: str, now: float, sysctl: dict[str, int]) -> str | None:
-        """Advance the entry's state for a packet that passed; return the new TCP state if changed."""
-        before = entry.tcp_state
-        if direction == "REPLY" and "SEEN_REPLY" not in entry.status:
-            entry.status.add("SEEN_REPLY")
-        if pkt.proto == IPPROTO_TCP:
-            entry.tcp_state = _tcp_next(entry.tcp_state or "NONE", pkt.flags, direction)
-            if before == "SYN_RECV" and entry.tcp_state == "ESTABLISHED":
-                entry.status.add("ASSURED")
-            if entry.tcp_state == "ESTABLISHED" and before == "ESTABLISHED" and "SEEN_REPLY" in entry.status:
-                entry.status.add("ASSURED")
-        elif pkt.proto == IPPROTO_UDP and "SEEN_REPLY" in entry.status and direction == "ORIGINAL":
-            entry.status.add("ASSURED")
         entry.timeout_at = now + timeout_for(entry, sysctl)
-        return entry.tcp_state if entry.tcp_state != before else None
 
 
-def _tcp_next(state: str, flags: int, direction: str) -> str:
-    """The TCP conntrack state after a packet (the common paths of tcp_conntracks[])."""
+# tcp_conntracks[dir][flag][state] (nf_conntrack_proto_tcp.c), for the flag classes get_conntrack_index()
+# computes. Columns: NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE.
+_TCP_STATES = ("NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT",
+               "CLOSE")
+_NO, _SS, _SR, _ES, _FW, _CW, _LA, _TW, _CL = _TCP_STATES
+_IV, _IG = "INVALID", "IGNORE"
+_TCP_TABLE = {
+    "ORIGINAL": {
+        "syn": (_SS, _SS, _IG, _IG, _IG, _IG, _IG, _SS, _SS),
+        "synack": (_IV, _IV, _SR, _IV, _IV, _IV, _IV, _IV, _IV),
+        "fin": (_IV, _IV, _FW, _FW, _LA, _LA, _LA, _TW, _CL),
+        "ack": (_ES, _IV, _ES, _ES, _CW, _CW, _TW, _TW, _CL),
+        "rst": (_IV, _CL, _CL, _CL, _CL, _CL, _CL, _CL, _CL),
+        "none": (_IV,) * 9,
+    },
+    "REPLY": {
+        "syn": (_IV, _SR, _IV, _IV, _IV, _IV, _IV, _SS, _IV),
+        "synack": (_IV, _SR, _IG, _IG, _IG, _IG, _IG, _IG, _IG),
+        "fin": (_IV, _IV, _FW, _FW, _LA, _LA, _LA, _TW, _CL),
+        "ack": (_IV, _IG, _SR, _ES, _CW, _CW, _TW, _TW, _CL),
+        "rst": (_IV, _CL, _CL, _CL, _CL, _CL, _CL, _CL, _CL),
+        "none": (_IV,) * 9,
+    },
+}
+
+
+def tcp_transition(state: str, flags: int, direction: str) -> str:
+    """The next conntrack TCP state, or INVALID / IGNORE, for a segment with `flags`.
+
+    The model keeps the state table but not the sequence-window checks (tcp_in_window), so an
+    out-of-window segment is not marked INVALID here.
+    """
     if flags & RST:
-        return "CLOSE"
-    if flags & SYN and flags & ACK:
-        return "SYN_RECV" if state in ("SYN_SENT", "SYN_RECV") else state
-    if flags & SYN:
-        return "SYN_SENT" if state in ("NONE", "SYN_SENT", "TIME_WAIT", "CLOSE") else state
-    if flags & FIN:
-        if state in ("ESTABLISHED", "SYN_RECV"):
-            return "FIN_WAIT"
-        if state in ("FIN_WAIT", "CLOSE_WAIT"):
-            return "LAST_ACK"
-        return state
-    if flags & ACK:
-        if state == "SYN_RECV" and direction == "ORIGINAL":
-            return "ESTABLISHED"
-        if state == "FIN_WAIT":
-            return "CLOSE_WAIT"
-        if state == "LAST_ACK":
-            return "TIME_WAIT"
-        if state == "NONE":
-            return "ESTABLISHED"
-    return state
+        index = "rst"
+    elif flags & SYN:
+        index = "synack" if flags & ACK else "syn"
+    elif flags & FIN:
+        index = "fin"
+    elif flags & ACK:
+        index = "ack"
+    else:
+        index = "none"
+    column = _TCP_STATES.index(state) if state in _TCP_STATES else 0
+    return _TCP_TABLE[direction][index][column]
 
 
 def timeout_for(entry: CtEntry, sysctl: dict[str, int]) -> float:

@@ -6,9 +6,7 @@ from . import replies
 from .hooks import run_hook
 from .journey import ETH_HLEN, MAX_REPLY_DEPTH, Journey, Stop
 from .netfilter.api import Hook
-from .packet import (
-    ICMP_TIME_EXCEEDED,
-)
+from .packet import ICMP_TIME_EXCEEDED
 from .routes import answer_source
 from .trace import (
     Change,
@@ -19,9 +17,12 @@ from .trace import (
     Verdict,
 )
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
-
-# ---- forward and transmit ----------------------------------------------------------------------------
+ICMP_REDIRECT, ICMP_REDIR_HOST = 5, 1
+REDIRECT_LOAD = 0.02
+"""ip_rt_redirect_load (HZ/50): the first gap between redirects to one peer; it doubles each time."""
+REDIRECT_NUMBER = 9
+"""ip_rt_redirect_number: after this many, the peer gets no more until it has been quiet a while."""
+REDIRECT_SILENCE = REDIRECT_LOAD * 1024
 
 
 def forward(j: Journey) -> None:
@@ -41,7 +42,23 @@ def forward(j: Journey) -> None:
         changes=(Change("ttl", str(pkt.ttl), str(pkt.ttl - 1)),),
         params={"dev": pkt.oif},
     )
+    if j.flow.redirect and _redirect_allowed(j.host, pkt.src):
+        j.emit(replies.icmp_error(j.host, j.flow.pkt, ICMP_REDIRECT, ICMP_REDIR_HOST, answer_source(j, pkt)), None)
+        j.notes.append("forward.redirect_sent")
     run_hook(j, Hook.FORWARD)
+
+
+def _redirect_allowed(host: object, peer: int) -> bool:
+    """ip_rt_send_redirect()'s back-off: one now, then at doubling intervals, at most nine."""
+    state = host.redirect_state  # type: ignore[attr-defined]
+    count, last = state.get(peer, (0, -1e9))
+    now = host.clock  # type: ignore[attr-defined]
+    if now - last > REDIRECT_SILENCE:
+        count = 0
+    if count >= REDIRECT_NUMBER or (count and now < last + REDIRECT_LOAD * (1 << count)):
+        return False
+    state[peer] = (count + 1, now)
+    return True
 
 
 def dev_xmit(j: Journey, disposition: Disposition) -> None:

@@ -1,15 +1,29 @@
-"""Netfilter hooks as the stack runs them: iptables tables, conntrack, NAT, confirmation."""
+"""Netfilter hooks as the stack runs them: iptables tables, nft base chains, conntrack, NAT, confirmation.
+
+At each hook the entries run in priority order, as nf_register_net_hook() sorts them: the iptables
+tables at their fixed priorities (raw -300, mangle -150, filter 0, security 50), conntrack at -200,
+the NAT core at -100/100 (which consults iptables nat and every nft nat chain of the hook, in their
+own priority order, until one binds), confirmation last, and each nft filter/route base chain at
+its own priority. Equal priorities run in registration order. An accept ends one entry only.
+"""
 
 from __future__ import annotations
+
+import functools
 
 from . import cost, nat, replies
 from .addr import format_ipv4
 from .host import Host
 from .journey import HOOK_TABLES, Flow, Journey
 from .netfilter.api import Hook, MatchContext, TableVerdict
-from .packet import IPPROTO_TCP, RST, Packet
+from .nftables import evaluate as nft_eval
+from .nftables.model import Chain as NftChain
+from .nftables.model import Table as NftTable
+from .packet import Packet
 from .routes import answer_source, reroute
+from .stages import STAGE_BY_ID, STAGES
 from .trace import (
+    ChainView,
     Change,
     ConntrackView,
     Disposition,
@@ -17,19 +31,66 @@ from .trace import (
     Verdict,
 )
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
+FIXED_PRIORITY = {"conntrack": -200, "confirm": 2**31 - 1}
+
+
+def _entry_priority(hook: Hook, table: str) -> int:
+    if table in FIXED_PRIORITY:
+        return FIXED_PRIORITY[table]
+    prio = STAGE_BY_ID[f"{hook.value.lower()}.{table}"].priority
+    assert prio is not None
+    return prio
+
+
+def hook_entries(host: Host, hook: Hook) -> list[tuple[str, NftTable | None, NftChain | None]]:
+    """What runs at `hook`, in order: (`iptables table`, None, None) or (`nft`, table, chain).
+
+    nft nat chains are not entries of their own: the NAT core's entry (`nat`) runs them.
+    """
+    entries: list[tuple[int, int, str, NftTable | None, NftChain | None]] = [
+        (_entry_priority(hook, name), index, name, None, None) for index, name in enumerate(HOOK_TABLES[hook])
+    ]
+    for table, chain in host.nft.base_chains(hook.value.lower()):
+        assert chain.base is not None
+        if chain.base.type != "nat":
+            entries.append((chain.base.priority, chain.seq, "nft", table, chain))
+
+    def order(a: tuple[int, int, str, NftTable | None, NftChain | None],
+              b: tuple[int, int, str, NftTable | None, NftChain | None]) -> int:
+        if a[0] != b[0]:
+            return -1 if a[0] < b[0] else 1
+        if (a[4] is None) == (b[4] is None):
+            return a[1] - b[1]
+        # An iptables table and an nft chain at one priority: whichever registered its hook first.
+        ipt, chain, sign = (a, b[4], -1) if a[4] is None else (b, a[4], 1)
+        assert chain is not None
+        return sign if ipt[2] in chain.registered_after else -sign
+
+    entries.sort(key=functools.cmp_to_key(order))
+    return [(name, table, chain) for _, _, name, table, chain in entries]
+
+
+def registered_now(host: Host) -> frozenset[str]:
+    """iptables tables (and `conntrack`) whose hooks exist now (a new nft chain registers after them)."""
+    names = {name for name, table in host.iptables.tables.items() if table.touched}
+    if conntrack_enabled(host):
+        names.add("conntrack")
+    return frozenset(names)
 
 
 def run_hook(j: Journey, hook: Hook) -> None:
-    for table in HOOK_TABLES[hook]:
-        if table == "conntrack":
+    for name, table, chain in hook_entries(j.host, hook):
+        if name == "conntrack":
             _conntrack_in(j, hook)
-        elif table == "confirm":
+        elif name == "confirm":
             _confirm(j, hook)
-        elif table == "nat":
+        elif name == "nat":
             _nat_table(j, hook)
+        elif name == "nft":
+            assert table is not None and chain is not None
+            _nft_chain(j, hook, table, chain)
         else:
-            _filter_table(j, hook, table)
+            _filter_table(j, hook, name)
 
 
 def _context(j: Journey, hook: Hook) -> MatchContext:
@@ -79,7 +140,7 @@ def conntrack_enabled(host: Host) -> bool:
                     return True
                 if any(m.name in CONNTRACK_MATCHES for m in rule.matches):
                     return True
-    return False
+    return host.nft.uses_conntrack()
 
 
 def _traverse(j: Journey, hook: Hook, table: str) -> TableVerdict:
@@ -100,8 +161,15 @@ def _nf_step(
     drop_reason: DropReason | None = None,
     params: dict[str, object] | None = None,
     changes: tuple[Change, ...] = (),
+    nft: tuple[NftTable, NftChain] | None = None,
 ) -> None:
-    view = j.host.iptables.chain_view(table, hook.value, result.evaluations)
+    label = table
+    view: ChainView
+    if nft is not None:
+        view = nft_eval.chain_view(nft[0], nft[1], result.evaluations)
+        label = nft_eval.label(nft[0])
+    else:
+        view = j.host.iptables.chain_view(table, hook.value, result.evaluations)
     j.step(
         f"{hook.value.lower()}.{table}",
         verdict,
@@ -111,7 +179,7 @@ def _nf_step(
         view=view,
         cost_ns=cost.netfilter_cost(len(result.evaluations)),
         drop_reason=drop_reason,
-        table=table,
+        table=label,
         chain=result.decided_chain,
         rule_index=result.decided_index,
         rule=result.decided_rule,
@@ -141,8 +209,10 @@ def _filter_table(j: Journey, hook: Hook, table: str) -> None:
         reroute(j)
 
 
-def _nf_drop(j: Journey, hook: Hook, table: str, result: TableVerdict, changes: tuple[Change, ...]) -> None:
-    where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
+def _nf_drop(j: Journey, hook: Hook, table: str, result: TableVerdict, changes: tuple[Change, ...],
+             nft: tuple[NftTable, NftChain] | None = None, where: str | None = None) -> None:
+    if where is None:
+        where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
     if result.reject is not None:
         _nf_step(
             j,
@@ -154,6 +224,7 @@ def _nf_drop(j: Journey, hook: Hook, table: str, result: TableVerdict, changes: 
             params={"where": where, "with": result.reject},
             changes=changes,
             drop_reason=DropReason.NETFILTER_DROP,
+            nft=nft,
         )
         _send_reject(j, result.reject, hook)
         raise j.stop(Disposition.REJECTED, DropReason.NETFILTER_DROP)
@@ -167,6 +238,7 @@ def _nf_drop(j: Journey, hook: Hook, table: str, result: TableVerdict, changes: 
         params={"where": where},
         changes=changes,
         drop_reason=DropReason.NETFILTER_DROP,
+        nft=nft,
     )
     raise j.stop(Disposition.DROPPED, DropReason.NETFILTER_DROP)
 
@@ -210,6 +282,65 @@ def _send_reject(j: Journey, with_type: str, hook: Hook) -> None:
     if j.flow.ct is None:
         flow = None  # type: ignore[assignment]
     j.emit(answer, flow)
+
+
+# ---- nftables base chains ---------------------------------------------------------------------------
+
+
+def nft_stage(hook: Hook, priority: int) -> str:
+    """The stage an nft chain is drawn at: the iptables table's of the nearest priority on this hook."""
+    best: tuple[int, int, str] | None = None
+    for stage in STAGES:
+        if stage.hook == hook.value and stage.table is not None and stage.priority is not None:
+            key = (abs(stage.priority - priority), stage.priority, stage.id)
+            if best is None or key < best:
+                best = key
+    assert best is not None
+    return best[2]
+
+
+def _nft_where(chain: NftChain, table: NftTable, result: TableVerdict) -> str:
+    label = f"{nft_eval.label(table)} {chain.name}"
+    if result.decided_index is None:
+        return f"{label}: policy {chain.base.policy if chain.base else 'accept'}"
+    rules = table.chains[result.decided_chain].rules
+    handle = rules[result.decided_index - 1].handle if result.decided_index <= len(rules) else 0
+    where = f"{label}: rule {result.decided_index}, handle {handle}"
+    if result.decided_chain != chain.name:
+        where += f" in chain {result.decided_chain}"
+    return where
+
+
+def _nft_traverse(j: Journey, hook: Hook, table: NftTable, chain: NftChain) -> TableVerdict:
+    result = nft_eval.traverse(table, chain, j.flow.pkt, _context(j, hook))
+    for line in result.logs:
+        j.host.log(line)
+    return result
+
+
+def _nft_chain(j: Journey, hook: Hook, table: NftTable, chain: NftChain) -> None:
+    """One nft filter/route base chain (nft_do_chain_ipv4/inet); accept passes to the next entry."""
+    assert chain.base is not None
+    stage_table = nft_stage(hook, chain.base.priority).split(".", 1)[1]
+    f = j.flow
+    before = f.pkt
+    result = _nft_traverse(j, hook, table, chain)
+    f.pkt = result.packet
+    changes = _packet_changes(before, f.pkt)
+    if result.notrack and f.ct is None and not f.ct_looked_up:
+        # nft_notrack_eval(): only a packet without an entry yet can be marked untracked.
+        f.notrack = True
+        f.ct, f.ct_state = None, "UNTRACKED"
+    if result.ct_mark is not None and f.ct is not None:
+        f.ct.mark = result.ct_mark
+    where = _nft_where(chain, table, result)
+    nft = (table, chain)
+    if result.verdict == "DROP":
+        _nf_drop(j, hook, stage_table, result, changes, nft=nft, where=where)
+    _nf_step(j, hook, stage_table, result, Verdict.ACCEPT, "nf.accept", params={"where": where}, changes=changes,
+             nft=nft)
+    if chain.base.type == "route" and hook == Hook.OUTPUT and any(c.what in ("mark", "dst", "src") for c in changes):
+        reroute(j)
 
 
 # ---- conntrack ---------------------------------------------------------------------------------------
@@ -257,11 +388,6 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
     result = ct_table.classify(f.pkt, host.clock, _sysctl_ints(host))
     f.ct, f.ct_state, f.ct_dir, f.ct_new = result.entry, result.state, result.direction, result.new
     f.ct_looked_up = True
-    if result.entry is not None and not result.new and f.pkt.flags & RST and f.pkt.proto == IPPROTO_TCP \
-            and "SEEN_REPLY" not in result.entry.status:
-        # nf_conntrack_tcp_packet(): a RST as the only answer means there never was a connection:
-        # the entry is deleted at once (nf_ct_kill_acct), so the next packet of the 4-tuple is NEW.
-        ct_table.remove(result.entry)
     if result.new and result.entry is not None:
         if not _ct_reserve(j):
             j.step(
@@ -320,13 +446,13 @@ def _confirm(j: Journey, hook: Hook) -> None:
     if f.ct is None or f.notrack or f.related_attached:
         j.step(stage, Verdict.SKIP, "ct.confirm_none", cost_ns=0)
         return
-    if f.ct_new:
-        host.conntrack.confirm(f.ct, host.clock, _sysctl_ints(host), 1 << 62)
-        f.ct_new = False
-    before = f.ct.tcp_state
-    host.conntrack.update(f.ct, f.pkt, f.ct_dir, host.clock, _sysctl_ints(host))
+    if not f.ct_new:
+        j.step(stage, Verdict.SKIP, "ct.already_confirmed", cost_ns=0, params={"state": f.ct.tcp_state or f.ct_state})
+        return
+    host.conntrack.confirm(f.ct, host.clock, _sysctl_ints(host))
+    f.ct_new = False
     params: dict[str, object] = {"state": f.ct.tcp_state or f.ct_state}
-    changes = (Change("tcp state", before or "NONE", f.ct.tcp_state or ""),) if before != f.ct.tcp_state else ()
+    changes = ()
     j.step(
         stage,
         Verdict.PASS,
@@ -354,29 +480,9 @@ def _nat_table(j: Journey, hook: Hook) -> None:
         f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
         j.step(stage, Verdict.SKIP, "nat.related", changes=_packet_changes(before, f.pkt), cost_ns=10)
         return
-    if nat.needs_table(f.ct, f.ct_state, hook) and _table_active(j, "nat"):
-        result = _traverse(j, hook, "nat")
-        f.pkt = result.packet
-        new_addr = _nat_address(j, hook, result) if result.nat is not None else None
-        mapping = nat.bind(f.ct, result.nat, hook, new_addr=new_addr, conntrack=j.host.conntrack, now=j.host.clock)
-        before = f.pkt
-        f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
-        changes = _packet_changes(before, f.pkt)
-        if result.verdict == "DROP":
-            _nf_drop(j, hook, "nat", result, changes)
-        where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
-        _nf_step(
-            j,
-            hook,
-            "nat",
-            result,
-            Verdict.ACCEPT,
-            "nat.bound" if mapping else "nat.null_binding",
-            params={"where": where, "mapping": mapping or "-"},
-            changes=changes,
-        )
-        if hook == Hook.OUTPUT and changes:
-            reroute(j)
+    chains = _nat_chains(j, hook) if nat.needs_table(f.ct, f.ct_state, hook) else []
+    if chains:
+        _nat_lookup(j, hook, chains)
         return
     if nat.needs_table(f.ct, f.ct_state, hook):
         nat.bind(f.ct, None, hook, new_addr=None, conntrack=j.host.conntrack, now=j.host.clock)
@@ -386,6 +492,52 @@ def _nat_table(j: Journey, hook: Hook) -> None:
     j.step(stage, Verdict.SKIP, "nat.from_entry" if changes else "nat.not_first", changes=changes, cost_ns=10)
     if hook == Hook.OUTPUT and changes:
         reroute(j)
+
+
+def _nat_chains(j: Journey, hook: Hook) -> list[tuple[NftTable, NftChain] | None]:
+    """The nat chains the NAT core consults at this hook, in priority order (None: iptables nat)."""
+    items: list[tuple[int, int, tuple[NftTable, NftChain] | None]] = []
+    if _table_active(j, "nat"):
+        items.append((_entry_priority(hook, "nat"), 0, None))
+    for table, chain in j.host.nft.base_chains(hook.value.lower()):
+        assert chain.base is not None
+        if chain.base.type == "nat":
+            # At one priority, iptables nat runs first if it registered first.
+            tie = -1 if "nat" in chain.registered_after else 1
+            items.append((chain.base.priority, tie * chain.seq, (table, chain)))
+    items.sort(key=lambda item: (item[0], item[1]))
+    return [item[2] for item in items]
+
+
+def _nat_lookup(j: Journey, hook: Hook, chains: list[tuple[NftTable, NftChain] | None]) -> None:
+    """nf_nat_inet_fn(): run the nat chains until one binds the entry; none binding: a null binding."""
+    f = j.flow
+    assert f.ct is not None
+    for item in chains:
+        if item is None:
+            result = _traverse(j, hook, "nat")
+            where = "policy" if result.decided_index is None else f"rule {result.decided_index}"
+        else:
+            result = _nft_traverse(j, hook, item[0], item[1])
+            where = _nft_where(item[1], item[0], result)
+        f.pkt = result.packet
+        if result.verdict == "DROP":
+            _nf_drop(j, hook, "nat", result, (), nft=item, where=where)
+        if result.nat is None:
+            _nf_step(j, hook, "nat", result, Verdict.ACCEPT, "nat.null_binding",
+                     params={"where": where, "mapping": "-"}, nft=item)
+            continue
+        new_addr = _nat_address(j, hook, result)
+        mapping = nat.bind(f.ct, result.nat, hook, new_addr=new_addr, conntrack=j.host.conntrack, now=j.host.clock)
+        before = f.pkt
+        f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
+        changes = _packet_changes(before, f.pkt)
+        _nf_step(j, hook, "nat", result, Verdict.ACCEPT, "nat.bound" if mapping else "nat.null_binding",
+                 params={"where": where, "mapping": mapping or "-"}, changes=changes, nft=item)
+        if hook == Hook.OUTPUT and changes:
+            reroute(j)
+        return
+    nat.bind(f.ct, None, hook, new_addr=None, conntrack=j.host.conntrack, now=j.host.clock)
 
 
 def _nat_address(j: Journey, hook: Hook, result: TableVerdict) -> int | None:

@@ -12,6 +12,7 @@ from .addr import format_ipv4, in_prefix, prefix_mask
 from .conntrack import Conntrack
 from .interfaces import Address, Interface, XdpProgram
 from .netfilter.table import Ruleset
+from .nftables.model import NftRuleset
 from .routing import RT_TABLE_LOCAL, RT_TABLE_MAIN, Route, Routing
 from .sockets import SocketTable
 from .sysctl import Sysctls
@@ -34,12 +35,15 @@ class Host:
         self.sysctl = Sysctls()
         self.routing = Routing()
         self.iptables = Ruleset()
+        self.nft = NftRuleset()
         self.conntrack = Conntrack()
         self.sockets = SocketTable()
         self.dmesg: list[tuple[float, str]] = []
         self.neighbours: dict[tuple[int, str], str] = {}
         """(address, device) → MAC, as `ip neigh` lists them."""
         self.xdp_programs: dict[str, XdpProgram] = dict(BUILTIN_XDP_PROGRAMS)
+        self.redirect_state: dict[int, tuple[int, float]] = {}
+        """Per-peer ICMP redirect back-off (count, time of the last one)."""
         self.icmp_tokens: dict[int, tuple[float, float]] = {}
         """Per-destination ICMP rate-limit buckets (inet_peer rate_tokens, rate_last)."""
         self.xdp_counts: dict[tuple[str, int], int] = {}

@@ -57,6 +57,8 @@ class Flow:
     ct_new: bool = False
     notrack: bool = False
     related_attached: bool = False
+    redirect: bool = False
+    """Routing found the way out is the way in, toward an on-link source (IPSKB_DOREDIRECT)."""
     ct_looked_up: bool = False
     """Whether conntrack has run for this packet yet (the raw table runs before it)."""
     skb: SkbView | None = None

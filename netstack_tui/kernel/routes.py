@@ -48,6 +48,10 @@ def route_input(j: Journey) -> bool:
     if decision.kind == "forward":
         assert route is not None
         j.flow.pkt = pkt.replace(oif=route.dev)
+        # __mkroute_input(): out == in toward a directly reachable source earns the sender a redirect.
+        j.flow.redirect = bool(decision.direct and route.dev == iif and route.dev
+                               and host.sysctl.conf(route.dev, "send_redirects")
+                               and host.sysctl.conf(route.dev, "shared_media"))
         j.step("route_input", Verdict.PASS, "route.forward",
                params={"table": table_name(table), "route": route.describe().strip(), "dev": route.dev},
                view=_route_view(j, table, route, "unicast", "longest prefix"))

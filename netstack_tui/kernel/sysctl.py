@@ -14,6 +14,10 @@ GLOBAL_DEFAULTS: dict[str, str] = {
     "net.core.netdev_budget_usecs": "2000",
     "net.core.netdev_max_backlog": "1000",
     "net.core.rmem_default": "212992",
+    "net.core.rmem_max": "4194304",
+    "net.core.wmem_default": "212992",
+    "net.core.wmem_max": "4194304",
+    "net.core.optmem_max": "131072",
     "net.ipv4.ip_forward": "0",
     "net.ipv4.ip_default_ttl": "64",
     "net.ipv4.ip_local_port_range": "32768\t60999",
@@ -28,6 +32,14 @@ GLOBAL_DEFAULTS: dict[str, str] = {
     "net.ipv4.tcp_tw_reuse": "2",
     "net.ipv4.tcp_timestamps": "1",
     "net.ipv4.tcp_syn_retries": "6",
+    "net.ipv4.tcp_rmem": "4096\t131072\t33554432",
+    "net.ipv4.tcp_wmem": "4096\t16384\t4194304",
+    "net.ipv4.tcp_keepalive_time": "7200",
+    "net.ipv4.tcp_keepalive_intvl": "75",
+    "net.ipv4.tcp_keepalive_probes": "9",
+    # IPv6 is not simulated; these keys only store what is written, so scripts that set them run.
+    "net.ipv6.conf.all.forwarding": "0",
+    "net.ipv6.conf.default.forwarding": "0",
     "net.ipv4.tcp_synack_retries": "5",
     "net.netfilter.nf_conntrack_max": "262144",
     "net.netfilter.nf_conntrack_buckets": "262144",
@@ -51,6 +63,8 @@ GLOBAL_DEFAULTS: dict[str, str] = {
     "net.netfilter.nf_conntrack_tcp_timeout_close": "10",
     "fs.file-max": "2466170",
     "fs.nr_open": "1048576",
+    # allocated, free (always 0 since 2.6), max; the first field is filled in by whoever counts fds.
+    "fs.file-nr": "0\t0\t2466170",
 }
 
 CONF_DEFAULTS: dict[str, str] = {
@@ -59,13 +73,21 @@ CONF_DEFAULTS: dict[str, str] = {
     "accept_local": "0",
     "log_martians": "0",
     "arp_ignore": "0",
+    "accept_source_route": "1",
+    "send_redirects": "1",
+    "shared_media": "1",
 }
-"""Keys under net.ipv4.conf.{all,default,IFACE}."""
+"""Keys under net.ipv4.conf.{all,default,IFACE} (the `default` and per-interface values)."""
+
+ALL_OVERRIDES: dict[str, str] = {"accept_source_route": "0"}
+"""Keys whose `conf.all` value differs from `conf.default` in a fresh namespace."""
 
 # Sysctls whose value is not a single integer.
-_MULTI_VALUE = {"net.ipv4.ip_local_port_range": 2}
+_MULTI_VALUE = {"net.ipv4.ip_local_port_range": 2, "net.ipv4.tcp_rmem": 3, "net.ipv4.tcp_wmem": 3, "fs.file-nr": 3}
+# Integer vectors the kernel lets you write partly (proc_dointvec: "4096" sets only the first value).
+_PARTIAL_WRITE = frozenset({"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"})
 # Read-only, as in the kernel.
-READ_ONLY = frozenset({"net.netfilter.nf_conntrack_count"})
+READ_ONLY = frozenset({"net.netfilter.nf_conntrack_count", "fs.file-nr"})
 
 
 class SysctlError(ValueError):
@@ -82,6 +104,8 @@ class Sysctls:
         for scope in ("all", "default"):
             for key, value in CONF_DEFAULTS.items():
                 self._values[f"net.ipv4.conf.{scope}.{key}"] = value
+        for key, value in ALL_OVERRIDES.items():
+            self._values[f"net.ipv4.conf.all.{key}"] = value
 
     def add_interface(self, name: str) -> None:
         """Create net.ipv4.conf.NAME.* from the current `default` values."""
@@ -107,6 +131,8 @@ class Sysctls:
         key = self.normalise(key)
         if key not in self._values:
             raise SysctlError(f'sysctl: cannot stat /proc/sys/{key.replace(".", "/")}: No such file or directory')
+        if key == "fs.file-nr":  # its maximum is fs.file-max, whatever that was set to
+            return f"{self._values[key].split()[0]}\t0\t{self._values['fs.file-max']}"
         return self._values[key]
 
     def int(self, key: str) -> int:
@@ -122,6 +148,8 @@ class Sysctls:
             raise SysctlError(f'sysctl: permission denied on key "{key}"')
         words = value.split()
         expected = _MULTI_VALUE.get(key, 1)
+        if key in _PARTIAL_WRITE and 0 < len(words) < expected:
+            words += self._values[key].split()[len(words):]
         if len(words) != expected or not all(w.lstrip("-").isdigit() for w in words):
             raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
         stored = "\t".join(str(int(w)) for w in words)

@@ -86,6 +86,9 @@ class Case:
     """``("tcp", "10.0.0.1", 80)`` (in h) or ``Listener(..., ns="r")``."""
     packets: tuple[str, ...] = ()
     description: str = ""
+    dummies: tuple[str, ...] = ()
+    """Extra interfaces of h (``ip link add NAME type dummy``, up, no address): names a ruleset's
+    ``-i``/``-o`` mention that the topology does not have (ppp0, br0...)."""
 
     # Expectations on the real kernel (checked live; recorded in expected_real.json).
     expect_replies: tuple[str, ...] | None = None

@@ -509,5 +509,115 @@ case(name="matches_misc",
      description="Assorted matches counted on a SYN and a datagram (addrtype UNICAST does not match "
                  "a LOCAL destination; OUTPUT counts the RST and the ICMP error).")
 
+
+# -- found by the randomized generator (randomized.py); the simulator disagreed when they were added --
+# Each is listed in SIM_KNOWN_DIFFERENT (test_differential.py marks them xfail(strict=True) on the
+# simulator side only; the real-kernel expectation is always checked).
+
+SIM_KNOWN_DIFFERENT: dict[str, str] = {}
+
+
+def known_different(made: Case, reason: str) -> Case:
+    SIM_KNOWN_DIFFERENT[made.name] = reason
+    return made
+
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="ct_rst_answering_syn_kills_conntrack",
+    packets=["tcp 10.0.0.2:40001 > 10.0.0.1:81 [S]", "tcp 10.0.0.2:40001 > 10.0.0.1:81 [.]"],
+    ruleset=ruleset(nat=["-A PREROUTING"], filter=["-A INPUT -m conntrack --ctstate NEW"]),
+    expect_replies=("tcp 10.0.0.1:81 > 10.0.0.2:40001 [R.]", "tcp 10.0.0.1:81 > 10.0.0.2:40001 [R]"),
+    expect_counters={"nat PREROUTING 1": (2, 80), "filter INPUT 1": (2, 80)},
+    description="The kernel's RST to a SYN is the connection's only reply, so conntrack deletes the entry "
+                "at once (nf_conntrack_tcp_packet: !IPS_SEEN_REPLY && th->rst -> nf_ct_kill_acct). The next "
+                "packet of the same 4-tuple is NEW again and is seen by nat PREROUTING.")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="ct_state_invalid_before_conntrack",
+    packets=["udp 10.0.0.2:5353 > 10.0.0.1:54 len=4", "icmp 10.0.0.2 > 10.0.0.1 echo-request"],
+    ruleset=ruleset(raw=["-A PREROUTING -m conntrack --ctstate INVALID", "-A PREROUTING -m state --state NEW",
+                         "-A OUTPUT -m conntrack --ctstate INVALID", "-A OUTPUT -m state --state NEW"],
+                    filter=["-A INPUT -m conntrack --ctstate NEW"]),
+    expect_replies=("icmp 10.0.0.1 > 10.0.0.2 port-unreachable {udp 10.0.0.2:5353 > 10.0.0.1:54 len=4}",
+                    "icmp 10.0.0.1 > 10.0.0.2 echo-reply"),
+    expect_counters={"raw PREROUTING 1": (2, 60), "raw PREROUTING 2": (0, 0), "filter INPUT 1": (2, 60)},
+    description="raw (priority -300) runs before conntrack (-200): the skb has no ct yet, and "
+                "conntrack_mt/state_mt read a missing ct as INVALID (xt_conntrack.c: ct == NULL and "
+                "ctinfo != IP_CT_UNTRACKED -> XT_CONNTRACK_STATE_INVALID), in PREROUTING and OUTPUT alike.")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="icmp_error_quote_is_unnatted",
+    packets=["udp 10.0.0.2:5353 > 10.0.0.1:123 len=4"],
+    ruleset=ruleset(nat=["-A PREROUTING -p udp -m udp --dport 123 -j REDIRECT --to-ports 80"],
+                    filter=["-A INPUT -p udp -m udp --dport 80"]),
+    expect_replies=("icmp 10.0.0.1 > 10.0.0.2 port-unreachable {udp 10.0.0.2:5353 > 10.0.0.1:123 len=4}",),
+    expect_counters={"nat PREROUTING 1": (1, 32), "filter INPUT 1": (1, 32)},
+    description="A datagram REDIRECTed to a closed port: the ICMP error is RELATED to the NATed "
+                "connection, and on its way out NAT rewrites the quoted header back to what the sender "
+                "sent (nf_nat_icmp_reply_translation), so the quote shows port 123, not 80.")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="ack_after_dropped_synack_gets_rst", listeners=[("tcp", "10.0.0.1", 22)],
+    packets=["tcp 10.0.0.2:40000 > 10.0.0.1:22 [S]", "tcp 10.0.0.2:40000 > 10.0.0.1:22 [.]"],
+    ruleset=ruleset(filter=["-A OUTPUT -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j DROP", "-A OUTPUT"]),
+    expect_replies=("tcp 10.0.0.1:22 > 10.0.0.2:40000 [R]",),
+    expect_delivered=(),
+    expect_counters={"filter OUTPUT 1": (1, 44), "filter OUTPUT 2": (1, 40)},
+    description="The SYN-ACK is dropped in OUTPUT, so s never learns h's ISN and its ACK carries ack=0 "
+                "(the handshake rule only fills numbers from a SYN-ACK that arrived). tcp_check_req finds "
+                "ack != snt_isn + 1 and the listener answers with a RST (tcp_v4_send_reset); no accept().")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="save_negated_port_range_from_zero",
+    ruleset=ruleset(filter=["-A INPUT -p tcp -m tcp ! --dport :1023", "-A INPUT -p udp -m udp ! --sport 0:1023",
+                            "-A INPUT -p tcp -m tcp --dport 0:65535"]),
+    description="iptables-nft turns `! --dport 0:N` into `dport > N` and prints it back as "
+                "`--dport N+1:65535` (no `!`); a full range 0:65535 is not printed at all. Text only.")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="ct_ack_in_syn_sent_is_invalid_not_natted", topology="router", sysctls=FWD,
+    packets=["tcp 10.0.0.2:40000 > 10.0.0.1:8080 [S]", "tcp 10.0.0.2:40000 > 10.0.0.1:8080 [.]"],
+    ruleset=ruleset(nat=["-A PREROUTING -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.2:80"],
+                    filter=["-A INPUT -m conntrack --ctstate INVALID", "-A FORWARD"]),
+    expect_forwarded=("tcp 10.0.0.2:40000 > 192.168.1.2:80 [S] ttl=63",),
+    expect_replies=("tcp 10.0.0.1:8080 > 10.0.0.2:40000 [R]",),
+    expect_counters={"filter INPUT 1": (1, 40), "filter FORWARD 1": (1, 40)},
+    description="No SYN-ACK came back from r, so the conntrack entry is still SYN_SENT; an ACK from the "
+                "originator in SYN_SENT is invalid (tcp_conntracks[ORIGINAL][ACK][SYN_SENT] = sIV; "
+                "nf_conntrack_tcp_packet returns -NF_ACCEPT and the skb loses its ct). Without a ct it is "
+                "not DNATed: it is routed to h itself, INVALID in INPUT, and h answers with a RST.")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="connmark_save_then_match_same_chain",
+    packets=["udp 10.0.0.2:5353 > 10.0.0.1:54 len=4"],
+    ruleset=ruleset(mangle=["-A PREROUTING -j MARK --set-xmark 0x2/0xffffffff",
+                            "-A PREROUTING -j CONNMARK --save-mark",
+                            "-A PREROUTING -m connmark --mark 0x2"]),
+    expect_counters={"mangle PREROUTING 3": (1, 32)},
+    description="CONNMARK --save-mark writes ct->mark of the (still unconfirmed) conntrack at once, so "
+                "a connmark match in the very next rule sees it (connmark_tg / connmark_mt both use "
+                "nf_ct_get(skb)->mark). Found on real ruleset d13.")
+
+# The simulator disagreed when this was found (randomized.py); fixed since.
+case(
+    name="forward_same_interface_sends_redirect", topology="router", sysctls=FWD,
+    packets=["udp 192.168.1.2:5353 > 192.168.1.2:53 len=4 iface=eth1"],
+    ruleset=ruleset(filter=["-A FORWARD", "-A OUTPUT"]),
+    expect_forwarded=("icmp 192.168.1.1 > 192.168.1.2 host-redirect"
+                      " {udp 192.168.1.2:5353 > 192.168.1.2:53 len=4 ttl=63}",
+                      "udp 192.168.1.2:5353 > 192.168.1.2:53 len=4 ttl=63"),
+    expect_counters={"filter FORWARD 1": (1, 32), "filter OUTPUT 1": (1, 60)},
+    description="A packet forwarded out of the interface it came in on, from an on-link source, makes h "
+                "send an ICMP host redirect first (ip_route_input_slow sets IPSKB_DOREDIRECT; ip_forward "
+                "calls ip_rt_send_redirect) through OUTPUT, then forwards the packet. One packet only: "
+                "later redirects to the same peer are rate limited by time (ip_rt_redirect_load).")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"

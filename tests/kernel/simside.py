@@ -40,6 +40,9 @@ def setup_lines(case: Case) -> list[tuple[str, bool]]:
     lines: list[tuple[str, bool]] = []
     if case.topology == "router":
         lines.append(("ip link add eth1 type dummy", True))
+    for name in case.dummies:
+        lines.append((f"ip link add {name} type dummy", False))
+        lines.append((f"ip link set {name} up", False))
     lines.append((f"ip addr add {case.address('h:eth0')} dev eth0", True))
     lines.append(("ip link set eth0 up", True))
     lines.append((f"ip neigh add {case.ip('s:eth0')} lladdr 02:00:00:00:00:02 dev eth0 nud permanent", True))
@@ -111,12 +114,10 @@ def run_sim(case: Case) -> Observation:
         disposition = str(trace.disposition)
         final = trace.final_packet
         obs.notes.append(f"sim: {spec} -> {trace.summary_line() if hasattr(trace, 'summary_line') else disposition}")
-        emitted: list[Any] = []
+        # A forwarded packet's only possible answer (an ICMP redirect) leaves before it does.
+        emitted: list[Any] = [r.final_packet for r in trace.replies if str(r.disposition) in ("sent", "forwarded")]
         if disposition == "forwarded":
             emitted.append(final)
-        for reply in trace.replies:
-            if str(reply.disposition) in ("sent", "forwarded"):
-                emitted.append(reply.final_packet)
         for pkt in emitted:
             if _side(pkt, case) == "s":
                 obs.replies.append(str(pkt))

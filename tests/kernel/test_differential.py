@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from .case import Case
-from .cases import CASES
+from .cases import CASES, SIM_KNOWN_DIFFERENT
 from .observe import Observation, diff, parse_iptables_save
 from .simside import run_sim, sim_available
 
@@ -68,8 +68,14 @@ def test_real_kernel(case: Case, real_kernel: None) -> None:
         problems) + f"\n--- kernel ---\n{obs.pretty()}"
 
 
+def _sim_params() -> list:
+    """Every case; those the simulator is known to get wrong are xfail(strict=True) until it is fixed."""
+    return [pytest.param(c, id=c.name, marks=pytest.mark.xfail(strict=True, reason=SIM_KNOWN_DIFFERENT[c.name]))
+            if c.name in SIM_KNOWN_DIFFERENT else pytest.param(c, id=c.name) for c in CASES]
+
+
 @pytest.mark.netns
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", _sim_params())
 def test_sim_agrees_with_kernel(case: Case, real_kernel: None) -> None:
     if not sim_available():
         pytest.skip("simulator shell (netstack_tui.commands.shell) does not exist yet")

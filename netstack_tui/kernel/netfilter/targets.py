@@ -292,6 +292,8 @@ class ConnmarkTarget(Target):
             mark = (run.pkt.mark & ~self.nfmask & 0xFFFFFFFF) ^ (run.ct_mark & self.ctmask)
             if mark != run.pkt.mark:
                 run.pkt = run.pkt.replace(mark=mark)
+        # The mark lands on the connection at once: a -m connmark in the next rule sees it.
+        run.ctx.ct_mark = run.ct_mark
         return None
 
 

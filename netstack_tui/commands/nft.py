@@ -1,0 +1,91 @@
+"""`nft` (nftables 1.0.6): commands on the command line or from `-f FILE`, `-a` for handles, `-c` to check.
+
+The work happens in `netstack_tui.kernel.nftables.command`; this module reads options and files.
+Like the real tool, the words of a command line are joined with spaces and parsed again, so
+`\\;` and `{ 80, 443 }` work as they do in bash. One leniency: a word that still holds spaces
+(the shell removed its quotes, as in `log prefix "dropped: "`) is quoted again, where real nft
+would report a syntax error.
+"""
+
+from __future__ import annotations
+
+from ..kernel.hooks import registered_now
+from ..kernel.nftables.command import Env, run_text
+from ..kernel.nftables.values import NftError
+from .base import CommandError, CommandResult, Handler, ShellContext
+
+VERSION = "nftables v1.0.6 (Lester Gooch #5)"
+_NOT_SIMULATED = {"-j": "JSON output", "--json": "JSON output", "-i": "interactive mode", "--interactive":
+                  "interactive mode", "-e": "echo", "--echo": "echo", "-s": "stateless listing",
+                  "--stateless": "stateless listing", "-I": "include paths", "--includepath": "include paths",
+                  "-d": "debug output", "--debug": "debug output", "-t": "terse listing", "--terse": "terse listing"}
+_IGNORED = {"-n", "-nn", "-nnn", "--numeric", "-N", "--reversedns", "-S", "--service", "-y", "--numeric-priority",
+            "-p", "--numeric-protocol", "-T", "--numeric-time", "-u", "--guid"}
+
+
+def _join(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    return " ".join(f'"{w}"' if (" " in w or "\t" in w) and not w.startswith('"') else w for w in words)
+
+
+def nft(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`nft [-a] [-c] [-f FILE | COMMAND...]`: change or list the host's nftables ruleset."""
+    args = argv[1:]
+    handles = check = False
+    path: str | None = None
+    while args and args[0].startswith("-") and not args[0].lstrip("-").isdigit():
+        opt = args.pop(0)
+        if opt == "--":
+            break
+        if opt in ("-a", "--handle"):
+            handles = True
+        elif opt in ("-c", "--check"):
+            check = True
+        elif opt in ("-f", "--file"):
+            if not args:
+                raise CommandError("nft: option requires an argument -- 'f'")
+            path = args.pop(0)
+        elif opt.startswith("--file="):
+            path = opt.partition("=")[2]
+        elif opt in ("-v", "--version"):
+            return CommandResult(VERSION)
+        elif opt in ("-h", "--help"):
+            return CommandResult("Usage: nft [ options ] [ cmds... ]  (simulated: -a -c -f FILE, add/insert/replace/"
+                                 "delete/flush/list of tables, chains and rules)")
+        elif opt in _IGNORED:
+            continue
+        elif opt in _NOT_SIMULATED:
+            raise CommandError(f"nft: option {opt} ({_NOT_SIMULATED[opt]}) is not simulated here")
+        elif len(opt) > 2 and opt[1] != "-" and all(f"-{c}" in ("-a", "-c", "-n") for c in opt[1:]):
+            handles |= "a" in opt
+            check |= "c" in opt
+        else:
+            raise CommandError(f"nft: unrecognized option '{opt}'")
+    if path is not None:
+        if args:
+            raise CommandError("Error: syntax error, options and commands cannot be combined with -f")
+        from .shell import read_input_file  # shell imports the registry, which imports this module
+
+        text, source = read_input_file(path), path
+    elif args:
+        text, source = _join(args), None
+    else:
+        raise CommandError("nft: no command specified")
+    host = ctx.host
+    env = Env(ifaces=set(host.interfaces), registered=lambda: registered_now(host), handles=handles)
+    target = host.nft
+    if check:
+        import copy
+
+        target = copy.deepcopy(host.nft)
+    try:
+        output = run_text(target, text, env, source=source)
+    except NftError as exc:
+        raise CommandError(exc.message) from None
+    listing = source is None and args[0] == "list"
+    return CommandResult(output=output, changed=not (listing or check))
+
+
+COMMANDS: dict[str, Handler] = {"nft": nft}
+"""Command names this module answers."""

@@ -1,0 +1,87 @@
+"""User-space state the shell keeps on a host: files written with `>`, at(1) jobs, tc qdisc handles.
+
+It lives on the `Host` object (as the attribute `userland`) rather than on a `Shell`, because viewers
+deep-copy hosts and start new shells on the copies (`Session.run_command`); the copy must carry its
+files and pending jobs along. Files are in memory only: nothing a learner types touches the real disk.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..kernel.host import Host
+
+EPOCH = 1767225600  # Thu Jan  1 00:00:00 2026 UTC, the date iptables-save prints: simulated second 0.
+"""Simulated clock 0 as a Unix time; dates the shell prints (at, atq) are EPOCH + host.clock."""
+
+MAX_FILE = 16 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class AtJob:
+    """One queued at(1) job."""
+
+    number: int
+    due: float
+    """Simulated clock (seconds since boot) at which it runs."""
+    command: str
+
+
+@dataclass(slots=True)
+class Userland:
+    """Per-host user-space state (see the module docstring)."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    jobs: dict[int, AtJob] = field(default_factory=dict)
+    next_job: int = 1
+    qdisc_handles: dict[str, int] = field(default_factory=dict)
+    """Root qdisc major handle per device; a device not listed has its default qdisc (handle 0:)."""
+    next_qdisc_handle: int = 0x8001
+
+
+def userland(host: Host) -> Userland:
+    """The host's user-space state, created on first use."""
+    state = getattr(host, "userland", None)
+    if not isinstance(state, Userland):
+        state = Userland()
+        host.userland = state  # type: ignore[attr-defined]
+    return state
+
+
+def wall_time(host: Host, clock: float | None = None) -> time.struct_time:
+    """The simulated wall-clock time (UTC) at `clock` (default: now)."""
+    return time.gmtime(EPOCH + int(host.clock if clock is None else clock))
+
+
+def at_date(host: Host, clock: float) -> str:
+    """A date as at(1) and atq print it: `%a %b %e %T %Y`."""
+    t = wall_time(host, clock)
+    return time.strftime("%a %b ", t) + f"{t.tm_mday:>2}" + time.strftime(" %H:%M:%S %Y", t)
+
+
+# The files of the host whose command is running, so that file readers that are not handed the host
+# (`sysctl -p FILE` calls `read_input_file(path)`) still see what `>` wrote.
+CURRENT_FILES: ContextVar[dict[str, str] | None] = ContextVar("CURRENT_FILES", default=None)
+
+
+def write_file(host: Host, path: str, text: str, *, append: bool = False) -> None:
+    """Write (or append to) an in-memory file of the host; `text` gets a trailing newline as echo's does."""
+    files = userland(host).files
+    if text and not text.endswith("\n"):
+        text += "\n"
+    new = (files.get(path, "") if append else "") + text
+    if len(new) > MAX_FILE:
+        raise ValueError(f"{path}: File too large")
+    files[path] = new
+
+
+def read_file(host: Host | None, path: str) -> str | None:
+    """An in-memory file's text, or None when the shell never wrote it."""
+    if host is not None:
+        return userland(host).files.get(path)
+    files = CURRENT_FILES.get()
+    return None if files is None else files.get(path)

@@ -1,0 +1,460 @@
+"""Running nft commands and files against a host's ruleset: the command grammar and its effects.
+
+A run is one transaction, as nft sends one netlink batch: if any command fails, nothing changes.
+Table blocks expand as nft expands them: the table, then all its chains, then all their rules,
+which is why a file's chains get the lowest handles.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from .exprs import Nat, Verdict
+from .lexer import tokenize
+from .listing import chain_lines, ruleset_text, table_text, tables_text
+from .model import BaseSpec, Chain, NftRuleset, Rule, Table
+from .parse import Cursor, parse_rule
+from .values import HOOKS, STD_PRIOS, NftError, not_simulated, prio_name_allowed
+
+FAMILIES = ("ip", "ip6", "inet")
+OTHER_FAMILIES = ("arp", "bridge", "netdev")
+NAT_HOOKS = {"snat": ("postrouting", "input"), "dnat": ("prerouting", "output"),
+             "masquerade": ("postrouting",), "redirect": ("prerouting", "output")}
+
+
+@dataclass(slots=True)
+class Env:
+    """What a run may consult outside the ruleset."""
+
+    ifaces: Collection[str] | None = None
+    """Device names (`iif`/`oif` resolve them when the rule is added)."""
+    registered: Callable[[], frozenset[str]] = field(default=lambda: frozenset())
+    """iptables tables (and `conntrack`) whose hooks are registered now."""
+    handles: bool = False
+    """`-a`: list with handles."""
+
+
+@dataclass(slots=True)
+class _PendingRule:
+    table: Table
+    chain: str
+    rule: Rule
+
+
+class Runner:
+    """Parses commands from tokens and applies them to a ruleset (a copy, committed at the end)."""
+
+    def __init__(self, ruleset: NftRuleset, env: Env) -> None:
+        self.rs = ruleset
+        self.env = env
+        self.output: list[str] = []
+
+    # ---- grammar ---------------------------------------------------------------------------------
+
+    def run(self, cur: Cursor) -> None:
+        """Every command in the token stream."""
+        while True:
+            cur.skip_eols()
+            if cur.peek() is None:
+                return
+            self.command(cur)
+            t = cur.peek()
+            if t is not None and t.kind != "eol":
+                raise NftError(f"Error: syntax error, unexpected {t.text}, expecting end of file or newline or"
+                               " semicolon")
+
+    def command(self, cur: Cursor) -> None:
+        """One command."""
+        verb = cur.next("command").text
+        if verb == "table":
+            self.table_block(cur, create=False)
+            return
+        if verb in ("define", "include", "monitor", "describe", "export", "import", "reset", "rename"):
+            raise not_simulated(verb)
+        if verb not in ("add", "create", "insert", "replace", "delete", "destroy", "flush", "list"):
+            raise NftError(f"Error: syntax error, unexpected {verb}")
+        obj = cur.next("object").text
+        handler = getattr(self, f"_{verb}_{obj}", None)
+        if handler is None:
+            if obj in ("set", "map", "element", "counter", "quota", "limit", "flowtable", "ct", "sets", "maps",
+                       "counters", "flowtables", "meters", "meter", "secmark", "synproxy"):
+                raise not_simulated(f"{verb} {obj}")
+            raise NftError(f"Error: syntax error, unexpected {obj}")
+        handler(cur)
+
+    def family(self, cur: Cursor, needs_more: int = 1) -> str:
+        """An optional family word (`ip` when omitted)."""
+        word = cur.peek_text()
+        after = cur.peek(needs_more)
+        if word in FAMILIES + OTHER_FAMILIES and after is not None and after.kind != "eol":
+            cur.next()
+            if word in OTHER_FAMILIES:
+                raise not_simulated(f"family {word}")
+            return word
+        return "ip"
+
+    def name(self, cur: Cursor, what: str) -> str:
+        """An identifier or quoted string."""
+        t = cur.next(what)
+        if t.kind == "punct":
+            raise NftError(f"Error: syntax error, unexpected '{t.text}'")
+        return t.text
+
+    # ---- tables ----------------------------------------------------------------------------------
+
+    def _add_table(self, cur: Cursor) -> None:
+        self.table_block(cur, create=False)
+
+    def _create_table(self, cur: Cursor) -> None:
+        self.table_block(cur, create=True)
+
+    def table_block(self, cur: Cursor, *, create: bool) -> None:
+        """`table [FAMILY] NAME [{ chain ... }]`."""
+        family = self.family(cur)
+        table = self.rs.add_table(family, self.name(cur, "table name"), create=create)
+        if not cur.accept("{"):
+            return
+        pending: list[_PendingRule] = []
+        while True:
+            cur.skip_eols()
+            t = cur.next("'}'")
+            if t.text == "}" and t.kind == "punct":
+                break
+            if t.text == "chain":
+                name = self.name(cur, "chain name")
+                chain = self.define_chain(table, name)
+                if cur.accept("{"):
+                    self.chain_body(cur, table, chain, pending)
+            elif t.text == "flags":
+                raise not_simulated("table flags")
+            elif t.text in ("set", "map", "counter", "quota", "flowtable", "ct", "limit", "secmark"):
+                raise not_simulated(t.text)
+            elif t.text == "comment":
+                cur.next("string")
+            else:
+                raise NftError(f"Error: syntax error, unexpected {t.text}")
+        for item in pending:
+            self.append_rule(item.table, item.chain, item.rule)
+
+    # ---- chains ----------------------------------------------------------------------------------
+
+    def define_chain(self, table: Table, name: str) -> Chain:
+        """The chain, created when new."""
+        chain = table.chains.get(name)
+        if chain is None:
+            chain = Chain(name, table.new_handle())
+            table.chains[name] = chain
+        return chain
+
+    def chain_body(self, cur: Cursor, table: Table, chain: Chain, pending: list[_PendingRule] | None) -> None:
+        """`{ type T hook H priority P; policy X; rules... }`."""
+        rules: list[Rule] = []
+        while True:
+            cur.skip_eols()
+            if cur.accept("}"):
+                break
+            word = cur.peek_text()
+            if word is None:
+                raise NftError("Error: syntax error, unexpected end of file")
+            if word == "type":
+                cur.next()
+                self.base_spec(cur, table, chain)
+            elif word == "policy":
+                cur.next()
+                policy = cur.next("accept or drop").text
+                if policy not in ("accept", "drop"):
+                    raise NftError("Error: syntax error, unexpected string, expecting accept or drop or '$'")
+                if chain.base is None:
+                    raise NftError("Error: policy can only be set on base chains")
+                chain.base.policy = policy
+            elif word in ("comment", "flags", "devices"):
+                raise not_simulated(f"chain {word}")
+            else:
+                rules.append(parse_rule(cur, table.family, self.env.ifaces))
+        for rule in rules:
+            if pending is None:
+                self.append_rule(table, chain.name, rule)
+            else:
+                pending.append(_PendingRule(table, chain.name, rule))
+
+    def base_spec(self, cur: Cursor, table: Table, chain: Chain) -> None:
+        """`type T hook H [device D] priority P`."""
+        ctype = cur.next("chain type").text
+        cur.expect("hook")
+        hook = cur.next("hook").text
+        if hook in ("ingress", "egress"):
+            raise not_simulated(f"hook {hook}")
+        if hook not in HOOKS:
+            raise NftError(f"Error: unknown chain hook {hook}")
+        cur.expect("priority")
+        words = []
+        while not cur.at_stmt_end():
+            words.append(cur.next().text)
+        prio = self.priority(" ".join(words), hook)
+        if ctype not in ("filter", "nat", "route"):
+            raise NftError(f"Error: unknown chain type {ctype}")
+        if ctype == "route" and hook != "output":
+            raise NftError("Error: Could not process rule: Operation not supported")
+        if ctype == "nat" and table.family == "ip" and hook == "forward":
+            raise NftError("Error: Could not process rule: Operation not supported")
+        if chain.base is not None:
+            if (chain.base.type, chain.base.hook, chain.base.priority) != (ctype, hook, prio):
+                raise NftError("Error: Could not process rule: Device or resource busy")
+            return
+        if chain.rules or self.references(table, chain.name):
+            raise NftError("Error: Could not process rule: Device or resource busy")
+        self.rs.hook_seq += 1
+        chain.base = BaseSpec(ctype, hook, prio)
+        chain.seq = self.rs.hook_seq
+        chain.registered_after = self.env.registered()
+
+    @staticmethod
+    def priority(text: str, hook: str) -> int:
+        """A number, or a standard name with an optional `+ N`/`- N`."""
+        m = re.fullmatch(r"\s*(-?\d+|[a-z]+)\s*(?:([+-])\s*(\d+))?\s*", text)
+        if not m:
+            raise NftError("Error: syntax error, unexpected newline")
+        base, sign, offset = m.groups()
+        if base.lstrip("-").isdigit():
+            if sign:
+                raise NftError("Error: syntax error, unexpected +")
+            return int(base)
+        names = dict(STD_PRIOS)
+        if base not in names:
+            raise NftError(f"Error: '{base}' is not a valid priority.")
+        if not prio_name_allowed(base, hook):
+            raise NftError("Error: invalid priority expression value in this context.")
+        value = names[base]
+        if sign:
+            value += int(offset) if sign == "+" else -int(offset)
+        return value
+
+    def _add_chain(self, cur: Cursor, create: bool = False) -> None:
+        family = self.family(cur, 2)
+        table = self.rs.table(family, self.name(cur, "table name"))
+        name = self.name(cur, "chain name")
+        if create and name in table.chains:
+            raise NftError("Error: Could not process rule: File exists")
+        if len(name) > 255:
+            raise NftError("Error: Could not process rule: Numerical result out of range")
+        chain = self.define_chain(table, name)
+        if cur.accept("{"):
+            self.chain_body(cur, table, chain, None)
+
+    def _create_chain(self, cur: Cursor) -> None:
+        self._add_chain(cur, create=True)
+
+    def references(self, table: Table, name: str) -> int:
+        """Rules that jump or go to chain `name`."""
+        return sum(1 for c in table.chains.values() for r in c.rules for e in r.exprs
+                   if isinstance(e, Verdict) and e.chain == name)
+
+    def _delete_chain(self, cur: Cursor) -> None:
+        family = self.family(cur, 2)
+        table = self.rs.table(family, self.name(cur, "table name"))
+        name = self.name(cur, "chain name")
+        if name not in table.chains:
+            raise NftError("Error: Could not process rule: No such file or directory")
+        if self.references(table, name):
+            raise NftError("Error: Could not process rule: Device or resource busy")
+        del table.chains[name]
+
+    def _flush_chain(self, cur: Cursor) -> None:
+        family = self.family(cur, 2)
+        table = self.rs.table(family, self.name(cur, "table name"))
+        name = self.name(cur, "chain name")
+        if name not in table.chains:
+            raise NftError("Error: Could not process rule: No such file or directory")
+        table.chains[name].rules.clear()
+
+    # ---- rules -----------------------------------------------------------------------------------
+
+    def validate(self, table: Table, chain: Chain, rule: Rule) -> None:
+        """What the kernel refuses when the rule is added (nft_*_validate, jump targets)."""
+        for e in rule.exprs:
+            if isinstance(e, Verdict) and e.chain is not None:
+                target = table.chains.get(e.chain)
+                if target is None:
+                    raise NftError("Error: Could not process rule: No such file or directory")
+                if target.base is not None:
+                    raise NftError("Error: Could not process rule: Operation not supported")
+            if isinstance(e, Nat) and chain.base is not None:
+                if chain.base.type != "nat" or chain.base.hook not in NAT_HOOKS[e.kind]:
+                    raise NftError("Error: Could not process rule: Operation not supported")
+
+    def new_rule(self, table: Table, chain: Chain, rule: Rule) -> Rule:
+        """Validate and number a rule (each anonymous set takes a handle before it)."""
+        self.validate(table, chain, rule)
+        for _ in range(rule.uses_sets()):
+            table.new_handle()
+        rule.handle = table.new_handle()
+        return rule
+
+    def append_rule(self, table: Table, chain_name: str, rule: Rule) -> None:
+        """Add a rule at the end of a chain."""
+        chain = table.chains.get(chain_name)
+        if chain is None:
+            raise NftError("Error: Could not process rule: No such file or directory")
+        chain.rules.append(self.new_rule(table, chain, rule))
+
+    def rule_target(self, cur: Cursor) -> tuple[Table, Chain]:
+        """`[FAMILY] TABLE CHAIN` of a rule command, with nft's 'did you mean' for a chain typo."""
+        family = self.family(cur, 2)
+        table = self.rs.table(family, self.name(cur, "table name"))
+        name = self.name(cur, "chain name")
+        chain = table.chains.get(name)
+        if chain is None:
+            close = [c for c in table.chains if _similar(c, name)]
+            if close:
+                raise NftError(f"Error: No such file or directory; did you mean chain \u2018{close[0]}\u2019 in table"
+                               f" {table.family} \u2018{table.name}\u2019?")
+            raise NftError("Error: No such file or directory")
+        return table, chain
+
+    def _add_rule(self, cur: Cursor, insert: bool = False) -> None:
+        table, chain = self.rule_target(cur)
+        where: tuple[str, int] | None = None
+        if cur.peek_text() in ("position", "handle", "index"):
+            kind = cur.next().text
+            where = ("index" if kind == "index" else "handle", int(self.name(cur, "number"), 0))
+        rule = parse_rule(cur, table.family, self.env.ifaces)
+        rules = chain.rules
+        if where is None:
+            pos = 0 if insert else len(rules)
+        elif where[0] == "index":
+            if where[1] >= len(rules):
+                raise NftError("Error: Could not process rule: No such file or directory")
+            pos = where[1] if insert else where[1] + 1
+        else:
+            found = [i for i, r in enumerate(rules) if r.handle == where[1]]
+            if not found:
+                raise NftError("Error: Could not process rule: No such file or directory")
+            pos = found[0] if insert else found[0] + 1
+        rules.insert(pos, self.new_rule(table, chain, rule))
+
+    def _insert_rule(self, cur: Cursor) -> None:
+        self._add_rule(cur, insert=True)
+
+    def _handle(self, cur: Cursor, chain: Chain) -> int:
+        cur.expect("handle")
+        handle = int(self.name(cur, "handle"), 0)
+        for index, rule in enumerate(chain.rules):
+            if rule.handle == handle:
+                return index
+        raise NftError("Error: Could not process rule: No such file or directory")
+
+    def _replace_rule(self, cur: Cursor) -> None:
+        table, chain = self.rule_target(cur)
+        index = self._handle(cur, chain)
+        rule = parse_rule(cur, table.family, self.env.ifaces)
+        self.validate(table, chain, rule)
+        rule.handle = chain.rules[index].handle
+        chain.rules[index] = rule
+
+    def _delete_rule(self, cur: Cursor) -> None:
+        _, chain = self.rule_target(cur)
+        del chain.rules[self._handle(cur, chain)]
+
+    # ---- tables: delete, flush -------------------------------------------------------------------
+
+    def _delete_table(self, cur: Cursor) -> None:
+        family = self.family(cur)
+        name = self.name(cur, "table name")
+        table = self.rs.find(family, name)
+        if table is None:
+            raise NftError("Error: Could not process rule: No such file or directory")
+        self.rs.tables.remove(table)
+
+    def _destroy_table(self, cur: Cursor) -> None:
+        family = self.family(cur)
+        table = self.rs.find(family, self.name(cur, "table name"))
+        if table is not None:
+            self.rs.tables.remove(table)
+
+    def _flush_table(self, cur: Cursor) -> None:
+        family = self.family(cur)
+        table = self.rs.find(family, self.name(cur, "table name"))
+        if table is None:
+            raise NftError("Error: Could not process rule: No such file or directory")
+        for chain in table.chains.values():
+            chain.rules.clear()
+
+    def _flush_ruleset(self, cur: Cursor) -> None:
+        family = cur.next().text if cur.peek_text() in FAMILIES else None
+        self.rs.tables = [t for t in self.rs.tables if family not in (None, t.family)]
+
+    # ---- listing ---------------------------------------------------------------------------------
+
+    def _list_ruleset(self, cur: Cursor) -> None:
+        family = cur.next().text if cur.peek_text() in FAMILIES else None
+        text = ruleset_text(self.rs, family, self.env.handles)
+        if text:
+            self.output.append(text)
+
+    def _list_tables(self, cur: Cursor) -> None:
+        family = cur.next().text if cur.peek_text() in FAMILIES else None
+        text = tables_text(self.rs, family)
+        if text:
+            self.output.append(text)
+
+    def _list_table(self, cur: Cursor) -> None:
+        family = self.family(cur)
+        table = self.rs.find(family, self.name(cur, "table name"))
+        if table is None:
+            raise NftError("Error: No such file or directory")
+        self.output.append(table_text(table, self.env.handles))
+
+    def _list_chain(self, cur: Cursor) -> None:
+        family = self.family(cur, 2)
+        table = self.rs.find(family, self.name(cur, "table name"))
+        chain = table.chains.get(self.name(cur, "chain name")) if table is not None else None
+        if table is None or chain is None:
+            raise NftError("Error: No such file or directory")
+        self.output.append(table_text(table, self.env.handles, [chain], table_handle=False))
+
+    def _list_chains(self, cur: Cursor) -> None:
+        family = cur.next().text if cur.peek_text() in FAMILIES else None
+        for table in self.rs.tables:
+            if family in (None, table.family):
+                lines = [f"table {table.family} {table.name} {{"]
+                for chain in table.chains.values():
+                    head = chain_lines(chain, False)
+                    lines.extend(head[:2] if chain.base is not None else head[:1])
+                    lines.append("\t}")
+                lines.append("}")
+                self.output.append("\n".join(lines))
+
+
+def _similar(a: str, b: str) -> bool:
+    """A near miss nft would suggest (one edit apart, or the same letters)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1 or sorted(a) == sorted(b)
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def run_text(ruleset: NftRuleset, text: str, env: Env | None = None, *, source: str | None = None) -> str:
+    """Run nft commands (a command line or a file's text) as one transaction; return what they print.
+
+    On any error the ruleset is left untouched and NftError carries nft's one-line message (for a
+    file, prefixed with `FILE:LINE:` as nft does).
+    """
+    env = env or Env()
+    work = copy.deepcopy(ruleset)
+    runner = Runner(work, env)
+    cur = Cursor(tokenize(text))
+    try:
+        runner.run(cur)
+    except NftError as exc:
+        if source is not None:
+            token = cur.peek() or (cur.tokens[-1] if cur.tokens else None)
+            line = token.line if token is not None else 1
+            raise NftError(f"{source}:{line}: {exc.message}") from None
+        raise
+    ruleset.__dict__.update(work.__dict__)
+    return "\n".join(runner.output)

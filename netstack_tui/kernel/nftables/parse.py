@@ -1,0 +1,454 @@
+"""Parsing one nft rule (matches, statements, verdict) from tokens, as nft's grammar reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from ..addr import AddressError, parse_ipv4
+from .exprs import (
+    BITMASK_KINDS,
+    LIMIT_UNITS,
+    META_SHORT,
+    SELECTORS,
+    Cmp,
+    Counter,
+    Elem,
+    Expr,
+    Limit,
+    Log,
+    Nat,
+    Notrack,
+    Reject,
+    SetMark,
+    Verdict,
+    implied_l4,
+)
+from .lexer import Token
+from .model import Rule
+from .values import (
+    CT_DIRECTIONS,
+    CT_STATES,
+    CT_STATUS,
+    ETHERTYPES,
+    ICMP_CODES,
+    ICMP_TYPES,
+    LOG_LEVELS,
+    NFPROTOS,
+    PROTOCOL_ALIASES,
+    PROTOCOLS,
+    SERVICES,
+    TCP_FLAGS,
+    NftError,
+    not_simulated,
+    parse_addr,
+    parse_int,
+)
+
+NOT_SIMULATED_WORDS = frozenset({
+    "queue", "fwd", "dup", "quota", "synproxy", "tproxy", "flow", "numgen", "jhash", "symhash", "fib", "rt",
+    "socket", "osf", "ipsec", "exthdr", "vlan", "ether", "arp", "sctp", "dccp", "udplite", "ah", "esp", "comp",
+    "frag", "hbh", "rt0", "mh", "dst", "igmp", "gre", "vxlan", "geneve", "secmark", "set", "add", "update",
+    "delete", "meter", "xt", "last", "objref", "sample",
+})
+ICMPX_CODES = ("port-unreachable", "admin-prohibited", "no-route", "host-unreachable")
+_BITNAMES = {"ctstate": (CT_STATES, "conntrack state"), "ctstatus": (CT_STATUS, "conntrack status"),
+             "tcpflags": (TCP_FLAGS, "TCP flag")}
+
+
+class Cursor:
+    """A position in a token list."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def peek(self, k: int = 0) -> Token | None:
+        """The token `k` ahead, or None at the end."""
+        j = self.i + k
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def peek_text(self, k: int = 0) -> str | None:
+        """The text of the token `k` ahead."""
+        t = self.peek(k)
+        return t.text if t is not None else None
+
+    def next(self, what: str = "") -> Token:
+        """Take a token; at the end it is nft's syntax error."""
+        t = self.peek()
+        if t is None or t.kind == "eol":
+            unexpected = "end of file" if t is None else "newline" if t.text == "\n" else "semicolon"
+            raise NftError(f"Error: syntax error, unexpected {unexpected}" + (f", expecting {what}" if what else ""))
+        self.i += 1
+        return t
+
+    def accept(self, text: str) -> bool:
+        """Take the token if it is `text`."""
+        t = self.peek()
+        if t is not None and t.kind != "string" and t.text == text:
+            self.i += 1
+            return True
+        return False
+
+    def expect(self, text: str) -> None:
+        """Take `text` or fail with nft's syntax error."""
+        t = self.peek()
+        if t is None or t.text != text or t.kind == "string":
+            raise NftError(f"Error: syntax error, unexpected {_describe(t)}, expecting {text}")
+        self.i += 1
+
+    def at_stmt_end(self) -> bool:
+        """End of a statement: newline, `;`, `}` or the end."""
+        t = self.peek()
+        return t is None or t.kind == "eol" or (t.kind == "punct" and t.text == "}")
+
+    def skip_eols(self) -> None:
+        """Skip newlines and semicolons."""
+        while (t := self.peek()) is not None and t.kind == "eol":
+            self.i += 1
+
+
+def _describe(t: Token | None) -> str:
+    if t is None:
+        return "end of file"
+    if t.kind == "eol":
+        return "newline" if t.text == "\n" else "semicolon"
+    if t.kind == "string":
+        return "string"
+    return f"'{t.text}'" if t.kind == "punct" else t.text
+
+
+# ---- values --------------------------------------------------------------------------------------
+
+
+def _symbol(text: str, names: dict[str, int], what: str) -> int:
+    if text in names:
+        return names[text]
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise NftError(f"Error: Could not parse {what}") from None
+
+
+def _port(text: str) -> int:
+    if text in SERVICES:
+        return SERVICES[text]
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise NftError(f"Error: Could not resolve service: Servname not supported for ai_socktype ('{text}')") from None
+    if not 0 <= value <= 65535:
+        raise NftError("Error: Service out of range")
+    return value
+
+
+def _scalar(kind: str, text: str) -> int | str:
+    if kind == "addr":
+        return parse_addr(text)
+    if kind == "port":
+        return _port(text)
+    if kind == "proto":
+        return _symbol(PROTOCOL_ALIASES.get(text, text), PROTOCOLS, "protocol")
+    if kind == "icmptype":
+        return _symbol(text, ICMP_TYPES, "ICMP type")
+    if kind == "icmpcode":
+        return _symbol(text, ICMP_CODES, "ICMP code")
+    if kind == "nfproto":
+        return _symbol(text, NFPROTOS, "nfproto")
+    if kind == "ethertype":
+        return _symbol(text, ETHERTYPES, "ether type")
+    if kind == "ctdir":
+        return _symbol(text, CT_DIRECTIONS, "conntrack direction")
+    if kind in ("ifname", "iface"):
+        return text
+    if kind == "addr6":
+        return 0
+    return parse_int(text)
+
+
+def _elem(kind: str, tok: Token, ifaces: Collection[str] | None) -> Elem:
+    text = tok.text
+    if kind in ("ifname", "iface"):
+        if kind == "iface" and ifaces is not None and text not in ifaces:
+            raise NftError("Error: Interface does not exist")
+        return Elem(text)
+    if kind == "addr6":
+        return Elem(0)
+    if kind == "addr" and "/" in text:
+        addr, _, plen_text = text.partition("/")
+        try:
+            plen = int(plen_text)
+        except ValueError:
+            raise NftError("Error: syntax error, unexpected newline, expecting comma") from None
+        if not 0 <= plen <= 32:
+            raise NftError("Error: Invalid prefix length")
+        mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+        return Elem(parse_addr(addr) & mask, plen=plen)
+    if "-" in text[1:] and kind not in ("icmptype", "icmpcode"):
+        lo, _, hi = text.partition("-")
+        try:
+            lo_v, hi_v = _scalar(kind, lo), _scalar(kind, hi)
+        except NftError:
+            lo_v = hi_v = None  # type: ignore[assignment]
+        if lo_v is not None:
+            if lo_v > hi_v:  # type: ignore[operator]
+                raise NftError("Error: Range has zero or negative size")
+            return Elem(lo_v, hi_v)
+    return Elem(_scalar(kind, text))
+
+
+def _bits(cur: Cursor, kind: str) -> int:
+    """A bitmask value: `syn`, `syn,ack`, `(syn|ack)`, `syn | ack`."""
+    names, what = _BITNAMES[kind]
+    paren = cur.accept("(")
+    value = _symbol(cur.next(what).text, names, what)
+    while cur.peek_text() in (",", "|"):
+        cur.next()
+        value |= _symbol(cur.next(what).text, names, what)
+    if paren:
+        cur.expect(")")
+    return value
+
+
+def _value_token(cur: Cursor) -> Token:
+    t = cur.next("value")
+    if t.kind == "punct":
+        raise NftError(f"Error: syntax error, unexpected {_describe(t)}")
+    return t
+
+
+def parse_cmp(cur: Cursor, sel_text: str, ifaces: Collection[str] | None) -> Cmp:
+    """`SELECTOR [op] VALUE`, `SELECTOR { SET }`, `SELECTOR & MASK == V`, `SELECTOR V / MASK`."""
+    sel = SELECTORS[sel_text]
+    kind = sel.kind
+    op = ""
+    t = cur.peek()
+    if t is not None and t.kind == "punct" and t.text in ("==", "!=", "<", ">", "<=", ">="):
+        op = cur.next().text
+    elif t is not None and t.kind == "punct" and t.text == "&" and kind in BITMASK_KINDS:
+        cur.next()
+        mask = _bits(cur, kind)
+        t2 = cur.next("'=='")
+        if t2.text not in ("==", "!="):
+            raise NftError(f"Error: syntax error, unexpected {_describe(t2)}")
+        value = _bits(cur, kind)
+        return Cmp(sel, t2.text, (Elem(value),), mask=mask, mask_style="&")
+    if cur.accept("{"):
+        elems: list[Elem] = []
+        while True:
+            cur.skip_eols()
+            if cur.accept("}"):
+                break
+            if kind in BITMASK_KINDS:
+                names, what = _BITNAMES[kind]
+                elems.append(Elem(_symbol(cur.next(what).text, names, what)))
+            else:
+                elems.append(_elem(kind, _value_token(cur), ifaces))
+            cur.skip_eols()
+            if not cur.accept(","):
+                cur.skip_eols()
+                cur.expect("}")
+                break
+        if not elems:
+            raise NftError("Error: syntax error, unexpected '}'")
+        return Cmp(sel, op, tuple(elems), is_set=True)
+    if kind in BITMASK_KINDS:
+        value = _bits(cur, kind)
+        if cur.accept("/"):
+            mask = _bits(cur, kind)
+            return Cmp(sel, op, (Elem(value & mask),), mask=mask)
+        return Cmp(sel, op, (Elem(value),))
+    return Cmp(sel, op, (_elem(kind, _value_token(cur), ifaces),))
+
+
+# ---- statements ----------------------------------------------------------------------------------
+
+
+def _limit(cur: Cursor) -> Limit:
+    cur.expect("rate")
+    over = cur.accept("over")
+    rate_text = cur.next("rate").text
+    number, slash, unit = rate_text.partition("/")
+    if not slash and cur.accept("/"):
+        unit = cur.next("unit").text
+    if not number.isdigit():
+        raise not_simulated(f"limit rate {rate_text}")
+    if unit not in LIMIT_UNITS:
+        if "bytes" in rate_text or (cur.peek_text() or "").endswith("bytes/second"):
+            raise not_simulated(f"limit rate {rate_text} (byte rates)")
+        raise NftError(f"Error: Wrong rate format, {unit!r}")
+    burst = 0
+    if cur.accept("burst"):
+        burst = parse_int(cur.next("number").text, "burst")
+        if not cur.accept("packets"):
+            raise not_simulated("limit ... burst N bytes")
+    return Limit(int(number), unit, burst, over)
+
+
+def _log(cur: Cursor) -> Log:
+    prefix, level, flags = "", "warn", ""
+    while True:
+        if cur.accept("prefix"):
+            prefix = cur.next("string").text
+        elif cur.accept("level"):
+            level = cur.next("level").text
+            if level not in LOG_LEVELS:
+                raise NftError(f"Error: invalid log level: {level}")
+        elif cur.accept("flags"):
+            flags = cur.next("flags").text
+            while cur.accept(","):
+                flags += "," + cur.next("flags").text
+        elif cur.peek_text() in ("group", "snaplen", "queue-threshold"):
+            raise not_simulated(f"log {cur.peek_text()}")
+        else:
+            return Log(prefix, level, flags)
+
+
+def _reject(cur: Cursor, family: str) -> Reject:
+    if not cur.accept("with"):
+        return Reject("icmpx" if family == "inet" else "icmp", family=family)
+    kind = cur.next("tcp or icmp").text
+    if kind == "tcp":
+        cur.expect("reset")
+        return Reject("tcp", family=family)
+    if kind not in ("icmp", "icmpx"):
+        raise not_simulated(f"reject with {kind}")
+    cur.accept("type")
+    code = cur.next("code").text
+    if kind == "icmpx":
+        if family != "inet":
+            raise NftError("Error: abstracted ICMP unreachable not supported")
+        if code not in ICMPX_CODES:
+            raise NftError(f"Error: Could not parse ICMPX code '{code}'")
+    elif code not in ICMP_CODES:
+        raise NftError(f"Error: Could not parse ICMP code '{code}'")
+    return Reject(kind, code, family)
+
+
+def _nat(cur: Cursor, kind: str, family: str, exprs: list[Expr]) -> Nat:
+    fam = ""
+    if cur.peek_text() in ("ip", "ip6") and kind in ("snat", "dnat"):
+        fam = cur.next().text
+        if fam == "ip6":
+            raise not_simulated(f"{kind} ip6 (IPv6 NAT)")
+    if not cur.accept("to"):
+        if kind in ("snat", "dnat"):
+            raise NftError("Error: syntax error, unexpected newline, expecting to")
+        _nat_flags(cur)
+        return Nat(kind)
+    target = cur.next("address").text
+    addr_text, colon, port_text = target.partition(":")
+    addr_lo = addr_hi = port_lo = port_hi = None
+    if addr_text:
+        if kind in ("masquerade", "redirect"):
+            raise NftError("Error: syntax error, unexpected string")
+        if family == "inet" and not fam:
+            raise NftError("Error: ip or ip6 must be specified with address for inet tables.")
+        lo, _, hi = addr_text.partition("-")
+        addr_lo = parse_addr(lo)
+        addr_hi = parse_addr(hi) if hi else None
+    elif kind in ("snat", "dnat") and not colon:
+        raise NftError("Error: syntax error, unexpected newline")
+    if colon:
+        lo, _, hi = port_text.partition("-")
+        port_lo = _port(lo)
+        port_hi = _port(hi) if hi else None
+        if implied_l4(exprs, len(exprs)) is None:
+            raise NftError("Error: transport protocol mapping is only valid after transport protocol match")
+    _nat_flags(cur)
+    return Nat(kind, fam, addr_lo, addr_hi, port_lo, port_hi)
+
+
+def _nat_flags(cur: Cursor) -> None:
+    if cur.peek_text() in ("random", "persistent", "fully-random"):
+        raise not_simulated(f"nat flag {cur.peek_text()}")
+
+
+def _set_mark(cur: Cursor, target: str) -> SetMark:
+    cur.expect("set")
+    return SetMark(target, parse_int(cur.next("value").text, "mark"))
+
+
+def parse_rule(cur: Cursor, family: str, ifaces: Collection[str] | None = None) -> Rule:
+    """The expressions of one rule, up to a newline, `;` or `}`."""
+    exprs: list[Expr] = []
+    hidden: set[int] = set()
+    comment: str | None = None
+    while not cur.at_stmt_end():
+        t = cur.next()
+        w = t.text
+        if t.kind != "word":
+            raise NftError(f"Error: syntax error, unexpected {_describe(t)}")
+        if w == "comment":
+            comment = cur.next("string").text
+        elif w in ("accept", "drop", "continue", "return"):
+            exprs.append(Verdict(w))
+        elif w in ("jump", "goto"):
+            exprs.append(Verdict(w, cur.next("chain").text))
+        elif w == "counter":
+            counter = Counter()
+            if cur.accept("packets"):
+                counter.packets = parse_int(cur.next().text)
+                cur.expect("bytes")
+                counter.bytes = parse_int(cur.next().text)
+            exprs.append(counter)
+        elif w == "limit":
+            exprs.append(_limit(cur))
+        elif w == "log":
+            exprs.append(_log(cur))
+        elif w == "notrack":
+            exprs.append(Notrack())
+        elif w == "reject":
+            rej = _reject(cur, family)
+            if rej.kind == "tcp":
+                last = exprs[-1] if exprs else None
+                if isinstance(last, Cmp) and last.sel.text in ("ip protocol", "meta l4proto") and \
+                        not last.is_set and last.op == "" and last.elems[0].lo == 6:
+                    hidden.add(len(exprs) - 1)
+                elif implied_l4(exprs, len(exprs)) != 6:
+                    hidden.add(len(exprs))
+                    exprs.append(Cmp(SELECTORS["meta l4proto"], "", (Elem(6),)))
+            exprs.append(rej)
+        elif w in ("snat", "dnat", "masquerade", "redirect"):
+            exprs.append(_nat(cur, w, family, exprs))
+        elif w == "meta":
+            key = cur.next("meta key").text
+            if key == "mark" and cur.peek_text() == "set":
+                exprs.append(_set_mark(cur, "meta mark"))
+            elif key in META_SHORT:
+                exprs.append(parse_cmp(cur, META_SHORT[key], ifaces))
+            else:
+                raise not_simulated(f"meta {key}")
+        elif w in ("mark", "iif", "oif", "iifname", "oifname"):
+            if w == "mark" and cur.peek_text() == "set":
+                exprs.append(_set_mark(cur, "meta mark"))
+            else:
+                exprs.append(parse_cmp(cur, META_SHORT[w], ifaces))
+        elif w == "ct":
+            key = cur.next("ct key").text
+            if key == "mark" and cur.peek_text() == "set":
+                exprs.append(_set_mark(cur, "ct mark"))
+            elif f"ct {key}" in SELECTORS:
+                exprs.append(parse_cmp(cur, f"ct {key}", ifaces))
+            else:
+                raise not_simulated(f"ct {key}")
+        elif w in ("ip", "ip6", "tcp", "udp", "th", "icmp", "icmpv6"):
+            field = cur.next(f"{w} header field").text
+            if f"{w} {field}" not in SELECTORS:
+                raise not_simulated(f"{w} {field}")
+            if w == "ip6" and family == "ip":
+                raise NftError("Error: conflicting protocols specified: ip vs. ip6")
+            exprs.append(parse_cmp(cur, f"{w} {field}", ifaces))
+        elif w in NOT_SIMULATED_WORDS:
+            raise not_simulated(w)
+        else:
+            raise NftError(f"Error: syntax error, unexpected {w}" if _is_keywordish(w) else
+                           "Error: No symbol type information")
+    return Rule(exprs, comment=comment, hidden=frozenset(hidden))
+
+
+def _is_keywordish(word: str) -> bool:
+    try:
+        parse_ipv4(word)
+        return True
+    except AddressError:
+        return word.isdigit()
