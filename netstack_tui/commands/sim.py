@@ -278,6 +278,9 @@ def nic(ctx: ShellContext, argv: list[str]) -> CommandResult:
         if value is None:
             raise CommandError(f"nic: {word} needs a value", 2)
         if word == "driver":
+            if iface.xdp is not None:
+                raise CommandError(f"nic: {iface.name} has an XDP program attached; detach it first "
+                                   f"(ip link set dev {iface.name} xdp off)", 1)
             iface.driver = value
         elif word == "ring":
             iface.rx_ring = _int(value, "ring", 1, 16384)

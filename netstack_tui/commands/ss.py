@@ -70,7 +70,7 @@ def _parse(words: list[str]) -> tuple[set[str], set[str] | None]:
             flags.add(LONG_FLAGS[word])
         elif word.startswith("-") and not word.startswith("--") and len(word) > 1:
             for letter in word[1:]:
-                if letter not in "tulanpsH4":
+                if letter not in "tulanpsoH4":
                     raise CommandError(f"ss: '-{letter}' is not simulated here", 1)
                 flags.add(letter)
         else:
@@ -115,6 +115,9 @@ def _row(host: Host, sock: Socket, flags: set[str]) -> list[str]:
         proc = host.sockets.processes.get(sock.pid)
         if proc is not None:
             process = f' users:(("{proc.name}",pid={proc.pid},fd={sock.fd}))'
+    if "o" in flags and sock.state == "TIME-WAIT":
+        # tcp_timewait_sk's timer, as `ss -o` shows it: seconds left of TCP_TIMEWAIT_LEN.
+        process += f" timer:(timewait,{max(0, int(sock.expires_at - host.clock))}sec,0)"
     return [sock.proto, sock.state, f"{recv_q:<6}", f"{send_q:<6}", local_addr + ":",
             _service(sock.local[1], numeric), peer_addr + ":", _service(sock.peer[1], numeric), process]
 

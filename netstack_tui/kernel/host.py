@@ -213,5 +213,7 @@ BUILTIN_XDP_PROGRAMS: dict[str, XdpProgram] = {
     "xdp_drop": XdpProgram("xdp_drop", "drop"),
     "xdp_ddos": XdpProgram("xdp_ddos", "drop_src", sources=((0xCB007100, 24),)),
     "xdp_ratelimit": XdpProgram("xdp_ratelimit", "ratelimit", rate=1000),
+    # The seed's `ip link set dev eth0 xdp obj prog.o`: a DDoS filter like xdp_ddos.
+    "prog": XdpProgram("prog", "drop_src", sources=((0xCB007100, 24),)),
 }
 """Declarative programs `ip link set dev X xdp obj NAME` can attach (NAME or NAME.o)."""
