@@ -7,9 +7,16 @@ stop applications, and move the simulated clock.
 from __future__ import annotations
 
 import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..kernel import deliver, stack
 from ..kernel.addr import AddressError, parse_ipv4
+from ..kernel.host import Host
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
 from ..kernel.packet import IPPROTO_TCP, SYN, Packet, PacketSpecError, parse_packet
 from ..kernel.sockets import SocketError
@@ -70,20 +77,111 @@ def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
         else:
             words.append(word)
     pkt, iface = _parse(words, "flood")
-    host = ctx.host
-    tally: dict[str, int] = {}
-    last: Trace | None = None
-    for i in range(count):
-        p = pkt
-        if vary == "sport":
-            p = pkt.replace(sport=1024 + (pkt.sport - 1024 + i) % 64512)  # type: ignore[attr-defined]
-        elif vary == "src":
-            p = pkt.replace(src=(pkt.src + i) & 0xFFFFFFFF)  # type: ignore[attr-defined]
-        last = stack.receive(host, p, iface or "eth0")  # type: ignore[arg-type]
-        key = last.summary_line()
-        tally[key] = tally.get(key, 0) + 1
+    iface = iface or "eth0"
+    if iface not in ctx.host.interfaces:
+        raise CommandError(f'flood: Cannot find device "{iface}"', 1)
+    packets = _flood_packets(pkt, count, vary)  # type: ignore[arg-type]
+    tally, done, last = run_batch(ctx.host, packets, iface, count)
     lines = [f"{n:>8}  {what}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1])]
-    return CommandResult("\n".join(lines), 0, [last] if last else [], changed=True)
+    if done < count:
+        lines.append(f"interrupted after {done} of {count} packets (the {done} sent stay sent)")
+    return CommandResult("\n".join(lines), 130 if done < count else 0, [last] if last else [], changed=True)
+
+
+def _flood_packets(pkt: Packet, count: int, vary: str) -> Iterator[Packet]:
+    """The flood's packets: the same one, or one per source port / source address."""
+    for i in range(count):
+        if vary == "sport":
+            yield pkt.replace(sport=1024 + (pkt.sport - 1024 + i) % 64512)
+        elif vary == "src":
+            yield pkt.replace(src=(pkt.src + i) & 0xFFFFFFFF)
+        else:
+            yield pkt
+
+
+PROGRESS_AFTER = 1.0
+"""Seconds a batch runs before a progress bar appears (only on a terminal)."""
+
+
+def run_batch(host: Host, packets: Iterable[Packet], iface: str,
+              total: int) -> tuple[dict[str, int], int, Trace | None]:
+    """Send `total` packets from the wire; return the outcome tally, how many were sent, and the
+    trace of the last one (the only one whose steps are recorded: `trace` shows it).
+
+    Ctrl-C stops the batch between two packets: every packet before it has had all its effects
+    (counters, conntrack, sockets), and none after it has had any. A run longer than
+    `PROGRESS_AFTER` seconds shows a progress bar when stdout is a terminal.
+    """
+    receive = stack.receive_batch
+    tally: dict[str, int] = {}
+    done = 0
+    last: Trace | None = None
+    progress = _Progress(total)
+    interrupted = _DeferredInterrupt()
+    try:
+        for pkt in packets:
+            if interrupted.pending:
+                break
+            if done == total - 1:
+                last = stack.receive(host, pkt, iface)
+                key = last.summary_line()
+            else:
+                key = receive(host, pkt, iface).summary_line()
+            done += 1
+            tally[key] = tally.get(key, 0) + 1
+            if not done & 1023:
+                progress.update(done)
+    except KeyboardInterrupt:
+        pass  # raised between packets where no handler could be installed (not the main thread)
+    finally:
+        interrupted.restore()
+        progress.close()
+    return tally, done, last
+
+
+class _DeferredInterrupt:
+    """Holds Ctrl-C until the packet in flight has finished, so no packet is left half-processed."""
+
+    def __init__(self) -> None:
+        self.pending = False
+        self.previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum: int, frame: object) -> None:
+        self.pending = True
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+class _Progress:
+    """A rich progress bar, started only once a batch has run for a second on a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+        self.enabled = sys.stdout.isatty()
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_AFTER:
+                return
+            from rich.progress import Progress  # only here: the kernel and commands never need rich
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("sending", total=self.total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _int(text: str, what: str, low: int, high: int) -> int:

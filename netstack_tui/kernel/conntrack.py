@@ -7,7 +7,8 @@ confirm hook, so a packet dropped on the way leaves no entry behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 
 from .addr import format_ipv4
 from .netfilter.api import CtTuple
@@ -49,6 +50,14 @@ def invert(t: CtTuple) -> CtTuple:
     return CtTuple(t.proto, t.dst, t.src, t.dport, t.sport)
 
 
+_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _interned(bits: frozenset[str]) -> frozenset[str]:
+    """One shared object per distinct set of bits (a million entries share a handful of sets)."""
+    return _SETS.setdefault(bits, bits)
+
+
 @dataclass(slots=True, eq=False)
 class CtEntry:
     """One tracked connection."""
@@ -59,13 +68,24 @@ class CtEntry:
     reply: CtTuple
     """The tuple replies will carry (after NAT, inverted)."""
     tcp_state: str | None = None
-    status: set[str] = field(default_factory=set)
-    """SEEN_REPLY, ASSURED, CONFIRMED, SRC_NAT, DST_NAT (ctstatus names)."""
+    status: frozenset[str] = frozenset()
+    """SEEN_REPLY, ASSURED, CONFIRMED, SRC_NAT, DST_NAT (ctstatus names). Interned: entries with
+    the same bits share one set (change it with `set_status`)."""
     timeout_at: float = 0.0
     mark: int = 0
-    nat_done: set[str] = field(default_factory=set)
-    """Which NAT manips were decided: `SRC`, `DST` (nf_nat_initialized)."""
+    nat_done: frozenset[str] = frozenset()
+    """Which NAT manips were decided: `SRC`, `DST` (nf_nat_initialized); interned like `status`."""
     created_at: float = 0.0
+
+    def set_status(self, bit: str) -> None:
+        """Add a status bit (set_bit(IPS_*, &ct->status))."""
+        if bit not in self.status:
+            self.status = _interned(self.status | {bit})
+
+    def set_nat_done(self, manip: str) -> None:
+        """Mark a NAT manip as decided."""
+        if manip not in self.nat_done:
+            self.nat_done = _interned(self.nat_done | {manip})
 
     @property
     def proto(self) -> int:
@@ -118,12 +138,14 @@ class CtResult:
 class Conntrack:
     """The conntrack table of one host."""
 
-    __slots__ = ("_by_tuple", "_entries", "_next_id", "dropped_full", "stats")
+    __slots__ = ("_by_tuple", "_entries", "_next_id", "_next_expiry", "dropped_full", "stats")
 
     def __init__(self) -> None:
         self._entries: dict[int, CtEntry] = {}
         self._by_tuple: dict[CtTuple, tuple[CtEntry, str]] = {}
         self._next_id = 1
+        self._next_expiry = math.inf
+        """No entry in the table times out before this (a lower bound), so `expire` is free until then."""
         self.dropped_full = 0
         self.stats = {"found": 0, "invalid": 0, "insert": 0, "drop": 0, "early_drop": 0, "error": 0}
 
@@ -141,9 +163,22 @@ class Conntrack:
 
     def expire(self, now: float) -> None:
         """Remove entries whose timeout passed (the kernel's gc worker)."""
+        if now < self._next_expiry:
+            return
         dead = [e for e in self._entries.values() if e.timeout_at <= now]
         for entry in dead:
             self.remove(entry)
+        self._next_expiry = min((e.timeout_at for e in self._entries.values()), default=math.inf)
+
+    def _timeout(self, entry: CtEntry, at: float) -> None:
+        entry.timeout_at = at
+        if at < self._next_expiry and entry.id:
+            self._next_expiry = at
+
+    def first_unassured(self, now: float) -> CtEntry | None:
+        """The oldest live entry without ASSURED (what early_drop evicts), or None."""
+        self.expire(now)
+        return next((e for e in self._entries.values() if "ASSURED" not in e.status), None)
 
     def remove(self, entry: CtEntry) -> None:
         """Delete one entry."""
@@ -224,13 +259,13 @@ class Conntrack:
                 # connection: the entry is deleted at once (nf_ct_kill_acct).
                 self.remove(entry)
             if old in ("SYN_RECV", "ESTABLISHED") and entry.tcp_state == "ESTABLISHED":
-                entry.status.add("ASSURED")
+                entry.set_status("ASSURED")
         elif pkt.proto == IPPROTO_UDP and "SEEN_REPLY" in entry.status and now > entry.created_at + 2:
             # udp_packet(): traffic both ways and still alive after 2 s makes a stream.
-            entry.status.add("ASSURED")
+            entry.set_status("ASSURED")
         if direction == "REPLY":
-            entry.status.add("SEEN_REPLY")
-        entry.timeout_at = now + timeout_for(entry, sysctl)
+            entry.set_status("SEEN_REPLY")
+        self._timeout(entry, now + timeout_for(entry, sysctl))
 
     def _classify_icmp_error(self, pkt: Packet, now: float) -> CtResult:
         # icmp_error_message(): the quoted header is inverted and looked up; a hit makes the error
@@ -264,12 +299,12 @@ class Conntrack:
             return
         entry.id = self._next_id
         self._next_id += 1
-        entry.status.add("CONFIRMED")
+        entry.set_status("CONFIRMED")
         self._entries[entry.id] = entry
         self._by_tuple[entry.orig] = (entry, "ORIGINAL")
         self._by_tuple[entry.reply] = (entry, "REPLY")
         self.stats["insert"] += 1
-        entry.timeout_at = now + timeout_for(entry, sysctl)
+        self._timeout(entry, now + timeout_for(entry, sysctl))
 
 
 # tcp_conntracks[dir][flag][state] (nf_conntrack_proto_tcp.c), for the flag classes get_conntrack_index()

@@ -47,7 +47,9 @@ def local_deliver(j: Journey) -> None:
         raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
 
 
-def _socket_view(j: Journey, chosen: Socket | None) -> SocketView:
+def _socket_view(j: Journey, chosen: Socket | None) -> SocketView | None:
+    if not j.record:
+        return None
     table = j.host.sockets
     rows: list[SocketRow] = []
     chosen_index = -1
@@ -143,7 +145,7 @@ def _tcp_rcv(j: Journey) -> None:
         child = Socket(
             "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn
         )
-        listener.syn_queue.append(child)
+        table.enqueue_request(listener, child)
     j.step(
         "socket",
         Verdict.DELIVER,
@@ -211,10 +213,9 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
                 drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
             )
             raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
-        listener.syn_queue.remove(sock)
+        table.promote(listener, sock)
         sock.state, sock.send_q = "ESTAB", 0
         sock.recv_q += pkt.payload_len
-        listener.accept_queue.append(sock)
         j.step(
             "socket",
             Verdict.DELIVER,
@@ -272,9 +273,7 @@ def _drop_child(j: Journey, sock: Socket) -> None:
     table = j.host.sockets
     listener = sock.parent
     if listener is not None:
-        for queue in (listener.syn_queue, listener.accept_queue):
-            if sock in queue:
-                queue.remove(sock)
+        table.dequeue(listener, sock)
     if sock in table.sockets:
         table.close(sock, j.host.clock, active=False)
 
@@ -312,7 +311,7 @@ def accept_pending(host: Host, listener: Socket) -> int:
             child.fd = proc.alloc_fd(child)
         except SocketError:
             break
-        listener.accept_queue.pop(0)
+        table.accept_first(listener)
         child.parent = None
         child.pid = proc.pid
         table.sockets.append(child)

@@ -88,11 +88,16 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
     j.step("tx", Verdict.TRANSMIT, "tx.wire" if not iface.is_loopback else "tx.loopback", params={"dev": iface.name})
     if iface.is_loopback and j.depth < MAX_REPLY_DEPTH:
         # Loopback: the packet re-enters the receive path on `lo` within the same journey.
-        from .stack import receive  # the receive path calls back here: import at use
+        from .stack import receive, receive_batch  # the receive path calls back here: import at use
 
-        looped = receive(host, pkt.replace(oif=None), "lo", depth=j.depth + 1)
-        j.steps.extend(looped.steps)
-        j.looped_replies.extend(looped.replies)
+        if j.record:
+            looped = receive(host, pkt.replace(oif=None), "lo", depth=j.depth + 1)
+            j.steps.extend(looped.steps)
+        else:
+            looped = receive_batch(host, pkt.replace(oif=None), "lo", depth=j.depth + 1)  # type: ignore[assignment]
+            if looped.last is not None:  # type: ignore[attr-defined]
+                j.last, j.last_packet = looped.last, looped.final_packet  # type: ignore[attr-defined]
+        j.looped_replies.extend(looped.replies)  # type: ignore[arg-type]
         j.disposition, j.drop_reason, j.delivered_to = looped.disposition, looped.drop_reason, looped.delivered_to
         raise Stop()
     raise j.stop(disposition)

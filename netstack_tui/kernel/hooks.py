@@ -28,6 +28,7 @@ from .trace import (
     ConntrackView,
     Disposition,
     DropReason,
+    Ending,
     Verdict,
 )
 
@@ -47,6 +48,16 @@ def hook_entries(host: Host, hook: Hook) -> list[tuple[str, NftTable | None, Nft
 
     nft nat chains are not entries of their own: the NAT core's entry (`nat`) runs them.
     """
+    stamp = host.nft.generation
+    found = host.derived.get(hook)
+    if found is not None and found[0] == stamp:
+        return found[1]  # type: ignore[return-value]
+    entries = _hook_entries(host, hook)
+    host.derived[hook] = (stamp, entries)
+    return entries
+
+
+def _hook_entries(host: Host, hook: Hook) -> list[tuple[str, NftTable | None, NftChain | None]]:
     entries: list[tuple[int, int, str, NftTable | None, NftChain | None]] = [
         (_entry_priority(hook, name), index, name, None, None) for index, name in enumerate(HOOK_TABLES[hook])
     ]
@@ -107,7 +118,7 @@ def _context(j: Journey, hook: Hook) -> MatchContext:
         hook=hook,
         now=j.host.clock,
         ct_state=state,
-        ct_status=frozenset(entry.status) if entry is not None else frozenset(),
+        ct_status=entry.status if entry is not None else frozenset(),
         ct_dir=f.ct_dir,
         ct_orig=entry.orig if entry is not None else None,
         ct_reply=entry.reply if entry is not None else None,
@@ -132,6 +143,16 @@ CONNTRACK_TARGETS = frozenset(
 
 def conntrack_enabled(host: Host) -> bool:
     """Whether any rule makes this namespace load connection tracking."""
+    stamp = (host.iptables.generation, host.nft.generation)
+    found = host.derived.get("conntrack_enabled")
+    if found is not None and found[0] == stamp:
+        return bool(found[1])
+    enabled = _conntrack_enabled(host)
+    host.derived["conntrack_enabled"] = (stamp, enabled)
+    return enabled
+
+
+def _conntrack_enabled(host: Host) -> bool:
     for table in host.iptables.tables.values():
         for chain in table.chains.values():
             for entry in chain.entries:
@@ -145,7 +166,7 @@ def conntrack_enabled(host: Host) -> bool:
 
 def _traverse(j: Journey, hook: Hook, table: str) -> TableVerdict:
     ruleset = j.host.iptables
-    result: TableVerdict = ruleset.traverse(table, hook.value, j.flow.pkt, _context(j, hook))
+    result: TableVerdict = ruleset.traverse(table, hook.value, j.flow.pkt, _context(j, hook), record=j.record)
     for line in result.logs:
         j.host.log(line)
     return result
@@ -163,13 +184,18 @@ def _nf_step(
     changes: tuple[Change, ...] = (),
     nft: tuple[NftTable, NftChain] | None = None,
 ) -> None:
+    if not j.record:
+        j.last = Ending(f"{hook.value.lower()}.{table}", nft_eval.label(nft[0]) if nft is not None else table,
+                        result.decided_chain, result.decided_index)
+        j.last_packet = j.flow.pkt
+        return
     label = table
     view: ChainView
     if nft is not None:
         view = nft_eval.chain_view(nft[0], nft[1], result.evaluations)
         label = nft_eval.label(nft[0])
     else:
-        view = j.host.iptables.chain_view(table, hook.value, result.evaluations)
+        view = j.host.iptables.chain_view(table, hook.value, result.evaluations, result.visited)
     j.step(
         f"{hook.value.lower()}.{table}",
         verdict,
@@ -347,6 +373,17 @@ def _nft_chain(j: Journey, hook: Hook, table: NftTable, chain: NftChain) -> None
 
 
 def _sysctl_ints(host: Host) -> dict[str, int]:
+    """The net.netfilter.* sysctls as ints, keyed without the prefix (cached until a sysctl changes)."""
+    stamp = host.sysctl.generation
+    found = host.derived.get("netfilter_sysctls")
+    if found is not None and found[0] == stamp:
+        return found[1]  # type: ignore[return-value]
+    values = _read_sysctl_ints(host)
+    host.derived["netfilter_sysctls"] = (stamp, values)
+    return values
+
+
+def _read_sysctl_ints(host: Host) -> dict[str, int]:
     snap = host.sysctl.snapshot()
     out: dict[str, int] = {}
     for key, value in snap.items():
@@ -368,7 +405,8 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
             Verdict.SKIP,
             "ct.notrack",
             cost_ns=0,
-            view=ConntrackView(None, "UNTRACKED", False, ct_table.count(host.clock), _ct_max(host)),
+            view=(ConntrackView(None, "UNTRACKED", False, ct_table.count(host.clock), _ct_max(host))
+                  if j.record else None),
         )
         return
     if not conntrack_enabled(host):
@@ -382,7 +420,7 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
             Verdict.PASS,
             "ct.attached_related",
             cost_ns=0,
-            view=ConntrackView(None, "RELATED", False, ct_table.count(host.clock), _ct_max(host)),
+            view=ConntrackView(None, "RELATED", False, ct_table.count(host.clock), _ct_max(host)) if j.record else None,
         )
         return
     result = ct_table.classify(f.pkt, host.clock, _sysctl_ints(host))
@@ -397,7 +435,7 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
                 params={"max": _ct_max(host)},
                 cost_ns=cost.CONNTRACK_CREATE_NS,
                 drop_reason=DropReason.NF_CONNTRACK_FULL,
-                view=ConntrackView(None, "NEW", False, ct_table.count(host.clock), _ct_max(host)),
+                view=ConntrackView(None, "NEW", False, ct_table.count(host.clock), _ct_max(host)) if j.record else None,
             )
             raise j.stop(Disposition.DROPPED, DropReason.NF_CONNTRACK_FULL)
     entry = result.entry
@@ -413,7 +451,7 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
             result.new,
             ct_table.count(host.clock),
             _ct_max(host),
-        ),
+        ) if j.record else None,
     )
 
 
@@ -427,7 +465,7 @@ def _ct_reserve(j: Journey) -> bool:
     ct = host.conntrack
     limit = _ct_max(host)
     if limit and ct.count(host.clock) >= limit:
-        victim = next((e for e in ct.entries(host.clock) if "ASSURED" not in e.status), None)
+        victim = ct.first_unassured(host.clock)
         if victim is None:
             ct.stats["drop"] += 1
             ct.dropped_full += 1
@@ -462,7 +500,7 @@ def _confirm(j: Journey, hook: Hook) -> None:
         cost_ns=40,
         view=ConntrackView(
             f.ct.describe(host.clock), f.ct_state, False, host.conntrack.count(host.clock), _ct_max(host)
-        ),
+        ) if j.record else None,
     )
 
 

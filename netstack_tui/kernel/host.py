@@ -48,6 +48,9 @@ class Host:
         """Per-destination ICMP rate-limit buckets (inet_peer rate_tokens, rate_last)."""
         self.xdp_counts: dict[tuple[str, int], int] = {}
         """Packets seen per (device, second) by rate-limiting XDP programs."""
+        self.derived: dict[object, tuple[object, object]] = {}
+        """Values computed from the configuration, each with the generations it was computed at
+        (hook order, whether conntrack is loaded, the conntrack sysctls); see `kernel.generation`."""
         self._next_ifindex = 1
         self._next_prog_id = 1
         lo = self.add_interface("lo", kind="loopback", mac="00:00:00:00:00:00")

@@ -16,6 +16,7 @@ from .trace import (
     Change,
     Disposition,
     DropReason,
+    Ending,
     SkbView,
     StageView,
     Step,
@@ -68,9 +69,21 @@ class Flow:
 
 @dataclass(slots=True)
 class Journey:
+    """One packet's way through one host: its flow state, the steps recorded so far, how it ended.
+
+    With `record` off (batch runs) no `Step` is built: stages still do everything they do to the
+    host, and only `last` remembers where the journey stopped.
+    """
+
     host: Host
     flow: Flow
     depth: int
+    record: bool = True
+    """Whether stages record `Step`s (with views); off for floods and other batch runs."""
+    last: Ending | None = None
+    """The last stage reached and its deciding rule, kept when steps are not recorded."""
+    last_packet: Packet | None = None
+    """The packet as the last stage left it, kept when steps are not recorded."""
     steps: list[Step] = field(default_factory=list)
     emitted: list[tuple[Packet, Flow | None]] = field(default_factory=list)
     disposition: Disposition | None = None
@@ -91,7 +104,11 @@ class Journey:
         cost_ns: int | None = None,
         drop_reason: DropReason | None = None,
         **nf: object,
-    ) -> Step:
+    ) -> Step | None:
+        if not self.record:
+            self.last = Ending(stage, nf.get("table"), nf.get("chain"), nf.get("rule_index"))  # type: ignore[arg-type]
+            self.last_packet = self.flow.pkt
+            return None
         s = Step(
             stage=stage,
             host=self.host.name,

@@ -34,7 +34,7 @@ def bind(entry: CtEntry, action: NatAction | None, hook: Hook, *, new_addr: int 
     interface, which the caller knows). Without an action this is a null binding.
     """
     manip = manip_type(hook)
-    entry.nat_done.add(manip)
+    entry.set_nat_done(manip)
     if action is None or new_addr is None:
         return None
     # The tuple the original direction will have after this manip: invert(reply) with the change.
@@ -42,11 +42,11 @@ def bind(entry: CtEntry, action: NatAction | None, hook: Hook, *, new_addr: int 
     if manip == "DST":
         port = _pick_port(target.dport, action)
         target = CtTuple(target.proto, target.src, new_addr, target.sport, port)
-        entry.status.add("DST_NAT")
+        entry.set_status("DST_NAT")
     else:
         port = _unique_source_port(target, new_addr, action, conntrack, now)
         target = CtTuple(target.proto, new_addr, target.dst, port, target.dport)
-        entry.status.add("SRC_NAT")
+        entry.set_status("SRC_NAT")
     entry.reply = invert(target)
     return f"{action.kind} {manip.lower()} → {_endpoint(target, manip)}"
 

@@ -19,7 +19,9 @@ from .trace import (
 
 
 
-def _route_view(j: Journey, table: int, chosen_route: object, result: str, why: str) -> RouteView:
+def _route_view(j: Journey, table: int, chosen_route: object, result: str, why: str) -> RouteView | None:
+    if not j.record:
+        return None
     routing = j.host.routing
     routes = routing.routes(table)
     chosen = routes.index(chosen_route) if chosen_route in routes else -1  # type: ignore[arg-type]

@@ -96,9 +96,12 @@ class Process:
 class SocketTable:
     """All sockets and processes of a host."""
 
-    __slots__ = ("sockets", "processes", "_next_pid", "shell_nofile")
+    __slots__ = ("sockets", "processes", "_next_pid", "shell_nofile", "_queued")
 
     def __init__(self) -> None:
+        self._queued: dict[tuple[tuple[int, int], tuple[int, int]], list[Socket]] = {}
+        """Requests and connections waiting in some listener's SYN or accept queue, by (local, peer):
+        the index that keeps a lookup from walking every queue (kept by the queue methods below)."""
         self.sockets: list[Socket] = []
         self.processes: dict[int, Process] = {}
         self._next_pid = 100
@@ -168,15 +171,51 @@ class SocketTable:
     # ---- lookup ----------------------------------------------------------------------------------
 
     def lookup_established(self, proto: str, local: tuple[int, int], peer: tuple[int, int]) -> Socket | None:
-        """__inet_lookup_established(): a connected socket for this exact 4-tuple."""
+        """__inet_lookup_established(): a connected socket for this exact 4-tuple.
+
+        Sockets in table order; a listener's queued requests count as found at the listener.
+        """
+        queued = self._queued.get((local, peer))
         for sock in self.sockets:
             if sock.proto == proto and sock.peer == peer and sock.local == local and sock.state != "LISTEN":
                 return sock
-            if sock.state == "LISTEN":
-                for child in sock.syn_queue + sock.accept_queue:
-                    if child.peer == peer and child.local == local:
-                        return child
+            if queued and sock.state == "LISTEN":
+                mine = [child for child in queued if child.parent is sock]
+                if len(mine) == 1:
+                    return mine[0]
+                if mine:
+                    return next(child for child in sock.syn_queue + sock.accept_queue if child in mine)
         return None
+
+    # ---- listener queues -------------------------------------------------------------------------
+
+    def enqueue_request(self, listener: Socket, child: Socket) -> None:
+        """A new request joins the listener's SYN queue."""
+        listener.syn_queue.append(child)
+        self._queued.setdefault((child.local, child.peer), []).append(child)
+
+    def promote(self, listener: Socket, child: Socket) -> None:
+        """The handshake completed: the request moves from the SYN queue to the accept queue."""
+        listener.syn_queue.remove(child)
+        listener.accept_queue.append(child)
+
+    def dequeue(self, listener: Socket, child: Socket) -> None:
+        """The request leaves the listener's queues (accepted, reset or dropped)."""
+        for queue in (listener.syn_queue, listener.accept_queue):
+            if child in queue:
+                queue.remove(child)
+        key = (child.local, child.peer)
+        found = self._queued.get(key)
+        if found is not None and child in found:
+            found.remove(child)
+            if not found:
+                del self._queued[key]
+
+    def accept_first(self, listener: Socket) -> Socket:
+        """accept() takes the oldest connection off the accept queue."""
+        child = listener.accept_queue[0]
+        self.dequeue(listener, child)
+        return child
 
     def lookup_listener(self, proto: str, addr: int, port: int) -> Socket | None:
         """__inet_lookup_listener(): a specific address beats INADDR_ANY."""

@@ -19,6 +19,7 @@ from .routes import route_input, route_output
 from .rx import driver_rx, ip_rcv, loopback_in
 from .trace import (
     Disposition,
+    Outcome,
     SkbView,
     Trace,
     Verdict,
@@ -31,8 +32,36 @@ from .trace import (
 
 def receive(host: Host, pkt: Packet, iface: str, *, depth: int = 0) -> Trace:
     """Trace a packet arriving from the wire on `iface`."""
+    trace = _finish(*_receive(host, pkt, iface, depth, True))
+    assert isinstance(trace, Trace)
+    return trace
+
+
+def receive_batch(host: Host, pkt: Packet, iface: str, *, depth: int = 0) -> Outcome:
+    """`receive` with step recording off: the same effects on the host, only the outcome kept."""
+    outcome = _finish(*_receive(host, pkt, iface, depth, False))
+    assert isinstance(outcome, Outcome)
+    return outcome
+
+
+def transmit(host: Host, pkt: Packet, *, owner: str | None = None, depth: int = 0, flow: Flow | None = None) -> Trace:
+    """Trace a packet the host itself sends (an application's, or the stack's own reply)."""
+    trace = _finish(*_transmit(host, pkt, owner, depth, flow, True))
+    assert isinstance(trace, Trace)
+    return trace
+
+
+def transmit_batch(host: Host, pkt: Packet, *, owner: str | None = None, depth: int = 0,
+                   flow: Flow | None = None) -> Outcome:
+    """`transmit` with step recording off."""
+    outcome = _finish(*_transmit(host, pkt, owner, depth, flow, False))
+    assert isinstance(outcome, Outcome)
+    return outcome
+
+
+def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool) -> tuple[Journey, Packet]:
     pkt = pkt.replace(iif=iface, oif=None)
-    j = Journey(host, Flow(pkt), depth)
+    j = Journey(host, Flow(pkt), depth, record)
     try:
         if iface == "lo":
             loopback_in(j)
@@ -49,11 +78,11 @@ def receive(host: Host, pkt: Packet, iface: str, *, depth: int = 0) -> Trace:
             dev_xmit(j, Disposition.FORWARDED)
     except Stop:
         pass
-    return _finish(j, pkt)
+    return j, pkt
 
 
-def transmit(host: Host, pkt: Packet, *, owner: str | None = None, depth: int = 0, flow: Flow | None = None) -> Trace:
-    """Trace a packet the host itself sends (an application's, or the stack's own reply)."""
+def _transmit(host: Host, pkt: Packet, owner: str | None, depth: int, flow: Flow | None,
+              record: bool) -> tuple[Journey, Packet]:
     pkt = pkt.replace(iif=None)
     if flow is None:
         flow = Flow(pkt, owner=owner)
@@ -67,7 +96,7 @@ def transmit(host: Host, pkt: Packet, *, owner: str | None = None, depth: int = 
         "alloc_skb + skb_reserve",
         "payload",
     )
-    j = Journey(host, flow, depth)
+    j = Journey(host, flow, depth, record)
     try:
         j.step(
             "send", Verdict.PASS, "send.app" if owner else "send.stack", params={"owner": owner or "kernel"}, view=None
@@ -78,7 +107,7 @@ def transmit(host: Host, pkt: Packet, *, owner: str | None = None, depth: int = 
         dev_xmit(j, Disposition.SENT)
     except Stop:
         pass
-    return _finish(j, pkt)
+    return j, pkt
 
 
 def _note_synack(host: Host, synack: Packet, *, sent: bool) -> None:
@@ -88,23 +117,34 @@ def _note_synack(host: Host, synack: Packet, *, sent: bool) -> None:
         child.synack_sent = child.synack_sent or sent
 
 
-def _finish(j: Journey, pkt: Packet) -> Trace:
+def _finish(j: Journey, pkt: Packet) -> Trace | Outcome:
     if j.disposition is None:
         j.disposition = Disposition.DROPPED
-    reply_traces: list[Trace] = list(j.looped_replies)
+    replies: list[Trace | Outcome] = list(j.looped_replies)
     if j.depth < MAX_REPLY_DEPTH:
         for emitted, flow in j.emitted:
-            reply = transmit(j.host, emitted, depth=j.depth + 1, flow=flow)
-            reply_traces.append(reply)
+            reply = _finish(*_transmit(j.host, emitted, None, j.depth + 1, flow, j.record))
+            replies.append(reply)
             if emitted.proto == IPPROTO_TCP and emitted.flags & (SYN | ACK) == SYN | ACK:
                 _note_synack(j.host, emitted, sent=reply.disposition == Disposition.SENT)
+    if not j.record:
+        return Outcome(
+            packet=pkt,
+            host=j.host.name,
+            disposition=j.disposition,
+            drop_reason=j.drop_reason,
+            delivered_to=j.delivered_to,
+            final_packet=j.last_packet if j.last_packet is not None else pkt,
+            last=j.last,
+            replies=tuple(replies),  # type: ignore[arg-type]
+        )
     return Trace(
         packet=pkt,
         host=j.host.name,
         steps=tuple(j.steps),
         disposition=j.disposition,
         drop_reason=j.drop_reason,
-        replies=tuple(reply_traces),
+        replies=tuple(replies),  # type: ignore[arg-type]
         delivered_to=j.delivered_to,
         notes=tuple(j.notes),
     )

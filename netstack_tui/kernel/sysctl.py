@@ -6,6 +6,8 @@ Values are kept as the text /proc/sys shows, keyed by the dotted name `sysctl` p
 
 from __future__ import annotations
 
+from .generation import next_generation
+
 # Read off a fresh namespace on kernel 6.18 (sysctl -a); nf_conntrack_max scales with RAM there,
 # 262144 is what a 24 GiB machine gets.
 GLOBAL_DEFAULTS: dict[str, str] = {
@@ -97,9 +99,11 @@ class SysctlError(ValueError):
 class Sysctls:
     """The host's sysctl table."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "generation")
 
     def __init__(self) -> None:
+        self.generation = next_generation()
+        """Changes with every write: caches of values derived from sysctls key on it."""
         self._values: dict[str, str] = dict(GLOBAL_DEFAULTS)
         for scope in ("all", "default"):
             for key, value in CONF_DEFAULTS.items():
@@ -109,11 +113,13 @@ class Sysctls:
 
     def add_interface(self, name: str) -> None:
         """Create net.ipv4.conf.NAME.* from the current `default` values."""
+        self.generation = next_generation()
         for key in CONF_DEFAULTS:
             self._values[f"net.ipv4.conf.{name}.{key}"] = self._values[f"net.ipv4.conf.default.{key}"]
 
     def remove_interface(self, name: str) -> None:
         """Drop net.ipv4.conf.NAME.*."""
+        self.generation = next_generation()
         for key in CONF_DEFAULTS:
             self._values.pop(f"net.ipv4.conf.{name}.{key}", None)
 
@@ -156,6 +162,7 @@ class Sysctls:
         if key == "net.ipv4.ip_local_port_range" and int(words[0]) > int(words[1]):
             raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
         self._values[key] = stored
+        self.generation = next_generation()
         self._propagate(key, stored)
         return stored
 

@@ -7,6 +7,7 @@ the previous step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -156,18 +157,83 @@ class RuleRow:
     failed_match: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class ChainView:
-    """A netfilter chain as it stood after this packet traversed it."""
+    """A netfilter chain as it stood after this packet traversed it.
+
+    Immutable, like every view. The engine hands over a snapshot of the counters and a function
+    that turns it into rows (`lazy`); the rows are built once, when a viewer first reads them, so a
+    step through a 10,000-rule chain costs a copy of its counters, not 10,000 row objects.
+    """
+
+    __slots__ = ("table", "chain", "policy", "policy_pkts", "policy_bytes", "_rows", "_lazy")
 
     table: str
     chain: str
     policy: str | None
     policy_pkts: int
     policy_bytes: int
-    rules: tuple[RuleRow, ...]
-    extra_chains: tuple[tuple[str, tuple[RuleRow, ...]], ...] = ()
-    """User chains the packet jumped into, each with its rows."""
+
+    def __init__(
+        self,
+        table: str,
+        chain: str,
+        policy: str | None,
+        policy_pkts: int,
+        policy_bytes: int,
+        rules: tuple[RuleRow, ...] = (),
+        extra_chains: tuple[tuple[str, tuple[RuleRow, ...]], ...] = (),
+        *,
+        lazy: Callable[[], tuple[tuple[RuleRow, ...], tuple[tuple[str, tuple[RuleRow, ...]], ...]]] | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "chain", chain)
+        set_(self, "policy", policy)
+        set_(self, "policy_pkts", policy_pkts)
+        set_(self, "policy_bytes", policy_bytes)
+        set_(self, "_rows", None if lazy is not None else (tuple(rules), tuple(extra_chains)))
+        set_(self, "_lazy", lazy)
+
+    def _built(self) -> tuple[tuple[RuleRow, ...], tuple[tuple[str, tuple[RuleRow, ...]], ...]]:
+        rows = self._rows
+        if rows is None:
+            assert self._lazy is not None
+            rows = self._lazy()
+            object.__setattr__(self, "_rows", rows)
+            object.__setattr__(self, "_lazy", None)
+        return rows
+
+    @property
+    def rules(self) -> tuple[RuleRow, ...]:
+        """The chain's rules with counters at this step and this packet's result for each."""
+        return self._built()[0]
+
+    @property
+    def extra_chains(self) -> tuple[tuple[str, tuple[RuleRow, ...]], ...]:
+        """User chains the packet jumped into, each with its rows."""
+        return self._built()[1]
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.table, self.chain, self.policy, self.policy_pkts, self.policy_bytes, *self._built())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChainView):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"ChainView(table={self.table!r}, chain={self.chain!r}, policy={self.policy!r}, "
+                f"policy_pkts={self.policy_pkts!r}, policy_bytes={self.policy_bytes!r}, rules={self.rules!r}, "
+                f"extra_chains={self.extra_chains!r})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,24 +398,9 @@ class Trace:
 
     def summary_line(self) -> str:
         """One line: the disposition, where, and why."""
-        text = str(self.disposition)
         last = self.steps[-1] if self.steps else None
-        if self.disposition in (Disposition.DROPPED, Disposition.REJECTED) and last is not None:
-            where = last.stage
-            if last.table is not None:
-                where = f"{last.table}/{last.chain}"
-                where += f" rule {last.rule_index}" if last.rule_index else " policy"
-            text += f" at {where}"
-            if self.drop_reason is not None:
-                text += f" ({self.drop_reason})"
-        elif self.disposition == Disposition.DELIVERED and self.delivered_to:
-            text += f" to {self.delivered_to}"
-        elif self.disposition in (Disposition.FORWARDED, Disposition.SENT):
-            out = self.final_packet
-            text += f" via {out.oif}" if out.oif else ""
-            if out.dst != self.packet.dst or out.src != self.packet.src:
-                text += f" as {format_ipv4(out.src)} > {format_ipv4(out.dst)}"
-        return text
+        return summary_line(self.disposition, self.drop_reason, self.delivered_to, self.packet, self.final_packet,
+                            Ending.of(last) if last is not None else None)
 
     def to_json(self) -> dict[str, Any]:
         """Stable JSON form: packet, disposition, drop_reason, steps, replies."""
@@ -362,3 +413,66 @@ class Trace:
             "steps": [step.to_json() for step in self.steps],
             "replies": [reply.to_json() for reply in self.replies],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """Where a journey stopped: what a summary line names (its last step's stage and rule)."""
+
+    stage: str
+    table: str | None
+    chain: str | None
+    rule_index: int | None
+
+    @staticmethod
+    def of(step: Step) -> Ending:
+        """The ending a trace's last step describes."""
+        return Ending(step.stage, step.table, step.chain, step.rule_index)
+
+
+def summary_line(disposition: Disposition, drop_reason: DropReason | None, delivered_to: str | None,
+                 packet: Packet, final: Packet, last: Ending | None) -> str:
+    """One line: the disposition, where, and why (shared by `Trace` and `Outcome`)."""
+    text = str(disposition)
+    if disposition in (Disposition.DROPPED, Disposition.REJECTED) and last is not None:
+        where = last.stage
+        if last.table is not None:
+            where = f"{last.table}/{last.chain}"
+            where += f" rule {last.rule_index}" if last.rule_index else " policy"
+        text += f" at {where}"
+        if drop_reason is not None:
+            text += f" ({drop_reason})"
+    elif disposition == Disposition.DELIVERED and delivered_to:
+        text += f" to {delivered_to}"
+    elif disposition in (Disposition.FORWARDED, Disposition.SENT):
+        text += f" via {final.oif}" if final.oif else ""
+        if final.dst != packet.dst or final.src != packet.src:
+            text += f" as {format_ipv4(final.src)} > {format_ipv4(final.dst)}"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one packet's journey ended, without its steps: what a batch run (a flood) keeps.
+
+    The engine that produces it is the one that produces a `Trace`, with step recording off, so
+    everything it changed on the host is the same; only the record of each stage is missing.
+    """
+
+    packet: Packet
+    """The packet as it was sent."""
+    host: str
+    disposition: Disposition
+    drop_reason: DropReason | None
+    delivered_to: str | None
+    final_packet: Packet
+    """The packet as it was when the journey ended."""
+    last: Ending | None
+    """Where it stopped (None when no stage ran)."""
+    replies: tuple[Outcome, ...] = ()
+    """The packets the host emitted in response, each with its own outcome."""
+
+    def summary_line(self) -> str:
+        """The same line `Trace.summary_line` gives for the same journey."""
+        return summary_line(self.disposition, self.drop_reason, self.delivered_to, self.packet, self.final_packet,
+                            self.last)

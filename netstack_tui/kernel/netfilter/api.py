@@ -99,3 +99,6 @@ class TableVerdict:
     """New connection mark, when CONNMARK set one."""
     logs: tuple[str, ...] = ()
     """Kernel log lines written by LOG rules (without the timestamp)."""
+    visited: tuple[str, ...] | None = None
+    """User chains the traversal entered, in first-entry order (None: not reported; derive it from
+    `evaluations`)."""

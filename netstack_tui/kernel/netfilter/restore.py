@@ -107,6 +107,7 @@ def restore(ruleset: Ruleset, text: str, *, noflush: bool = False, counters: boo
             raise IptablesError(f"iptables-restore: line {number} failed", 1)
         if line.rstrip(" \t") == "COMMIT":
             ruleset.tables[table_name] = staging.tables[table_name]
+            ruleset.changed()
             staging = None
             continue
         if line.startswith(":"):

@@ -7,8 +7,11 @@ lands on the base chain's policy), and only the matching rules' counters move.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
 
+from ..generation import next_generation
 from ..packet import Packet
 from ..trace import ChainView, RuleEval, RuleRow
 from .api import MatchContext, TableVerdict
@@ -31,6 +34,15 @@ SAVE_ORDER = ("mangle", "security", "raw", "filter", "nat")
 
 _NO_CHAIN = "iptables: No chain/target/match by that name."
 
+PURE_MATCHES = frozenset({
+    "tcp", "udp", "icmp", "multiport", "iprange", "mac", "ttl", "length", "tos", "pkttype", "comment",
+    "addrtype", "owner", "state", "conntrack", "mark", "connmark", "policy",
+})
+"""Matches whose test only reads the packet and its context. A rule may be skipped on its port only
+when every match before the port test is one of these (limit and recent change state when tested)."""
+
+_INDEX_KEYS_MAX = 4096
+
 
 def _error(text: str, status: int = 1) -> IptablesError:
     return IptablesError(text, status)
@@ -39,16 +51,31 @@ def _error(text: str, status: int = 1) -> IptablesError:
 class RuleEntry:
     """A rule in a chain with its counters and its compiled predicates."""
 
-    __slots__ = ("rule", "pkts", "bytes", "checks", "text", "_evals", "_evals_at")
+    __slots__ = ("rule", "pkts", "bytes", "checks", "tests", "text", "_evals", "_evals_at", "_ports")
 
     def __init__(self, rule: Rule, checks: list[Check], pkts: int = 0, bytes_: int = 0) -> None:
         self.rule = rule
         self.checks = checks
+        self.tests = tuple(test for test, _ in checks)
+        """The predicates alone, for the batch path (which needs no failure text)."""
         self.pkts = pkts
         self.bytes = bytes_
         self.text = rule.spec
         self._evals: dict[int, RuleEval] = {}
         self._evals_at: tuple[str, int] = ("", 0)
+        self._ports = _port_filter(rule)
+
+    def may_match(self, proto: int, dport: int) -> bool:
+        """False when the rule's protocol or destination-port test must fail for this packet, and
+        every test before that one is free of side effects (so not running the rule changes nothing)."""
+        rule = self.rule
+        if rule.proto and not rule.proto_inv and rule.proto != proto:
+            return False
+        ports = self._ports
+        if ports is None:
+            return True
+        ranges, invert = ports
+        return any(lo <= dport <= hi for lo, hi in ranges) != invert
 
     def evaluation(self, chain: str, index: int, failed: int) -> RuleEval:
         """The RuleEval for this outcome (-1: matched), cached because rules rarely move."""
@@ -86,6 +113,53 @@ class Chain:
     """Whether the policy counters count. iptables-nft creates a base chain on demand without
     counters (`iptables -A` alone leaves `:INPUT ACCEPT [0:0]` forever); setting the policy
     (-P, or an iptables-restore `:CHAIN POLICY` line) or zeroing a chain in use turns them on."""
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Derived data (rule texts for views, the proto/port index), stamped with the ruleset
+    generation it was built at; see `Ruleset.generation`."""
+
+    def derived(self, generation: int) -> dict[str, object]:
+        """The cache, emptied first when the rules changed since it was filled."""
+        cache = self.cache
+        if cache.get("generation") != generation:
+            cache.clear()
+            cache["generation"] = generation
+        return cache
+
+    def shape(self, generation: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Each rule's `-A CHAIN ...` text and target name (what views show), shared by every view."""
+        cache = self.derived(generation)
+        found = cache.get("shape")
+        if found is None:
+            name = self.name
+            found = (
+                tuple(f"-A {name} {e.text}".rstrip() for e in self.entries),
+                tuple(e.rule.target_name for e in self.entries),
+            )
+            cache["shape"] = found
+        return found  # type: ignore[return-value]
+
+    def evaluations(self, generation: int) -> list[dict[int, RuleEval]]:
+        """Per rule, the RuleEval of each outcome seen so far (-1: matched, else the failed test),
+        so a traversal reuses one record per rule and outcome instead of building one per packet."""
+        cache = self.derived(generation)
+        found = cache.get("evaluations")
+        if found is None:
+            found = cache["evaluations"] = [{} for _ in self.entries]
+        return found  # type: ignore[return-value]
+
+    def candidates(self, generation: int, proto: int, dport: int) -> tuple[int, ...]:
+        """0-based positions of the rules a packet of `proto` to `dport` may match, in order."""
+        cache = self.derived(generation)
+        index = cache.get("index")
+        if index is None or len(index) > _INDEX_KEYS_MAX:  # type: ignore[arg-type]
+            index = cache["index"] = {}
+        key = (proto, dport)
+        found = index.get(key)  # type: ignore[union-attr]
+        if found is None:
+            found = index[key] = tuple(  # type: ignore[index]
+                i for i, e in enumerate(self.entries) if e.may_match(proto, dport)
+            )
+        return found  # type: ignore[no-any-return]
 
 
 @dataclass(slots=True)
@@ -119,6 +193,12 @@ class Ruleset:
     def __init__(self) -> None:
         self.tables: dict[str, Table] = {name: Table(name) for name in TABLES}
         self.state = RulesetState()
+        self.generation = next_generation()
+        """Changes whenever rules, chains or policies do (never for counters): caches key on it."""
+
+    def changed(self) -> None:
+        """Note that rules, chains or policies changed (every mutator calls this)."""
+        self.generation = next_generation()
 
     # ---- lookups ----------------------------------------------------------------------------------
 
@@ -176,12 +256,14 @@ class Ruleset:
 
     def append(self, table: str, chain: str, rule: Rule, counters: tuple[int, int] | None = None) -> None:
         """iptables -A."""
+        self.changed()
         entry = self._entry(table, chain, rule, "RULE_APPEND", counters)
         self.chain(table, chain).entries.append(entry)
         self.tables[table].touched = True
 
     def insert(self, table: str, chain: str, index: int, rule: Rule, counters: tuple[int, int] | None = None) -> None:
         """iptables -I CHAIN [index] (1-based)."""
+        self.changed()
         entries = self.chain(table, chain).entries
         if index > len(entries) + 1:
             raise _error("iptables: Index of insertion too big.")
@@ -190,6 +272,7 @@ class Ruleset:
 
     def replace(self, table: str, chain: str, index: int, rule: Rule, counters: tuple[int, int] | None = None) -> None:
         """iptables -R CHAIN index."""
+        self.changed()
         entries = self.chain(table, chain).entries
         if index > len(entries):
             raise _error(_NO_CHAIN)
@@ -205,6 +288,7 @@ class Ruleset:
 
     def delete(self, table: str, chain: str, rule: Rule | None = None, index: int | None = None) -> None:
         """iptables -D CHAIN rule-spec / -D CHAIN index."""
+        self.changed()
         entries = self.chain(table, chain).entries
         if rule is not None:
             index = self.find(table, chain, rule)
@@ -217,11 +301,13 @@ class Ruleset:
 
     def flush(self, table: str, chain: str | None = None) -> None:
         """iptables -F [CHAIN]."""
+        self.changed()
         for ch in [self.chain(table, chain)] if chain else self.table(table).chains.values():
             ch.entries.clear()
 
     def zero(self, table: str, chain: str | None = None, index: int | None = None) -> None:
         """iptables -Z [CHAIN [index]]: rule counters and, for whole chains, policy counters."""
+        self.changed()
         for ch in [self.chain(table, chain)] if chain else self.table(table).chains.values():
             if index is not None:
                 if index > len(ch.entries):
@@ -236,6 +322,7 @@ class Ruleset:
 
     def new_chain(self, table: str, name: str) -> None:
         """iptables -N NAME."""
+        self.changed()
         tbl = self.table(table)
         check_chain_name(name)
         if name in tbl.chains:
@@ -245,6 +332,7 @@ class Ruleset:
 
     def delete_chain(self, table: str, name: str | None = None) -> None:
         """iptables -X [NAME]: empty, unreferenced user chains only (all of them without NAME)."""
+        self.changed()
         tbl = self.table(table)
         if name is None:
             for ch in [c for c in tbl.chains.values() if not c.builtin]:
@@ -260,6 +348,7 @@ class Ruleset:
 
     def rename_chain(self, table: str, old: str, new: str) -> None:
         """iptables -E OLD NEW (rules jumping to OLD follow it)."""
+        self.changed()
         tbl = self.table(table)
         ch = tbl.chains.get(old)
         if ch is None or ch.builtin:
@@ -281,6 +370,7 @@ class Ruleset:
 
     def set_policy(self, table: str, chain: str, policy: str, counters: tuple[int, int] | None = None) -> None:
         """iptables -P CHAIN ACCEPT|DROP."""
+        self.changed()
         ch = self.table(table).chains.get(chain)
         if ch is None or not ch.builtin:
             raise _error("iptables: Bad built-in chain name.")
@@ -294,46 +384,68 @@ class Ruleset:
 
     # ---- traversal --------------------------------------------------------------------------------
 
-    def traverse(self, table: str, chain: str, pkt: Packet, ctx: MatchContext) -> TableVerdict:
-        """Run `pkt` through built-in `chain` of `table`, updating counters; see the module doc."""
+    def traverse(self, table: str, chain: str, pkt: Packet, ctx: MatchContext, *, record: bool = True) -> TableVerdict:
+        """Run `pkt` through built-in `chain` of `table`, updating counters; see the module doc.
+
+        With `record` every rule tested is reported (with its first failing match). Without it
+        (batch runs) nothing is reported and rules whose protocol or destination port cannot match
+        are not tested at all: the verdict, counters and effects are the same either way.
+        """
         tbl = self.tables[table]
         base = tbl.chains[chain]
         run = Run(pkt, ctx, chain)
+        if not record:
+            return self._traverse_batch(tbl, base, run)
         evaluations: list[RuleEval] = []
+        visited: list[str] = []
+        append = evaluations.append
         stack: list[tuple[Chain, int]] = []
         current, index = base, 0
         verdict: str | None = None
         decided: tuple[str, int | None, str | None] = (chain, None, None)
         length = pkt.length
+        generation = self.generation
         while verdict is None:
             entries = current.entries
-            if index >= len(entries):
+            name = current.name
+            count = len(entries)
+            known = current.evaluations(generation)
+            packet = run.pkt
+            entry = None
+            while index < count:
+                entry = entries[index]
+                index += 1
+                failed = -1
+                position = 0
+                for test in entry.tests:
+                    if not test(packet, ctx):
+                        failed = position
+                        break
+                    position += 1
+                outcomes = known[index - 1]
+                found = outcomes.get(failed)
+                if found is None:
+                    found = outcomes[failed] = entry.evaluation(name, index, failed)
+                append(found)
+                if failed < 0:
+                    break
+                entry = None
+            if entry is None:
                 if stack and not current.builtin:
                     current, index = stack.pop()
                     continue
                 break  # end of the base chain, or of a goto'd chain with no caller: the policy
-            entry = entries[index]
-            index += 1
-            failed = -1
-            packet = run.pkt
-            for position, (test, _) in enumerate(entry.checks):
-                if not test(packet, ctx):
-                    failed = position
-                    break
-            evaluations.append(entry.evaluation(current.name, index, failed))
-            if failed >= 0:
-                continue
             entry.pkts += 1
             entry.bytes += length
             rule = entry.rule
             if rule.target is not None:
                 result = rule.target.fire(run)
                 if result is not None:
-                    verdict, decided = result, (current.name, index, evaluations[-1].rule)
+                    verdict, decided = result, (name, index, evaluations[-1].rule)
                 continue
             target = rule.verdict
             if target in ("ACCEPT", "DROP"):
-                verdict, decided = target, (current.name, index, evaluations[-1].rule)
+                verdict, decided = target, (name, index, evaluations[-1].rule)
             elif target == "RETURN":
                 if not stack:
                     break
@@ -342,6 +454,71 @@ class Ruleset:
                 if not rule.goto:
                     stack.append((current, index))
                 current, index = tbl.chains[target], 0
+                if current.entries and target not in visited and target != chain:
+                    visited.append(target)  # as the evaluations list them: an empty chain tests nothing
+        result = self._verdict(base, chain, run, verdict, decided, tuple(evaluations), length)
+        return replace(result, visited=tuple(visited)) if visited else result
+
+    def _traverse_batch(self, tbl: Table, base: Chain, run: Run) -> TableVerdict:
+        """`traverse` without reporting, testing only the rules the proto/port index leaves."""
+        ctx = run.ctx
+        proto, dport = run.pkt.proto, run.pkt.dport
+        generation = self.generation
+        length = run.pkt.length
+        stack: list[tuple[Chain, int]] = []
+        current, index = base, 0
+        verdict: str | None = None
+        decided: tuple[str, int | None, str | None] = (base.name, None, None)
+        while verdict is None:
+            entries = current.entries
+            candidates = current.candidates(generation, proto, dport)
+            k = bisect_left(candidates, index) if index else 0
+            count = len(candidates)
+            packet = run.pkt
+            entry = None
+            while k < count:
+                index = candidates[k] + 1
+                k += 1
+                entry = entries[index - 1]
+                for test in entry.tests:
+                    if not test(packet, ctx):
+                        break
+                else:
+                    break
+                entry = None
+            if entry is None:
+                if stack and not current.builtin:
+                    current, index = stack.pop()
+                    continue
+                break
+            entry.pkts += 1
+            entry.bytes += length
+            rule = entry.rule
+            if rule.target is not None:
+                result = rule.target.fire(run)
+                if result is not None:
+                    verdict, decided = result, (current.name, index, None)
+                    break
+                if run.pkt is not packet and (run.pkt.proto, run.pkt.dport) != (proto, dport):
+                    proto, dport = run.pkt.proto, run.pkt.dport
+                continue
+            target = rule.verdict
+            if target in ("ACCEPT", "DROP"):
+                verdict, decided = target, (current.name, index, None)
+            elif target == "RETURN":
+                if not stack:
+                    break
+                current, index = stack.pop()
+            elif target:
+                if not rule.goto:
+                    stack.append((current, index))
+                current, index = tbl.chains[target], 0
+        return self._verdict(base, base.name, run, verdict, decided, (), length)
+
+    @staticmethod
+    def _verdict(base: Chain, chain: str, run: Run, verdict: str | None,
+                 decided: tuple[str, int | None, str | None], evaluations: tuple[RuleEval, ...],
+                 length: int) -> TableVerdict:
         if verdict is None:
             if base.counting:
                 base.pkts += 1
@@ -351,7 +528,7 @@ class Ruleset:
         return TableVerdict(
             verdict=verdict,
             packet=run.pkt,
-            evaluations=tuple(evaluations),
+            evaluations=evaluations,
             decided_chain=decided[0],
             decided_index=decided[1],
             decided_rule=decided[2],
@@ -362,34 +539,27 @@ class Ruleset:
             logs=tuple(run.logs),
         )
 
-    def chain_view(self, table: str, chain: str, evaluations: tuple[RuleEval, ...] = ()) -> ChainView:
-        """The chain as it stands (counters now) with each row's result for these evaluations."""
+    def chain_view(self, table: str, chain: str, evaluations: tuple[RuleEval, ...] = (),
+                   visited: tuple[str, ...] | None = None) -> ChainView:
+        """The chain as it stands (counters now) with each row's result for these evaluations.
+
+        Only the counters are copied now; the rows are built from that copy (and rule texts shared
+        by every view of an unchanged chain) when a viewer first reads them.
+        """
         tbl = self.tables[table]
         base = tbl.chains[chain]
-        results: dict[tuple[str, int], RuleEval] = {(e.chain, e.index): e for e in evaluations}
-        visited = [name for name in dict.fromkeys(e.chain for e in evaluations) if name != chain]
+        generation = self.generation
+        if visited is None:
+            visited = tuple(name for name in dict.fromkeys(e.chain for e in evaluations) if name != chain)
 
-        def rows(ch: Chain) -> tuple[RuleRow, ...]:
-            out = []
-            for index, entry in enumerate(ch.entries, 1):
-                found = results.get((ch.name, index))
-                result = "not reached" if found is None else ("match" if found.matched else "no match")
-                out.append(
-                    RuleRow(
-                        index,
-                        f"-A {ch.name} {entry.text}".rstrip(),
-                        entry.rule.target_name,
-                        entry.pkts,
-                        entry.bytes,
-                        result,
-                        found.failed_match if found else None,
-                    )
-                )
-            return tuple(out)
+        def snapshot(ch: Chain) -> tuple[str, tuple[str, ...], tuple[str, ...], list[int], list[int]]:
+            texts, targets = ch.shape(generation)
+            entries = ch.entries
+            return ch.name, texts, targets, [e.pkts for e in entries], [e.bytes for e in entries]
 
-        extra = tuple((name, rows(tbl.chains[name])) for name in visited if name in tbl.chains)
-        return ChainView(table, chain, base.policy, base.pkts, base.bytes, rows(base), extra)
-
+        parts = [snapshot(base)] + [snapshot(tbl.chains[name]) for name in visited if name in tbl.chains]
+        return ChainView(table, chain, base.policy, base.pkts, base.bytes,
+                         lazy=functools.partial(_chain_rows, tuple(parts), evaluations))
 
 def check_chain_name(name: str) -> None:
     """Refuse chain names iptables refuses (too long, option-like, a target's name)."""
@@ -452,3 +622,37 @@ def _base_checks(rule: Rule) -> list[Check]:
         frag = rule.fragment
         checks.append(((lambda p, c: not frag), "-f" if frag else "! -f"))
     return checks
+
+
+def _chain_rows(parts: tuple[tuple[str, tuple[str, ...], tuple[str, ...], list[int], list[int]], ...],
+                evaluations: tuple[RuleEval, ...]
+                ) -> tuple[tuple[RuleRow, ...], tuple[tuple[str, tuple[RuleRow, ...]], ...]]:
+    """A view's rows, from the counters copied at its step and the evaluations of its packet."""
+    results: dict[tuple[str, int], RuleEval] = {(e.chain, e.index): e for e in evaluations}
+
+    def rows(name: str, texts: tuple[str, ...], targets: tuple[str, ...], pkts: list[int],
+             bytes_: list[int]) -> tuple[RuleRow, ...]:
+        out = []
+        for index in range(1, len(texts) + 1):
+            found = results.get((name, index))
+            result = "not reached" if found is None else ("match" if found.matched else "no match")
+            out.append(RuleRow(index, texts[index - 1], targets[index - 1], pkts[index - 1], bytes_[index - 1],
+                               result, found.failed_match if found else None))
+        return tuple(out)
+
+    first, *rest = parts
+    return rows(*first), tuple((part[0], rows(*part)) for part in rest)
+
+
+def _port_filter(rule: Rule) -> tuple[tuple[tuple[int, int], ...], bool] | None:
+    """The rule's destination-port test as (ranges, inverted), if one can be used to skip it."""
+    from .matches import MultiportMatch, PortsMatch
+
+    for match in rule.matches:
+        if isinstance(match, PortsMatch) and (match.dport != (0, 65535) or match.dport_inv):
+            return (match.dport,), match.dport_inv
+        if isinstance(match, MultiportMatch) and match.which == "dports":
+            return match.ranges, match.invert
+        if match.name not in PURE_MATCHES:
+            return None
+    return None

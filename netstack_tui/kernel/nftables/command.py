@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from ..generation import next_generation
 from .exprs import Nat, Verdict
 from .lexer import tokenize
 from .listing import chain_lines, ruleset_text, table_text, tables_text
@@ -457,4 +458,5 @@ def run_text(ruleset: NftRuleset, text: str, env: Env | None = None, *, source: 
             raise NftError(f"{source}:{line}: {exc.message}") from None
         raise
     ruleset.__dict__.update(work.__dict__)
+    ruleset.generation = next_generation()
     return "\n".join(runner.output)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..generation import next_generation
 from .exprs import Cmp, Counter, Expr, Reject, Verdict
 from .values import NftError
 
@@ -107,6 +108,8 @@ class NftRuleset:
         self.tables: list[Table] = []
         self.table_handles = 0
         self.hook_seq = 0
+        self.generation = next_generation()
+        """Changes with every nft transaction that may have changed the ruleset: caches key on it."""
 
     def find(self, family: str, name: str) -> Table | None:
         """The table, or None."""
