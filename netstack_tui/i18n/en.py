@@ -160,6 +160,7 @@ MESSAGES: dict[str, str] = {
     "ui.verdict_at": "{verdict} at {where}",
     "ui.internal_error": "internal error in the simulator ({error}); the host is unchanged",
     "ui.welcome": "→ moves the packet one stage, ← goes back, click a stage to jump · : type a command · ? help",
+    "ui.loading": "Loading the walkthrough: setting up the host and sending the first packet…",
     "ui.unchanged": "The host changed, but this packet's journey did not.",
     "ui.restarted": "Restarted: setup plus your commands, first packet again.",
     "ui.rule": "rule:",

@@ -1,0 +1,218 @@
+"""TUI budgets: first frame vs a minimal Textual app, and step latency (key press → repaint).
+
+    python benchmarks/bench_tui.py [--runs 7] [--steps 200]
+
+First frame: each run is a fresh interpreter (`python -c ...`) that starts an app headless and, at
+its first refresh after mount, writes a wall-clock timestamp and exits; the time is measured from
+just before the subprocess is spawned, so interpreter start and imports count. The minimal app
+(Header, Static, Footer) and the explorer on the default scenario run alternately in the same
+session, and the medians are compared (budget: ≤ 1.25×).
+
+Step latency: through the pilot at 120×40, the time from pressing → to the screen's next refresh,
+over many steps (wrapping to the first step at the end); p50 and p95 (budget: one 60 Hz frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+MINIMAL = """
+import sys, time
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+class Minimal(App):
+    def compose(self):
+        yield Header()
+        yield Static("hello")
+        yield Footer()
+    def on_mount(self):
+        self.call_after_refresh(self.done)
+    def done(self):
+        open(sys.argv[1], "w").write(repr(time.time()))
+        self.exit()
+
+Minimal().run(headless=True, size=(120, 40))
+"""
+
+LOADED = """
+import sys, time
+from netstack_tui.tui.app import NetstackApp
+from netstack_tui.tui.screens.main import MainScreen
+
+class Bench(NetstackApp):
+    def _loaded(self, scenario, session):
+        super()._loaded(scenario, session)
+        self.screen.call_after_refresh(self.done)
+    def done(self):
+        open(sys.argv[1], "w").write(repr(time.time()))
+        self.exit()
+
+Bench().run(headless=True, size=(120, 40))
+"""
+
+EXPLORER = """
+import sys, time
+from netstack_tui.tui.app import NetstackApp
+
+class Bench(NetstackApp):
+    def on_mount(self):
+        super().on_mount()
+        self.screen.call_after_refresh(self.done)
+    def done(self):
+        open(sys.argv[1], "w").write(repr(time.time()))
+        self.exit()
+
+Bench().run(headless=True, size=(120, 40))
+"""
+
+
+def first_frame(code: str) -> float:
+    """Seconds from spawning a fresh interpreter to the app's first refresh."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stamp = Path(tmp) / "t"
+        start = time.time()
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(stamp)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        if done.returncode != 0 or not stamp.exists():
+            raise SystemExit("the app did not start:\n" + "\n".join(done.stderr.splitlines()[-15:]))
+        return float(stamp.read_text()) - start
+
+
+async def step_latencies(steps: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds from each → key event to the repaint that shows the new step, at 120×40.
+
+    The app runs under the pilot (`run_test`); keys are posted as events, because `pilot.press`
+    adds its own waits for idle. The clock stops in a callback the screen schedules after the
+    refresh that follows its `publish()` (so it includes Textual's 60 fps frame pacing).
+    """
+    from textual import events
+
+    from netstack_tui.tui.app import NetstackApp
+
+    app = NetstackApp()
+    wall: list[float] = []
+    cpu: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the walkthrough loads behind the first frame
+            await pilot.pause(0.05)
+            if getattr(app.screen, "session", None) is not None:
+                break
+        await pilot.pause(0.5)  # and scapy (for the hexdump) in a worker
+        screen: Any = app.screen
+        publish = screen.publish
+        box: dict[str, asyncio.Event] = {}
+
+        def timed_publish() -> None:
+            publish()
+            screen.call_after_refresh(box["done"].set)
+
+        screen.publish = timed_publish
+        for _ in range(steps):
+            if screen.state.at_end:
+                await pilot.press("home")
+                await pilot.pause()
+            box["done"] = asyncio.Event()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            app.post_message(events.Key("right", None))
+            await box["done"].wait()
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    return wall, cpu
+
+
+async def minimal_latencies(steps: int) -> list[float]:
+    """The same measurement for a minimal app whose key updates one Static: the frame-pacing floor."""
+    from textual import events
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.widgets import Footer, Header, Static
+
+    class Minimal(App[None]):
+        BINDINGS = [Binding("right", "step", "Step")]
+        done = asyncio.Event()
+        n = 0
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("0", id="n")
+            yield Footer()
+
+        def action_step(self) -> None:
+            self.n += 1
+            self.query_one("#n", Static).update(str(self.n))
+            self.screen.call_after_refresh(self.done.set)
+
+    app = Minimal()
+    wall: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        for _ in range(steps):
+            app.done = asyncio.Event()
+            start = time.perf_counter()
+            app.post_message(events.Key("right", None))
+            await app.done.wait()
+            wall.append(time.perf_counter() - start)
+    return wall
+
+
+def first_step_shown(code: str) -> float:
+    """Seconds from spawn until the walkthrough's first step is on screen (loading finished)."""
+    return first_frame(code)
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def main() -> int:
+    """Run both measurements and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=200)
+    args = parser.parse_args()
+    first_frame(MINIMAL)  # warm the OS file cache for both
+    first_frame(EXPLORER)
+    minimal, explorer, loaded = [], [], []
+    for _ in range(args.runs):
+        minimal.append(first_frame(MINIMAL))
+        explorer.append(first_frame(EXPLORER))
+        loaded.append(first_frame(LOADED))
+    m, e, ld = statistics.median(minimal), statistics.median(explorer), statistics.median(loaded)
+    wall, cpu = asyncio.run(step_latencies(args.steps))
+    floor = asyncio.run(minimal_latencies(args.steps))
+    ms = 1000
+    rows = [
+        ("first frame, minimal Textual app", m * ms, None),
+        ("first frame, explorer (default)", e * ms, m * 1.25 * ms),
+        ("  walkthrough's first step shown", ld * ms, None),
+        (f"step wall p50 ({len(wall)} steps, 120x40)", pct(wall, 50) * ms, 16.0),
+        ("step wall p95", pct(wall, 95) * ms, 16.0),
+        ("step CPU p50", pct(cpu, 50) * ms, 16.0),
+        ("step CPU p95", pct(cpu, 95) * ms, 16.0),
+        ("minimal app key→repaint p50 (floor)", pct(floor, 50) * ms, None),
+    ]
+    print(f"{'measure':<40}{'value':>10}{'budget':>10}{'ratio':>8}")
+    for name, value, budget in rows:
+        ratio = f"{value / budget:>7.2f}x" if budget else ""
+        print(f"{name:<40}{value:>8.1f}ms" + (f"{budget:>8.1f}ms" if budget else " " * 10) + ratio)
+    print(
+        f"first frame ratio explorer/minimal: {e / m:.2f} (budget 1.25); "
+        f"step CPU p50 {pct(cpu, 50) * ms:.1f} ms (budget 16 ms)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

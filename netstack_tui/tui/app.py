@@ -1,0 +1,183 @@
+"""The app: themes, language, the scenario being explored, and `run_app` for the CLI.
+
+Thin on purpose: the explorer lives in `screens/main.py`, widgets in `widgets/`. The app only
+knows which scenario is open, which language and theme are active, and how to switch them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.reactive import var
+from textual.theme import Theme
+from textual.worker import get_current_worker
+
+from ..i18n import message
+from . import library
+from .screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from ..commands.session import Session
+
+THEMES: dict[str, Theme] = {
+    "dark": Theme(
+        name="netstack-dark",
+        primary="#4C9EEB",
+        secondary="#B48EAD",
+        accent="#E5C07B",
+        warning="#E5A04B",
+        error="#F0605A",
+        success="#5FD068",
+        foreground="#D8DEE9",
+        background="#1B1F27",
+        surface="#232833",
+        panel="#2E3440",
+        dark=True,
+    ),
+    "light": Theme(
+        name="netstack-light",
+        primary="#1F5FAD",
+        secondary="#7A3E9D",
+        accent="#9A6700",
+        warning="#B35900",
+        error="#C0262D",
+        success="#1A7F37",
+        foreground="#1F2328",
+        background="#FAFAF7",
+        surface="#EFEFEA",
+        panel="#E2E2DC",
+        dark=False,
+    ),
+    "contrast": Theme(
+        name="netstack-contrast",
+        primary="#00FFFF",
+        secondary="#FF00FF",
+        accent="#FFFF00",
+        warning="#FFAA00",
+        error="#FF3030",
+        success="#00FF00",
+        foreground="#FFFFFF",
+        background="#000000",
+        surface="#000000",
+        panel="#202020",
+        dark=True,
+        variables={"text-muted": "#C0C0C0", "border": "#FFFFFF"},
+    ),
+}
+"""The three themes by their short names (`--theme dark|light|contrast`)."""
+
+THEME_ORDER = ("dark", "light", "contrast")
+
+
+class NetstackApp(App[int]):
+    """netstack-tui: step a packet through a simulated Linux network stack."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "netstack-tui"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    ENABLE_COMMAND_PALETTE = False
+
+    lang: var[str] = var("en", init=False)
+    """Interface language: `en` or `ru`."""
+
+    def __init__(
+        self,
+        *,
+        lang: str = "en",
+        theme: str | None = None,
+        scenario: str | None = None,
+        session: Session | None = None,
+        scenario_obj: library.ScenarioLike | None = None,
+    ) -> None:
+        """Open `scenario` (an id or a YAML path; default: the walkthrough), or an injected session."""
+        super().__init__()
+        self._initial_theme = theme or "dark"
+        self._scenario_ref = scenario
+        self._injected = (scenario_obj, session)
+        self.set_reactive(NetstackApp.lang, lang if lang in ("en", "ru") else "en")
+        self.load_error: str | None = None
+        """Why the requested scenario could not be loaded (None: it loaded)."""
+        # Themes are set before anything mounts: switching later restyles every widget again.
+        for palette in THEMES.values():
+            self.register_theme(palette)
+        name = {"high-contrast": "contrast"}.get(self._initial_theme, self._initial_theme)
+        self.theme = THEMES.get(name, THEMES["dark"]).name
+
+    def get_default_screen(self) -> MainScreen:
+        """The explorer; without an injected session it starts empty and loads behind the first frame."""
+        scenario, session = self._injected
+        if scenario is not None and session is not None:
+            return MainScreen(scenario, session)
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        """Start loading the scenario once the first frame is painted (the import would otherwise hold
+        the GIL while the frame is drawn)."""
+        if isinstance(self.screen, MainScreen) and self.screen.session is None:
+            self.screen.call_after_refresh(self.run_worker, self._load, thread=True, exclusive=True, group="load")
+
+    def _load(self) -> None:
+        scenario, session = self._injected
+        if scenario is None:
+            scenario, self.load_error = library.load(self._scenario_ref)
+        if session is None:
+            session = self._session_for(scenario)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._loaded, scenario, session)
+
+    def _loaded(self, scenario: library.ScenarioLike, session: Session | None) -> None:
+        screen = self.screen_stack[0]
+        if isinstance(screen, MainScreen) and session is not None:
+            screen.set_session(scenario, session)
+        if self.load_error:
+            self.notify(self.load_error, severity="error" if session is None else "warning", timeout=15)
+        if session is not None and session.setup_errors:
+            self.notify(
+                "\n".join(session.setup_errors[:3]),
+                title=message("ui.setup_errors", None, self.lang),
+                severity="warning",
+                timeout=8,
+            )
+
+    def _session_for(self, scenario: library.ScenarioLike) -> Session | None:
+        """The scenario's session; on a simulator failure None, and `load_error` says why."""
+        try:
+            return library.session_for(scenario)
+        except Exception as exc:  # show the failure on screen rather than a traceback
+            self.load_error = message("ui.internal_error", {"error": f"{type(exc).__name__}: {exc}"}, self.lang)
+            return None
+
+    def open_scenario(self, scenario_id: str) -> None:
+        """Replace the explorer with one for another scenario."""
+        scenario, error = library.load(scenario_id)
+        if error:
+            self.notify(error, severity="error")
+            return
+        self.load_error = None
+        session = self._session_for(scenario)
+        if session is None:
+            self.notify(self.load_error or "", severity="error", timeout=15)
+            return
+        self.switch_screen(MainScreen(scenario, session))
+
+    def watch_lang(self) -> None:
+        """Relabel every screen that speaks."""
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "apply_language", None)
+            if relabel is not None:
+                relabel()
+
+    def action_cycle_theme(self) -> None:
+        """dark → light → high contrast → dark."""
+        names = [THEMES[k].name for k in THEME_ORDER]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(message("ui.theme_now", {"theme": self.theme.removeprefix("netstack-")}, self.lang))
+
+
+def run_app(lang: str = "en", theme: str | None = None, scenario: str | None = None) -> int:
+    """Run the app until the user quits; the exit code."""
+    result = NetstackApp(lang=lang, theme=theme, scenario=scenario).run()
+    return int(result or 0)

@@ -1,0 +1,1 @@
+"""The app's screens: the main explorer, the scenario picker, help, goal and hints, journey summary."""

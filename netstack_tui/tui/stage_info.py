@@ -1,0 +1,98 @@
+"""Per-stage teaching data: which analogy fits a stage, and the real commands that show the same thing.
+
+Pure data and small functions over a `Step`; the explanation pane and the help screen read them.
+"""
+
+from __future__ import annotations
+
+from ..kernel.addr import format_ipv4
+from ..kernel.stages import STAGE_BY_ID
+from ..kernel.trace import Step, Trace
+
+ANALOGY_BY_STAGE: dict[str, str] = {
+    "nic": "path",
+    "dma": "ring",
+    "napi": "ring",
+    "xdp": "xdp",
+    "xdp_generic": "xdp",
+    "skb": "skb",
+    "gro": "skb",
+    "tc_ingress": "path",
+    "ip_rcv": "path",
+    "route_input": "routing",
+    "route_output": "routing",
+    "reroute": "routing",
+    "ip_forward": "routing",
+    "socket": "socket",
+    "app": "socket",
+    "send": "socket",
+    "qdisc": "egress",
+    "tx": "egress",
+    "prerouting.conntrack": "conntrack",
+    "output.conntrack": "conntrack",
+    "input.confirm": "conntrack",
+    "postrouting.confirm": "conntrack",
+}
+"""Stage id → analogy name (`ui.analogy.<name>` in the catalogs); netfilter tables use `netfilter`."""
+
+GROUP_KEYS: tuple[str, ...] = (
+    "NIC",
+    "skb",
+    "IP",
+    "PREROUTING",
+    "routing",
+    "INPUT",
+    "socket",
+    "FORWARD",
+    "OUTPUT",
+    "POSTROUTING",
+    "TX",
+)
+"""Pipeline groups in the kernel's order; each has a glossary entry `ui.group.<name>`."""
+
+
+def analogy_key(step: Step) -> str | None:
+    """The catalog key of the analogy that fits this step's stage, if any."""
+    name = ANALOGY_BY_STAGE.get(step.stage)
+    if name is None:
+        stage = STAGE_BY_ID.get(step.stage)
+        if stage is not None and stage.table is not None:
+            name = "nat" if stage.table == "nat" else "netfilter"
+    return f"ui.analogy.{name}" if name else None
+
+
+def real_commands(step: Step, trace: Trace) -> list[str]:
+    """Commands that show, on a real machine, what this step shows here."""
+    pkt = step.packet
+    dev = pkt.iif or pkt.oif or trace.packet.iif or "eth0"
+    stage = STAGE_BY_ID.get(step.stage)
+    if stage is not None and stage.table is not None:
+        chain = step.chain or (stage.hook or "INPUT")
+        table = "" if stage.table == "filter" else f"-t {stage.table} "
+        return [f"iptables {table}-L {chain} -v -n --line-numbers", f"nft list chain ip {stage.table} {chain}"]
+    src, dst = format_ipv4(pkt.src), format_ipv4(pkt.dst)
+    by_stage: dict[str, list[str]] = {
+        "nic": [f"ip -s link show {dev}", f"ethtool -i {dev}"],
+        "dma": [f"ethtool -g {dev}", f"ethtool -S {dev} | grep -E 'rx_(missed|fifo|dropped)'"],
+        "napi": ["cat /proc/interrupts", "cat /proc/net/softnet_stat"],
+        "xdp": [f"ip link show {dev}", "bpftool net show"],
+        "xdp_generic": [f"ip link show {dev}", "bpftool net show"],
+        "skb": ["perf trace -e skb:kfree_skb", "dropwatch -l kas"],
+        "gro": [f"ethtool -k {dev} | grep generic-receive-offload"],
+        "tc_ingress": [f"tc qdisc show dev {dev} ingress", f"tc filter show dev {dev} ingress"],
+        "ip_rcv": ["nstat -az IpInHdrErrors IpInReceives", "netstat -s | grep -i 'ip:' -A 10"],
+        "prerouting.conntrack": [f"conntrack -L -s {src}", "conntrack -S"],
+        "output.conntrack": [f"conntrack -L -d {dst}", "conntrack -S"],
+        "input.confirm": ["conntrack -L", "sysctl net.netfilter.nf_conntrack_count"],
+        "postrouting.confirm": ["conntrack -L", "sysctl net.netfilter.nf_conntrack_count"],
+        "route_input": [f"ip route get {dst} from {src} iif {dev}", "ip rule show"],
+        "route_output": [f"ip route get {dst}", "ip route show table all"],
+        "reroute": [f"ip route get {dst} mark {pkt.mark:#x}"],
+        "ip_forward": ["sysctl net.ipv4.ip_forward", "nstat -az IpForwDatagrams"],
+        "socket": ["ss -ltn", f"ss -tn state syn-recv '( sport = :{pkt.dport} )'"],
+        "app": ["ss -ltnp", "ls -l /proc/PID/fd | wc -l"],
+        "send": ["ss -tnp", f"ip route get {dst}"],
+        "qdisc": [f"tc -s qdisc show dev {pkt.oif or dev}"],
+        "tx": [f"ip -s link show {pkt.oif or dev}", f"tcpdump -ni {pkt.oif or dev}"],
+    }
+    return by_stage.get(step.stage, [])
