@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "ct.confirmed": "conntrack confirms the entry; state {state}.",
     "nat.bound": "nat table consulted for the connection's first packet: {mapping} ({where}).",
     "nat.null_binding": "nat table consulted for the first packet: no NAT rule matched ({where}).",
+    "nat.no_chains": "First packet of a new connection, but no nat chain is registered on this hook: conntrack records a null binding (no translation).",
     "nat.from_entry": "Not the first packet: the nat table is skipped, the conntrack entry rewrites the packet.",
     "nat.not_first": "Not the first packet of its connection: the nat table is not consulted.",
     "nat.related": "RELATED packet: translated from its connection's NAT entry.",

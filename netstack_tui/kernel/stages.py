@@ -61,8 +61,8 @@ NF_IP_PRI_NAT_SRC = 100
 NF_IP_PRI_CONNTRACK_CONFIRM = 2**31 - 1
 
 STAGES: tuple[Stage, ...] = (
-    Stage("nic", "NIC", "NIC", "(NIC hardware: MAC filter, offloads)", Path.RX),
-    Stage("dma", "NIC", "DMA → RX ring", "(NIC DMA engine → RX descriptor ring)", Path.RX),
+    Stage("nic", "NIC", "NIC", "NIC hardware (MAC filter, offloads)", Path.RX),
+    Stage("dma", "NIC", "DMA → RX ring", "NIC DMA engine (RX descriptor ring)", Path.RX),
     Stage("napi", "NIC", "IRQ → NAPI poll", "napi_poll", Path.RX),
     Stage("xdp", "NIC", "XDP (native)", "bpf_prog_run_xdp", Path.RX),
     Stage("skb", "skb", "sk_buff alloc", "napi_build_skb", Path.RX),
