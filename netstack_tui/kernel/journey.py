@@ -28,7 +28,7 @@ from .trace import (
 
 HOOK_TABLES: dict[Hook, tuple[str, ...]] = {
     Hook.PREROUTING: ("raw", "conntrack", "mangle", "nat"),
-    Hook.INPUT: ("mangle", "filter", "security", "nat", "confirm"),
+    Hook.INPUT: ("mangle", "filter", "nat", "security", "confirm"),
     Hook.FORWARD: ("mangle", "filter", "security"),
     Hook.OUTPUT: ("raw", "conntrack", "mangle", "nat", "filter", "security"),
     Hook.POSTROUTING: ("mangle", "nat", "confirm"),

@@ -57,6 +57,9 @@ NF_IP_PRI_MANGLE = -150
 NF_IP_PRI_NAT_DST = -100
 NF_IP_PRI_FILTER = 0
 NF_IP_PRI_SECURITY = 50
+# iptables-nft registers its security chains at 150, not at NF_IP_PRI_SECURITY: after nat INPUT.
+# (Measured: `nft list ruleset` shows `type filter hook input priority 150` for table ip security.)
+IPTABLES_NFT_SECURITY = 150
 NF_IP_PRI_NAT_SRC = 100
 NF_IP_PRI_CONNTRACK_CONFIRM = 2**31 - 1
 
@@ -78,8 +81,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("route_input", "routing", "routing decision", "ip_route_input_noref", Path.PREROUTING),
     _nf("INPUT", "mangle", NF_IP_PRI_MANGLE, Path.LOCAL_IN),
     _nf("INPUT", "filter", NF_IP_PRI_FILTER, Path.LOCAL_IN),
-    _nf("INPUT", "security", NF_IP_PRI_SECURITY, Path.LOCAL_IN),
     _nf("INPUT", "nat", NF_IP_PRI_NAT_SRC, Path.LOCAL_IN),
+    _nf("INPUT", "security", IPTABLES_NFT_SECURITY, Path.LOCAL_IN),
     Stage("input.confirm", "INPUT", "conntrack confirm", "nf_conntrack_confirm", Path.LOCAL_IN,
           "INPUT", None, NF_IP_PRI_CONNTRACK_CONFIRM),
     Stage("socket", "socket", "socket lookup", "__inet_lookup_skb", Path.LOCAL_IN),
@@ -87,7 +90,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("ip_forward", "FORWARD", "ip_forward", "ip_forward", Path.FORWARD),
     _nf("FORWARD", "mangle", NF_IP_PRI_MANGLE, Path.FORWARD),
     _nf("FORWARD", "filter", NF_IP_PRI_FILTER, Path.FORWARD),
-    _nf("FORWARD", "security", NF_IP_PRI_SECURITY, Path.FORWARD),
+    _nf("FORWARD", "security", IPTABLES_NFT_SECURITY, Path.FORWARD),
     Stage("send", "OUTPUT", "app / stack sends", "ip_queue_xmit / ip_send_reply", Path.LOCAL_OUT),
     Stage("route_output", "OUTPUT", "routing (output)", "ip_route_output_key", Path.LOCAL_OUT),
     _nf("OUTPUT", "raw", NF_IP_PRI_RAW, Path.LOCAL_OUT),
@@ -96,7 +99,7 @@ STAGES: tuple[Stage, ...] = (
     _nf("OUTPUT", "mangle", NF_IP_PRI_MANGLE, Path.LOCAL_OUT),
     _nf("OUTPUT", "nat", NF_IP_PRI_NAT_DST, Path.LOCAL_OUT),
     _nf("OUTPUT", "filter", NF_IP_PRI_FILTER, Path.LOCAL_OUT),
-    _nf("OUTPUT", "security", NF_IP_PRI_SECURITY, Path.LOCAL_OUT),
+    _nf("OUTPUT", "security", IPTABLES_NFT_SECURITY, Path.LOCAL_OUT),
     Stage("reroute", "OUTPUT", "reroute", "ip_route_me_harder", Path.LOCAL_OUT),
     _nf("POSTROUTING", "mangle", NF_IP_PRI_MANGLE, Path.POSTROUTING),
     _nf("POSTROUTING", "nat", NF_IP_PRI_NAT_SRC, Path.POSTROUTING),
