@@ -440,6 +440,8 @@ class CtTarget(Target):
         """Mark the packet untracked (helpers, zones and events are not simulated); XT_CONTINUE."""
         if self.alias or self.notrack:
             run.notrack = True
+            # The skb now carries the untracked template: later rules of this chain see UNTRACKED.
+            run.ctx.ct_state = "UNTRACKED"
         return None
 
 
