@@ -146,14 +146,15 @@ def _tcp_rcv(j: Journey) -> None:
             "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn
         )
         table.enqueue_request(listener, child)
+    owner = _owner(j, listener)
     j.step(
         "socket",
         Verdict.DELIVER,
         "sock.syn_queued" if not cookie else "sock.syncookie",
-        params={"owner": _owner(j, listener), "queued": len(listener.syn_queue)},
+        params={"owner": owner, "queued": len(listener.syn_queue)},
         view=_socket_view(j, listener),
     )
-    j.delivered_to = _owner(j, listener)
+    j.delivered_to = owner
     j.emit(replies.syn_ack(pkt, isn))
     raise j.stop(Disposition.DELIVERED)
 
@@ -227,18 +228,21 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         _app_accept(j, listener)
         raise j.stop(Disposition.DELIVERED)
     sock.recv_q += pkt.payload_len
+    owner = _owner(j, sock)
     j.step(
         "socket",
         Verdict.DELIVER,
         "sock.segment",
-        params={"owner": _owner(j, sock), "bytes": pkt.payload_len},
+        params={"owner": owner, "bytes": pkt.payload_len},
         view=_socket_view(j, sock),
     )
-    j.delivered_to = _owner(j, sock)
+    j.delivered_to = owner
     if pkt.flags & FIN:
         sock.state = "CLOSE-WAIT" if sock.state == "ESTAB" else sock.state
         j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq))
-        proc = table.processes.get(sock.pid) if sock.pid is not None else None
+        # Only a socket the application has accepted (it holds an fd) can be closed by it; one still
+        # waiting in the accept queue (`--no-accept`) stays in CLOSE-WAIT there.
+        proc = table.processes.get(sock.pid) if sock.pid is not None and sock.fd is not None else None
         if proc is not None and not proc.leaks and proc.alive:
             j.step("app", Verdict.DELIVER, "app.close", params={"app": proc.name})
             table.close(sock, host.clock, active=True)

@@ -1,7 +1,7 @@
 """Netfilter hooks as the stack runs them: iptables tables, nft base chains, conntrack, NAT, confirmation.
 
 At each hook the entries run in priority order, as nf_register_net_hook() sorts them: the iptables
-tables at their fixed priorities (raw -300, mangle -150, filter 0, security 50), conntrack at -200,
+tables at their fixed priorities (raw -300, mangle -150, filter 0, security 150 as iptables-nft has it), conntrack at -200,
 the NAT core at -100/100 (which consults iptables nat and every nft nat chain of the hook, in their
 own priority order, until one binds), confirmation last, and each nft filter/route base chain at
 its own priority. Equal priorities run in registration order. An accept ends one entry only.
@@ -90,6 +90,8 @@ def registered_now(host: Host) -> frozenset[str]:
 
 
 def run_hook(j: Journey, hook: Hook) -> None:
+    record = j.record
+    tables = j.host.iptables.tables
     for name, table, chain in hook_entries(j.host, hook):
         if name == "conntrack":
             _conntrack_in(j, hook)
@@ -100,8 +102,10 @@ def run_hook(j: Journey, hook: Hook) -> None:
         elif name == "nft":
             assert table is not None and chain is not None
             _nft_chain(j, hook, table, chain)
-        else:
+        elif record or tables[name].touched:
             _filter_table(j, hook, name)
+        # else: a batch run skips an unused table without a step (a later entry of this hook or
+        # the next stage always records one, so it cannot be where the journey ends)
 
 
 def _context(j: Journey, hook: Hook) -> MatchContext:
@@ -221,7 +225,7 @@ def _filter_table(j: Journey, hook: Hook, table: str) -> None:
     before = j.flow.pkt
     result = _traverse(j, hook, table)
     j.flow.pkt = result.packet
-    changes = _packet_changes(before, result.packet)
+    changes = _packet_changes(before, result.packet) if result.packet is not before else ()
     if result.notrack:
         j.flow.notrack = True
         j.flow.ct, j.flow.ct_state = None, "UNTRACKED"
@@ -443,7 +447,7 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
         stage,
         Verdict.PASS,
         f"ct.{result.state.lower()}",
-        params={"state": result.state, "dir": result.direction},
+        params={"state": result.state, "dir": result.direction} if j.record else None,
         cost_ns=cost.CONNTRACK_CREATE_NS if result.new else cost.CONNTRACK_LOOKUP_NS,
         view=ConntrackView(
             entry.describe(host.clock) if entry is not None else None,
@@ -485,7 +489,8 @@ def _confirm(j: Journey, hook: Hook) -> None:
         j.step(stage, Verdict.SKIP, "ct.confirm_none", cost_ns=0)
         return
     if not f.ct_new:
-        j.step(stage, Verdict.SKIP, "ct.already_confirmed", cost_ns=0, params={"state": f.ct.tcp_state or f.ct_state})
+        j.step(stage, Verdict.SKIP, "ct.already_confirmed", cost_ns=0,
+               params={"state": f.ct.tcp_state or f.ct_state} if j.record else None)
         return
     host.conntrack.confirm(f.ct, host.clock, _sysctl_ints(host))
     f.ct_new = False
@@ -518,22 +523,38 @@ def _nat_table(j: Journey, hook: Hook) -> None:
         f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
         j.step(stage, Verdict.SKIP, "nat.related", changes=_packet_changes(before, f.pkt), cost_ns=10)
         return
-    chains = _nat_chains(j, hook) if nat.needs_table(f.ct, f.ct_state, hook) else []
+    first = nat.needs_table(f.ct, f.ct_state, hook)
+    chains = _nat_chains(j, hook) if first else []
     if chains:
         _nat_lookup(j, hook, chains)
         return
-    if nat.needs_table(f.ct, f.ct_state, hook):
+    if first:
         nat.bind(f.ct, None, hook, new_addr=None, conntrack=j.host.conntrack, now=j.host.clock)
     before = f.pkt
     f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
-    changes = _packet_changes(before, f.pkt)
-    j.step(stage, Verdict.SKIP, "nat.from_entry" if changes else "nat.not_first", changes=changes, cost_ns=10)
+    changes = _packet_changes(before, f.pkt) if f.pkt is not before else ()
+    # A first packet with no nat chain registered gets a null binding; later ones follow the entry.
+    note = "nat.no_chains" if first else "nat.from_entry" if changes else "nat.not_first"
+    j.step(stage, Verdict.SKIP, note, changes=changes, cost_ns=10)
     if hook == Hook.OUTPUT and changes:
         reroute(j)
 
 
 def _nat_chains(j: Journey, hook: Hook) -> list[tuple[NftTable, NftChain] | None]:
-    """The nat chains the NAT core consults at this hook, in priority order (None: iptables nat)."""
+    """The nat chains the NAT core consults at this hook, in priority order (None: iptables nat);
+    cached until nft changes or the iptables nat table comes into use."""
+    host = j.host
+    stamp = host.nft.generation
+    key = ("nat_chains", hook, _table_active(j, "nat"))
+    found = host.derived.get(key)
+    if found is not None and found[0] == stamp:
+        return found[1]  # type: ignore[return-value]
+    chains = _find_nat_chains(j, hook)
+    host.derived[key] = (stamp, chains)
+    return chains
+
+
+def _find_nat_chains(j: Journey, hook: Hook) -> list[tuple[NftTable, NftChain] | None]:
     items: list[tuple[int, int, tuple[NftTable, NftChain] | None]] = []
     if _table_active(j, "nat"):
         items.append((_entry_priority(hook, "nat"), 0, None))

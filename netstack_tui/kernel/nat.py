@@ -97,12 +97,11 @@ def rewrite(pkt: Packet, entry: CtEntry, direction: str, hook: Hook) -> Packet:
     manip = manip_type(hook)
     if direction == "ORIGINAL":
         wanted = "DST_NAT" if manip == "DST" else "SRC_NAT"
-        goal = invert(entry.reply)
     else:
         wanted = "SRC_NAT" if manip == "DST" else "DST_NAT"
-        goal = invert(entry.orig)
     if wanted not in entry.status:
         return pkt
+    goal = invert(entry.reply if direction == "ORIGINAL" else entry.orig)
     if pkt.is_icmp_error and pkt.inner is not None:
         # nf_nat_icmp_reply_translation(): the outer header and the quoted one both change.
         outer = pkt.replace(dst=goal.dst) if manip == "DST" else pkt.replace(src=goal.src)

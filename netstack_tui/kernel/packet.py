@@ -180,11 +180,32 @@ class Packet:
         return self.proto == IPPROTO_ICMP and self.icmp_type in ICMP_ERROR_TYPES
 
     def replace(self, **changes: object) -> Packet:
-        """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        """A copy with some fields changed (what `dataclasses.replace` does, without its checks:
+        the hot path of every flood calls this a few times per packet)."""
+        return _replace(self, changes)
 
     def __str__(self) -> str:
         return format_packet(self)
+
+
+def _make_replace() -> object:
+    """Build `_replace(pkt, changes)`: a copy of a frozen `Packet` with `changes` applied, field
+    by field, unknown names refused as `dataclasses.replace` refuses them."""
+    names = tuple(f.name for f in dataclasses.fields(Packet))
+    body = "".join(f" set_(new, {n!r}, changes[{n!r}] if {n!r} in changes else pkt.{n})\n" for n in names)
+    source = (
+        "def _replace(pkt, changes):\n"
+        " if not changes.keys() <= known:\n"
+        "  return dataclasses.replace(pkt, **changes)\n"
+        " new = new_(Packet)\n" + body + " return new\n"
+    )
+    namespace: dict[str, object] = {"set_": object.__setattr__, "new_": object.__new__, "Packet": Packet,
+                                    "known": frozenset(names), "dataclasses": dataclasses}
+    exec(source, namespace)  # noqa: S102 - generated from the dataclass's own field list
+    return namespace["_replace"]
+
+
+_replace = _make_replace()
 
 
 def tcp_flags_text(flags: int) -> str:

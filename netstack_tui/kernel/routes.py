@@ -43,9 +43,10 @@ def route_input(j: Journey) -> bool:
     route, table = decision.route, decision.table
     if decision.kind in ("local", "broadcast"):
         j.flow.local_dest = True
-        j.step("route_input", Verdict.PASS, "route.local",
-               params={"table": table_name(table), "dst": format_ipv4(pkt.dst), "type": decision.kind},
-               view=_route_view(j, table, route, decision.kind, "local"))
+        if j.record:  # batch runs: local delivery always records a step after this one
+            j.step("route_input", Verdict.PASS, "route.local",
+                   params={"table": table_name(table), "dst": format_ipv4(pkt.dst), "type": decision.kind},
+                   view=_route_view(j, table, route, decision.kind, "local"))
         return True
     if decision.kind == "forward":
         assert route is not None
@@ -55,7 +56,8 @@ def route_input(j: Journey) -> bool:
                                and host.sysctl.conf(route.dev, "send_redirects")
                                and host.sysctl.conf(route.dev, "shared_media"))
         j.step("route_input", Verdict.PASS, "route.forward",
-               params={"table": table_name(table), "route": route.describe().strip(), "dev": route.dev},
+               params={"table": table_name(table), "route": route.describe().strip(), "dev": route.dev}
+               if j.record else None,
                view=_route_view(j, table, route, "unicast", "longest prefix"))
         return False
     _input_error(j, decision)
@@ -120,12 +122,12 @@ def route_output(j: Journey) -> None:
     route = found.route
     dev = "lo" if route.type == "local" else route.dev
     src = pkt.src or route.src or host.primary_address(dev or "", pkt.dst) or 0
-    j.flow.pkt = pkt.replace(oif=dev, src=src)
+    j.flow.pkt = pkt if (pkt.oif == dev and pkt.src == src) else pkt.replace(oif=dev, src=src)
     j.step(
         "route_output",
         Verdict.PASS,
         "route.output",
-        params={"dev": dev, "route": route.describe().strip(), "table": table_name(table)},
+        params={"dev": dev, "route": route.describe().strip(), "table": table_name(table)} if j.record else None,
         view=_route_view(j, table, route, route.type, "longest prefix"),
     )
 

@@ -60,7 +60,8 @@ def transmit_batch(host: Host, pkt: Packet, *, owner: str | None = None, depth: 
 
 
 def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool) -> tuple[Journey, Packet]:
-    pkt = pkt.replace(iif=iface, oif=None)
+    if pkt.iif != iface or pkt.oif is not None:
+        pkt = pkt.replace(iif=iface, oif=None)
     j = Journey(host, Flow(pkt), depth, record)
     try:
         if iface == "lo":
@@ -83,24 +84,25 @@ def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool) -> t
 
 def _transmit(host: Host, pkt: Packet, owner: str | None, depth: int, flow: Flow | None,
               record: bool) -> tuple[Journey, Packet]:
-    pkt = pkt.replace(iif=None)
+    if pkt.iif is not None:
+        pkt = pkt.replace(iif=None)
     if flow is None:
         flow = Flow(pkt, owner=owner)
     else:
         flow.pkt = pkt
-    flow.skb = SkbView(
-        0,
-        TX_HEADROOM,
-        TX_HEADROOM + pkt.length - pkt.l4_header_len - 20,
-        RX_BUFFER_END,
-        "alloc_skb + skb_reserve",
-        "payload",
-    )
     j = Journey(host, flow, depth, record)
     try:
-        j.step(
-            "send", Verdict.PASS, "send.app" if owner else "send.stack", params={"owner": owner or "kernel"}, view=None
-        )
+        if record:  # batch runs: no skb geometry, and no step here (route_output always records one)
+            flow.skb = SkbView(
+                0,
+                TX_HEADROOM,
+                TX_HEADROOM + pkt.length - pkt.l4_header_len - 20,
+                RX_BUFFER_END,
+                "alloc_skb + skb_reserve",
+                "payload",
+            )
+            j.step("send", Verdict.PASS, "send.app" if owner else "send.stack",
+                   params={"owner": owner or "kernel"}, view=None)
         route_output(j)
         run_hook(j, Hook.OUTPUT)
         run_hook(j, Hook.POSTROUTING)
