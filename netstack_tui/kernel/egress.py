@@ -92,10 +92,11 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
         from .stack import receive, receive_batch  # the receive path calls back here: import at use
 
         if j.record:
-            looped = receive(host, pkt.replace(oif=None), "lo", depth=j.depth + 1)
+            looped = receive(host, pkt.replace(oif=None), "lo", depth=j.depth + 1, sent=j.flow)
             j.steps.extend(looped.steps)
         else:
-            looped = receive_batch(host, pkt.replace(oif=None), "lo", depth=j.depth + 1)  # type: ignore[assignment]
+            looped = receive_batch(host, pkt.replace(oif=None), "lo", depth=j.depth + 1,  # type: ignore[assignment]
+                                   sent=j.flow)
             if looped.last is not None:  # type: ignore[attr-defined]
                 j.last, j.last_packet = looped.last, looped.final_packet  # type: ignore[attr-defined]
         j.looped_replies.extend(looped.replies)  # type: ignore[arg-type]

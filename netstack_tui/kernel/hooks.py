@@ -19,7 +19,7 @@ from .netfilter.api import Hook, MatchContext, TableVerdict
 from .nftables import evaluate as nft_eval
 from .nftables.model import Chain as NftChain
 from .nftables.model import Table as NftTable
-from .packet import Packet
+from .packet import IPPROTO_ICMP, Packet
 from .routes import answer_source, reroute
 from .stages import STAGE_BY_ID, STAGES
 from .trace import (
@@ -418,6 +418,9 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
         f.notrack = True
         j.step(stage, Verdict.SKIP, "ct.not_loaded", cost_ns=0)
         return
+    if f.loopback_ct and hook == Hook.PREROUTING:
+        j.step(stage, Verdict.SKIP, "ct.loopback_kept", cost_ns=0, params={"state": f.ct_state})
+        return
     if f.related_attached:
         j.step(
             stage,
@@ -518,12 +521,17 @@ def _nat_table(j: Journey, hook: Hook) -> None:
     if f.notrack or f.ct is None:
         j.step(stage, Verdict.SKIP, "nat.untracked", cost_ns=0)
         return
-    if f.related_attached or f.ct_state == "RELATED":
+    if (f.related_attached or f.ct_state == "RELATED") and f.pkt.proto == IPPROTO_ICMP:
         before = f.pkt
         f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
         j.step(stage, Verdict.SKIP, "nat.related", changes=_packet_changes(before, f.pkt), cost_ns=10)
         return
-    first = nat.needs_table(f.ct, f.ct_state, hook)
+    if f.related_attached or f.ct_state == "RELATED":
+        # nf_nat_inet_fn(): a RELATED packet that is not ICMP (REJECT's RST) falls through to the
+        # NEW case: the nat chain runs if its connection has no binding for this manip yet.
+        first = nat.manip_type(hook) not in f.ct.nat_done
+    else:
+        first = nat.needs_table(f.ct, f.ct_state, hook)
     chains = _nat_chains(j, hook) if first else []
     if chains:
         _nat_lookup(j, hook, chains)

@@ -60,6 +60,8 @@ class Flow:
     related_attached: bool = False
     redirect: bool = False
     """Routing found the way out is the way in, toward an on-link source (IPSKB_DOREDIRECT)."""
+    loopback_ct: bool = False
+    """The packet came back over lo with the entry it had on the way out (nf_conntrack_in skips it)."""
     ct_looked_up: bool = False
     """Whether conntrack has run for this packet yet (the raw table runs before it)."""
     skb: SkbView | None = None

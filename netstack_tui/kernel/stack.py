@@ -30,16 +30,16 @@ from .trace import (
 # ---- public entry points ---------------------------------------------------------------------------
 
 
-def receive(host: Host, pkt: Packet, iface: str, *, depth: int = 0) -> Trace:
-    """Trace a packet arriving from the wire on `iface`."""
-    trace = _finish(*_receive(host, pkt, iface, depth, True))
+def receive(host: Host, pkt: Packet, iface: str, *, depth: int = 0, sent: Flow | None = None) -> Trace:
+    """Trace a packet arriving from the wire on `iface` (or looping back on lo: `sent` is its flow out)."""
+    trace = _finish(*_receive(host, pkt, iface, depth, True, sent))
     assert isinstance(trace, Trace)
     return trace
 
 
-def receive_batch(host: Host, pkt: Packet, iface: str, *, depth: int = 0) -> Outcome:
+def receive_batch(host: Host, pkt: Packet, iface: str, *, depth: int = 0, sent: Flow | None = None) -> Outcome:
     """`receive` with step recording off: the same effects on the host, only the outcome kept."""
-    outcome = _finish(*_receive(host, pkt, iface, depth, False))
+    outcome = _finish(*_receive(host, pkt, iface, depth, False, sent))
     assert isinstance(outcome, Outcome)
     return outcome
 
@@ -59,10 +59,19 @@ def transmit_batch(host: Host, pkt: Packet, *, owner: str | None = None, depth: 
     return outcome
 
 
-def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool) -> tuple[Journey, Packet]:
+def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool,
+             sent: Flow | None = None) -> tuple[Journey, Packet]:
     if pkt.iif != iface or pkt.oif is not None:
         pkt = pkt.replace(iif=iface, oif=None)
-    j = Journey(host, Flow(pkt), depth, record)
+    flow = Flow(pkt)
+    if sent is not None:
+        # Over loopback the skb keeps its conntrack entry: conntrack on the way in sees it already
+        # attached and leaves it ("previously seen"), and raw PREROUTING already sees its state.
+        flow.ct, flow.ct_state, flow.ct_dir = sent.ct, sent.ct_state, sent.ct_dir
+        flow.notrack, flow.related_attached = sent.notrack, sent.related_attached
+        flow.ct_looked_up = sent.ct_looked_up
+        flow.loopback_ct = sent.ct_looked_up or sent.related_attached
+    j = Journey(host, flow, depth, record)
     try:
         if iface == "lo":
             loopback_in(j)
