@@ -631,5 +631,28 @@ case(
                 "`type filter hook input priority 150`), not NF_IP_PRI_SECURITY (50): nat INPUT (100) "
                 "sees the packet before security's DROP policy ends it.")
 
+# Found by the randomized generator (seed 777 case 163).
+case(
+    name="reject_rst_traverses_nat_postrouting",
+    packets=["tcp 10.0.0.2:40001 > 10.0.0.1:443 [S]"],
+    ruleset=ruleset(nat=["-A POSTROUTING -p tcp -m conntrack --ctstate RELATED"],
+                    filter=["-A INPUT -p tcp -j REJECT --reject-with tcp-reset"]),
+    expect_replies=("tcp 10.0.0.1:443 > 10.0.0.2:40001 [R.]",),
+    expect_counters={"nat POSTROUTING 1": (1, 40)},
+    description="REJECT's RST carries its cause's conntrack entry as RELATED; nf_nat_inet_fn() treats a "
+                "RELATED packet that is not ICMP like a NEW one, and the connection has no source-NAT "
+                "binding yet (nat INPUT never ran), so the nat POSTROUTING chain sees the RST.")
+
+# Found by the randomized generator (seed 777 case 204): over lo the skb keeps its conntrack entry.
+case(
+    name="loopback_keeps_conntrack_in_raw",
+    packets=["udp 10.0.0.2:40000 > 10.0.0.1:9 len=4"],
+    ruleset=ruleset(raw=["-A PREROUTING -i lo -p icmp -m state --state RELATED"],
+                    filter=["-A OUTPUT -p icmp -j REJECT --reject-with icmp-host-prohibited"]),
+    expect_replies=(),
+    expect_counters={"raw PREROUTING 1": (0, 0)},
+    description="A REJECT in OUTPUT answers the host's own ICMP error with an ICMP error to itself, "
+                "which icmp_send() refuses (no error about an error): nothing loops back.")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"
