@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from . import replies
 from .host import Host
 from .journey import Journey, pull_header
@@ -120,26 +122,11 @@ def _tcp_rcv(j: Journey) -> None:
         j.emit(answer)
         raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
     if len(listener.accept_queue) > listener.backlog:
-        j.step(
-            "socket",
-            Verdict.DROP,
-            "sock.accept_queue_full",
-            params={"backlog": listener.backlog, "queued": len(listener.accept_queue)},
-            view=_socket_view(j, listener),
-            drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
-        )
-        raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+        _socket_drop(j, "sock.accept_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener), params={"backlog": listener.backlog, "queued": len(listener.accept_queue)})
     max_syn = host.sysctl.int("net.ipv4.tcp_max_syn_backlog")
     cookie = len(listener.syn_queue) >= max(listener.backlog, max_syn)
     if cookie and not host.sysctl.int("net.ipv4.tcp_syncookies"):
-        j.step(
-            "socket",
-            Verdict.DROP,
-            "sock.syn_queue_full",
-            view=_socket_view(j, listener),
-            drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
-        )
-        raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+        _socket_drop(j, "sock.syn_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener))
     isn = _isn(host, pkt)
     if not cookie:
         child = Socket(
@@ -157,6 +144,13 @@ def _tcp_rcv(j: Journey) -> None:
     j.delivered_to = owner
     j.emit(replies.syn_ack(pkt, isn))
     raise j.stop(Disposition.DELIVERED)
+
+
+def _socket_drop(j: Journey, note: str, reason: DropReason, view: SocketView | None,
+                 params: dict[str, object] | None = None) -> NoReturn:
+    """The socket layer drops the packet: one step, then the end of the journey."""
+    j.step("socket", Verdict.DROP, note, params=params, view=view, drop_reason=reason)
+    raise j.stop(Disposition.DROPPED, reason)
 
 
 def _isn(host: Host, pkt: Packet) -> int:
@@ -180,14 +174,7 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         _tcp_connecting(j, sock)
     if sock.state == "SYN-RECV" and listener is not None:
         if not pkt.flags & ACK:
-            j.step(
-                "socket",
-                Verdict.DROP,
-                "sock.listener_bad_segment",
-                view=_socket_view(j, listener),
-                drop_reason=DropReason.TCP_FLAGS,
-            )
-            raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+            _socket_drop(j, "sock.listener_bad_segment", DropReason.TCP_FLAGS, _socket_view(j, listener))
         # tcp_check_req(): the ACK must acknowledge our SYN-ACK. An ack of 0 in the notation means
         # "the right one" (the learner cannot know our ISN) — if a SYN-ACK ever left; any other
         # wrong value gets a RST.
@@ -205,15 +192,7 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
             raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
         if len(listener.accept_queue) > listener.backlog:
             # tcp_check_req() with a full accept queue: the ACK is dropped, the request stays.
-            j.step(
-                "socket",
-                Verdict.DROP,
-                "sock.accept_queue_full_ack",
-                params={"backlog": listener.backlog},
-                view=_socket_view(j, listener),
-                drop_reason=DropReason.TCP_LISTEN_OVERFLOW,
-            )
-            raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+            _socket_drop(j, "sock.accept_queue_full_ack", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener), params={"backlog": listener.backlog})
         table.promote(listener, sock)
         sock.state, sock.send_q = "ESTAB", 0
         sock.recv_q += pkt.payload_len
