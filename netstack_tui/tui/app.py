@@ -6,6 +6,7 @@ knows which scenario is open, which language and theme are active, and how to sw
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,11 @@ from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from ..i18n import message
-from . import library
 from .screens.main import MainScreen
 
 if TYPE_CHECKING:
     from ..commands.session import Session
+    from . import library
 
 THEMES: dict[str, Theme] = {
     "dark": Theme(
@@ -119,6 +120,8 @@ class NetstackApp(App[int]):
             self.screen.call_after_refresh(self.run_worker, self._load, thread=True, exclusive=True, group="load")
 
     def _load(self) -> None:
+        from . import library  # the scenario library (and its YAML) loads behind the first frame
+
         scenario, session = self._injected
         if scenario is None:
             scenario, self.load_error = library.load(self._scenario_ref)
@@ -128,6 +131,10 @@ class NetstackApp(App[int]):
             self.call_from_thread(self._loaded, scenario, session)
 
     def _loaded(self, scenario: library.ScenarioLike, session: Session | None) -> None:
+        # Everything loaded so far (textual, the simulator, the scenario) lives as long as the app:
+        # moved out of the collector's reach, a full collection no longer walks it in the middle
+        # of a step (it took 40 ms, more than two frames).
+        gc.freeze()
         screen = self.screen_stack[0]
         if isinstance(screen, MainScreen) and session is not None:
             screen.set_session(scenario, session)
@@ -143,6 +150,8 @@ class NetstackApp(App[int]):
 
     def _session_for(self, scenario: library.ScenarioLike) -> Session | None:
         """The scenario's session; on a simulator failure None, and `load_error` says why."""
+        from . import library
+
         try:
             return library.session_for(scenario)
         except Exception as exc:  # show the failure on screen rather than a traceback
@@ -151,6 +160,8 @@ class NetstackApp(App[int]):
 
     def open_scenario(self, scenario_id: str) -> None:
         """Replace the explorer with one for another scenario."""
+        from . import library
+
         scenario, error = library.load(scenario_id)
         if error:
             self.notify(error, severity="error")

@@ -7,16 +7,20 @@ into the session, so they can be tested (and snapshotted) by feeding them a stat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import message
-from ..kernel.stages import STAGE_BY_ID, Stage
-from ..kernel.trace import ConntrackView, Disposition, SkbView, Step, Trace, Verdict
+from ..kernel.stages import STAGE_BY_ID, STAGES, Path, Stage
 
 if TYPE_CHECKING:
     from ..commands.session import StepChange
+    from ..kernel.trace import SkbView, Step, Trace
+
+# kernel.trace (dataclasses for every view) is imported where it is used, not here: the main
+# screen's first frame needs this module but none of those classes.
 
 SYMBOLS: dict[str, str] = {
     "passed": "✓",
@@ -25,19 +29,21 @@ SYMBOLS: dict[str, str] = {
     "delivered": "●",
     "transmitted": "→",
     "pending": "○",
+    "unreached": "⊘",
 }
 """The pipeline's symbols by outcome; colour repeats them but never replaces them."""
 
-OUTCOME_BY_VERDICT: dict[Verdict, str] = {
-    Verdict.PASS: "passed",
-    Verdict.ACCEPT: "passed",
-    Verdict.DROP: "dropped",
-    Verdict.REJECT: "dropped",
-    Verdict.SKIP: "skipped",
-    Verdict.DELIVER: "delivered",
-    Verdict.TRANSMIT: "transmitted",
+OUTCOME_BY_VERDICT: dict[str, str] = {
+    "pass": "passed",
+    "ACCEPT": "passed",
+    "DROP": "dropped",
+    "REJECT": "dropped",
+    "skip": "skipped",
+    "deliver": "delivered",
+    "transmit": "transmitted",
 }
-"""Which outcome (a key of `SYMBOLS`, and a CSS class `-<outcome>`) each verdict shows as."""
+"""Which outcome (a key of `SYMBOLS`, and a CSS class `-<outcome>`) each verdict shows as, keyed by
+the `Verdict` values (a `StrEnum`, so its members look up as these strings)."""
 
 
 def outcome(step: Step) -> str:
@@ -93,6 +99,8 @@ class ViewState:
 
     def ct_state(self) -> str | None:
         """The packet's conntrack state as of the current step (from the last conntrack view so far)."""
+        from ..kernel.trace import ConntrackView
+
         if self.trace is None:
             return None
         for step in reversed(self.trace.steps[: self.index + 1]):
@@ -118,6 +126,8 @@ def where(step: Step, lang: str = "en") -> str:
 
 def disposition_text(trace: Trace, lang: str) -> str:
     """The journey's ending in words: `delivered to nginx`, `dropped at filter/INPUT rule 1 (NETFILTER_DROP)`."""
+    from ..kernel.trace import Disposition
+
     last = trace.steps[-1] if trace.steps else None
     key = f"ui.disp.{trace.disposition}"
     params = {
@@ -129,6 +139,74 @@ def disposition_text(trace: Trace, lang: str) -> str:
     if trace.disposition in (Disposition.DROPPED, Disposition.REJECTED) and not trace.drop_reason:
         key += ".noreason"
     return message(key, params, lang)
+
+
+_PATHS: dict[str, tuple[Path, ...]] = {
+    "input": (Path.RX, Path.PREROUTING, Path.LOCAL_IN),
+    "forward": (Path.RX, Path.PREROUTING, Path.FORWARD, Path.POSTROUTING, Path.TX),
+    "output": (Path.LOCAL_OUT, Path.POSTROUTING, Path.TX),
+    "unrouted": (Path.RX, Path.PREROUTING),
+}
+"""The parts of the stage table each kind of journey walks (`unrouted`: dropped before the routing
+decision, so whether it was for this host or to be forwarded is not known)."""
+
+
+def journey_path(trace: Trace) -> str:
+    """Which path the journey was on: `input`, `forward`, `output` or `unrouted` (see `_PATHS`)."""
+    seen = {stage.path for stage in map(stage_of, trace.steps) if stage is not None}
+    if Path.FORWARD in seen or (Path.POSTROUTING in seen and Path.RX in seen):
+        return "forward"
+    if Path.LOCAL_IN in seen:
+        return "input"
+    if Path.LOCAL_OUT in seen:
+        return "output"
+    for step in trace.steps:
+        result = getattr(step.view, "result", None)
+        if step.stage == "route_input" and result in ("local", "unicast"):
+            return "input" if result == "local" else "forward"
+    return "unrouted"
+
+
+def unreached_stages(trace: Trace | None) -> tuple[Stage, ...]:
+    """The stages of the journey's path after the point where it was dropped, in the kernel's order
+    (empty unless the journey ended in a drop or a reject)."""
+    if trace is None or not trace.steps or str(trace.disposition) not in ("dropped", "rejected"):
+        return ()
+    last = stage_of(trace.steps[-1])
+    if last is None:
+        return ()
+    paths = _PATHS[journey_path(trace)]
+    done = {step.stage for step in trace.steps}
+    start = STAGES.index(last) + 1
+    return tuple(s for s in STAGES[start:] if s.path in paths and s.id not in done)
+
+
+_RULE_N = re.compile(r"\brule (\d+)")
+_HANDLE_N = re.compile(r"\bhandle (\d+)")
+_IN_CHAIN = re.compile(r"\bin chain (\S+)")
+_POLICY = re.compile(r"\bpolicy\b")
+
+
+def localise_params(params: dict[str, str], lang: str) -> dict[str, str]:
+    """The kernel's English words inside a step's `where` parameter (`rule 4`, `policy`,
+    `rule 2, handle 7 in chain web`) in `lang`; other parameters are values and stay as they are."""
+    where = params.get("where")
+    if lang == "en" or not where:
+        return params
+
+    def sub(pattern: re.Pattern[str], key: str, text: str) -> str:
+        return pattern.sub(lambda m: message(key, {"n": m.group(1)} if m.groups() else None, lang), text)
+
+    where = sub(_RULE_N, "ui.param.rule", where)
+    where = sub(_HANDLE_N, "ui.param.handle", where)
+    where = _IN_CHAIN.sub(lambda m: message("ui.param.in_chain", {"chain": m.group(1)}, lang), where)
+    where = sub(_POLICY, "ui.param.policy", where)
+    return {**params, "where": where}
+
+
+def note_text(step: Step, lang: str) -> str:
+    """What happened at a step, in words: its note with its parameters, localised."""
+    return message(step.note, localise_params(step.param, lang), lang)
 
 
 def escape(text: object) -> str:
@@ -167,17 +245,28 @@ def escaped_translator(lang: str) -> Callable[..., str]:
     return t
 
 
-def set_markup(widget: Any, markup: str) -> None:
+def set_markup(widget: Any, markup: str, min_height: int = 0) -> None:
     """`Static.update(markup)`, skipped when the widget already shows exactly that, and without a
     layout pass when the new text takes as many lines as the old.
 
     Most steps leave the packet and parts of the stage unchanged, and most changes keep their
-    height; avoiding re-renders and full layouts keeps a step within one frame.
+    height; avoiding re-renders and full layouts keeps a step within one frame. `min_height` pads
+    the text with blank lines to that many lines: a pane that fills its viewport keeps one height
+    from step to step, so a shorter or longer picture costs no layout pass (a layout pass also
+    changes the widget's virtual size, which asks for a second one in the next frame, and the
+    next key press waits for it).
     """
-    if getattr(widget, "_netstack_markup", None) == markup:
+    if getattr(widget, "_netstack_markup", None) == (markup, min_height):
         return
-    widget._netstack_markup = markup
+    widget._netstack_markup = (markup, min_height)
     widget.update(markup, layout=False)
     region = widget.content_region
-    if region.width <= 0 or widget.visual.get_height(widget.styles, region.width) != region.height:
+    if region.width <= 0:
+        widget.refresh(layout=True)
+        return
+    height = widget.visual.get_height(widget.styles, region.width)
+    if height < min_height:
+        widget.update(markup + "\n" * (min_height - height), layout=False)
+        height = min_height
+    if height != region.height:
         widget.refresh(layout=True)

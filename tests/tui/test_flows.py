@@ -50,6 +50,26 @@ async def test_first_frame_shows_before_the_simulator_loads() -> None:
         assert screen.check_action("step", ()) is True
 
 
+async def test_first_frame_is_a_light_skeleton_with_the_key_legend() -> None:
+    """Before the scenario loads, the screen is the status line, what is loading, and the key legend
+    (one line of text); the panes and the footer widget are mounted after that first frame."""
+    from netstack_tui.tui.widgets.key_legend import KeyLegend
+
+    app = NetstackApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        if screen.session is None and screen.query("#key-hint"):  # (a very fast machine may be past it)
+            assert [w.id for w in screen.children] == ["status", "loading", "key-hint"]
+            hint = str(screen.query_one("#key-hint").render())
+            assert "Step" in hint and "Help" in hint
+            assert "Loading" in str(screen.query_one("#loading").render())
+        await wait_loaded(pilot, app)
+        await pilot.pause()
+        live = main_screen(app)
+        assert not live.query("#loading, #key-hint") and live.query_one(KeyLegend)
+        assert live.query_one(PipelineView).children, "the panes are built once the journey is there"
+
+
 async def test_default_walkthrough_reaches_the_socket() -> None:
     """With no arguments the app opens the default walkthrough; stepping to the end reaches a socket."""
     app = NetstackApp()
@@ -292,3 +312,47 @@ async def test_theme_cycles_through_the_three_themes(make_app: object) -> None:
             await pilot.press("t")
             seen.append(app.theme)
         assert seen == ["netstack-dark", "netstack-light", "netstack-contrast", "netstack-dark"]
+
+
+async def test_after_a_drop_the_rest_of_the_path_is_shown_not_reached(make_app: object) -> None:
+    """After a DROP in filter/INPUT, the pipeline lists the stages the packet never got to, ending with the
+    socket and the application, dimmed and marked ⊘; a delivered journey shows none."""
+    from netstack_tui.tui.widgets.pipeline import UnreachedRow
+
+    app = make_app()  # type: ignore[operator]
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert not app.screen.query(UnreachedRow)
+        await run_command(pilot, app, "iptables -I INPUT 1 -p tcp --dport 80 -j DROP")
+        await pilot.pause()
+        rows = list(app.screen.query(UnreachedRow))
+        texts = [str(row.render()) for row in rows]
+        assert rows and all(row.has_class("-unreached") and "⊘" in text for row, text in zip(rows, texts, strict=True))
+        assert "socket lookup" in texts[-2] and "application" in texts[-1]
+
+
+async def test_key_legend_updates_in_place_when_a_key_is_enabled(make_app: object) -> None:
+    """Stepping from the first step enables Back: the legend keeps its key widgets and only un-greys it."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()  # type: ignore[operator]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        before = list(app.screen.query(FooterKey))
+        back = next(k for k in before if k.action == "step_back")
+        assert back.has_class("-disabled")
+        await pilot.press("right")
+        await pilot.pause()
+        after = list(app.screen.query(FooterKey))
+        assert after == before, "the keys were rebuilt"
+        assert not back.has_class("-disabled")
+
+
+async def test_russian_notes_localise_the_kernels_rule_numbers(make_app: object) -> None:
+    """In Russian, the kernel's `(rule 4)` reads `(правило 4)` in the explanation."""
+    app = make_app("ru")  # type: ignore[operator]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        screen.index = next(i for i, s in enumerate(screen.state.trace.steps) if s.stage == "input.filter")
+        await pilot.pause()
+        text = str(screen.query_one("#explain-text").render())
+        assert "(правило 4)" in text and "rule 4" not in text

@@ -72,3 +72,78 @@ def test_summary_names_the_deciding_rule() -> None:
     session = make_session()
     text = summary_text(session.trace, "en")  # type: ignore[arg-type]
     assert "Phase: 1" in text and "--dport 80 -j ACCEPT" in text and "Action:" in text
+
+
+def _dropped_session(extra: list[str]) -> object:
+    from netstack_tui.commands.session import Session
+
+    from .conftest import PACKETS, SETUP
+
+    session = Session([*SETUP, *extra], PACKETS)
+    session.next_packet()
+    assert not session.setup_errors, session.setup_errors
+    return session
+
+
+def test_a_drop_on_the_input_path_leaves_the_socket_unreached() -> None:
+    """Dropped in filter/INPUT: the rest of the INPUT path (through socket lookup and the application) is unreached."""
+    from netstack_tui.tui.model import journey_path, unreached_stages
+
+    session = _dropped_session(["iptables -I INPUT 1 -p tcp --dport 80 -j DROP"])
+    trace = session.trace  # type: ignore[attr-defined]
+    assert journey_path(trace) == "input"
+    ids = [s.id for s in unreached_stages(trace)]
+    assert ids[-2:] == ["socket", "app"]
+    assert "input.filter" not in ids and not any(i.startswith(("forward", "postrouting", "tx")) for i in ids)
+
+
+def test_a_drop_on_the_forward_path_leaves_postrouting_and_tx_unreached() -> None:
+    """Dropped in filter/FORWARD: POSTROUTING and TX are unreached, the socket is not on that path."""
+    from netstack_tui.commands.session import NamedPacket, Session
+    from netstack_tui.tui.model import journey_path, unreached_stages
+
+    session = Session(
+        [
+            "ip addr add 10.0.0.1/24 dev eth0",
+            "ip link add eth1 type dummy",
+            "ip link set eth1 up",
+            "ip addr add 192.168.1.1/24 dev eth1",
+            "sysctl -w net.ipv4.ip_forward=1",
+            "iptables -P FORWARD DROP",
+        ],
+        [NamedPacket("fwd", "tcp 10.0.0.7:40000 > 192.168.1.9:80 [S] iface=eth0")],
+    )
+    session.next_packet()
+    trace = session.trace
+    if session.setup_errors or str(trace.disposition) != "dropped":
+        pytest.skip(f"this kernel cannot build the forwarding setup: {session.setup_errors or trace.disposition}")
+    assert journey_path(trace) == "forward"
+    groups = {s.group for s in unreached_stages(trace)}
+    assert trace.steps[-1].stage == "forward.filter"
+    assert {"POSTROUTING", "TX"} <= groups and "socket" not in groups
+
+
+def test_a_delivered_journey_has_nothing_unreached() -> None:
+    """A journey that ends in delivery has no unreached stages."""
+    from netstack_tui.tui.model import unreached_stages
+
+    assert unreached_stages(make_session().trace) == ()
+
+
+@pytest.mark.parametrize(
+    ("where", "ru"),
+    [
+        ("rule 4", "правило 4"),
+        ("policy", "политика"),
+        (
+            "inet filter input: rule 2, handle 7 in chain web",
+            "inet filter input: правило 2, дескриптор 7 в цепочке web",
+        ),
+    ],
+)
+def test_kernel_where_words_are_localised(where: str, ru: str) -> None:
+    """The kernel's English `where` values (`rule N`, `policy`, nft handles) read in Russian; English is untouched."""
+    from netstack_tui.tui.model import localise_params
+
+    assert localise_params({"where": where}, "ru")["where"] == ru
+    assert localise_params({"where": where}, "en")["where"] == where

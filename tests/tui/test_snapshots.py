@@ -72,8 +72,10 @@ def test_chain_view(snap_compare: Callable[..., bool], size: tuple[int, int]) ->
 @pytest.mark.parametrize("size", SIZES)
 def test_chain_view_after_drop_rule(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     """After `iptables -I INPUT 1 ... -j DROP` from the command line: INPUT › filter is ✗ (red) in the pipeline
-    and the last row; rule 1 DROP is highlighted in the error colour; the others are 'not reached'; the
-    explanation opens with the 'journey changed at step N' banner and names NETFILTER_DROP."""
+    and the last step; below it the rest of the INPUT path the packet never got to (INPUT nat, security,
+    conntrack confirm, then socket lookup and application) is dimmed and marked ⊘; rule 1 DROP is
+    highlighted in the error colour, the others are 'not reached'; the explanation opens with the
+    'journey changed at step N' banner and names NETFILTER_DROP."""
 
     async def run_before(pilot: object) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
@@ -118,12 +120,14 @@ def test_queue_view(snap_compare: Callable[..., bool], size: tuple[int, int]) ->
 @pytest.mark.parametrize("size", SIZES)
 def test_russian(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     """The chain view in Russian: tabs 'Этап/Пакет/Консоль', footer keys 'Шаг', 'Назад'…, results
-    'подходит' / 'не подходит', the explanation and analogy in Russian."""
+    'подходит' / 'не подходит', the explanation and analogy in Russian, with the kernel's `rule 4` shown
+    as '(правило 4)'."""
     assert snap_compare(app_for("ru"), terminal_size=size, run_before=at_stage("input.filter"))
 
 
 def test_help_screen(snap_compare: Callable[..., bool]) -> None:
-    """The help screen over the explorer at 80×24: keys with what they do, then the legend (scrolls)."""
+    """The help screen over the explorer at 80×24: keys with what they do, then the legend (scrolls; it
+    ends with ⊘ 'not reached')."""
 
     async def run_before(pilot: object) -> None:
         await pilot.press("question_mark")  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ OUTCOME_STYLE = {
     "delivered": "$accent",
     "transmitted": "$accent",
     "pending": "$text-muted",
+    "unreached": "$text-disabled",
 }
 
 

@@ -9,31 +9,33 @@ session to run commands.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
-from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Log, Static
+from textual.widgets import Static
 
 from ...i18n import message
-from ...kernel.trace import Trace
-from .. import library
 from ..model import ViewState, change_text, escape, set_markup
-from ..widgets.command_line import CommandLine
-from ..widgets.explain import ExplainPane
-from ..widgets.packet_view import PacketView
-from ..widgets.pipeline import PipelineView
-from ..widgets.stage_views import StageView
-from ..widgets.tabs import TabStrip
+from ..widgets.key_legend import KeyLegend
 
+# The panes (and the kernel's view classes they draw) are imported in `_build`, after the first
+# frame: the first frame is the status line, what is loading, and the key legend.
 if TYPE_CHECKING:
+    from textual.widget import Widget
+    from textual.widgets import ContentSwitcher, Log
+
     from ...commands.session import Session, StepChange
+    from ...kernel.trace import Trace
+    from .. import library
     from ..app import NetstackApp
+    from ..widgets.command_line import CommandLine
+    from ..widgets.pipeline import PipelineView
+    from ..widgets.stage_views import StageView
+    from ..widgets.tabs import TabStrip
 
 SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Autoplay speeds in steps per second."""
@@ -103,6 +105,15 @@ class MainScreen(Screen[None]):
         self._timer: Timer | None = None
         self._state = ViewState()
         self._enabled: tuple[bool | None, ...] = ()
+        self._built = False
+        self._panes_to_publish: tuple[Any, ...] = ()
+        self._tabs: TabStrip
+        self._pipeline: PipelineView
+        self._stage: StageView
+        self._log: Log
+        self._switcher: ContentSwitcher
+        self._command: CommandLine
+        self._explain: Widget
 
     @property
     def lang(self) -> str:
@@ -114,33 +125,80 @@ class MainScreen(Screen[None]):
         return message(key, {k: str(v) for k, v in params.items()}, self.lang)
 
     def compose(self) -> ComposeResult:
-        """Header; pipeline | centre tabs | packet; explanation; command line; footer."""
+        """Status line, then (until `_build`) a note on what is loading, and the key legend.
+
+        With a session already at hand (tests, another scenario) the panes are composed at once.
+        While loading, the legend is one line of text: the real footer (a widget per key) costs
+        more than the rest of the first frame together, and comes in with the panes.
+        """
         yield Static("", id="status")
-        with Horizontal(id="body"):
-            yield PipelineView(id="pipeline")
-            with Vertical(id="centre"):
-                yield TabStrip(id="tabs")
-                with ContentSwitcher(id="switcher", initial="stage"):
-                    yield StageView(id="stage")
-                    yield PacketView(id="packet-tab")
-                    yield Log(id="shell-log", highlight=False)
-            yield PacketView(id="packet-pane")
-        yield ExplainPane(id="explain")
-        yield CommandLine(id="command", placeholder="")
-        yield Footer(compact=True)
+        if self.session is not None:
+            yield from self._panes()
+            yield KeyLegend(compact=True)
+        else:
+            yield Static("", id="loading")
+            yield Static("", id="key-hint")
+
+    def _panes(self) -> list[Widget]:
+        """Pipeline | centre tabs | packet; explanation; command line (importing their modules)."""
+        from textual.containers import Horizontal, Vertical
+        from textual.widgets import ContentSwitcher, Log
+
+        from ..widgets.command_line import CommandLine
+        from ..widgets.explain import ExplainPane
+        from ..widgets.packet_view import PacketView
+        from ..widgets.pipeline import PipelineView
+        from ..widgets.stage_views import StageView
+        from ..widgets.tabs import TabStrip
+
+        self._built = True
+        self._tabs, self._pipeline = TabStrip(id="tabs"), PipelineView(id="pipeline")
+        self._stage = StageView(id="stage")
+        self._log = Log(id="shell-log", highlight=False)
+        packet_tab, packet_pane = PacketView(id="packet-tab"), PacketView(id="packet-pane")
+        self._switcher = ContentSwitcher(self._stage, packet_tab, self._log, id="switcher", initial="stage")
+        self._command = CommandLine(id="command", placeholder="")
+        self._explain = ExplainPane(id="explain")
+        centre = Vertical(self._tabs, self._switcher, id="centre")
+        body = Horizontal(self._pipeline, centre, packet_pane, id="body")
+        self._panes_to_publish = (self._pipeline, self._stage, self._explain, packet_tab, packet_pane)
+        return [body, self._explain, self._command]
+
+    async def _build(self) -> None:
+        """Replace the loading note with the panes (after the first frame), then draw them."""
+        if self._built or not self.is_attached or self.app._exit:
+            return
+        panes = self._panes()
+        await self.query("#loading, #key-hint").remove()
+        await self.mount_all([*panes, KeyLegend(compact=True)])
+        self._ready()
+
+    def _ready(self) -> None:
+        self.apply_language()
+        # The switcher starts on the stage (`initial`); its children may still be mounting here.
+        self._tabs.active = "stage"
+        self.on_resize()
+        self._stage.focus()
+        self.publish()
 
     def set_session(self, scenario: library.ScenarioLike, session: Session) -> None:
         """The scenario finished loading: show its journey from the first step."""
         self.scenario, self.session = scenario, session
-        self._new_journey(None)
+        if self._built and self.is_mounted:
+            self._new_journey(None)
+        else:
+            self.call_later(self._build)
 
     def on_mount(self) -> None:
-        """Show the first step and label everything in the current language."""
+        """Show the first step (or what is loading) and label everything in the current language."""
+        if self._built:
+            self._ready()
+            return
         self.apply_language()
-        self.show_tab("stage")
-        self.on_resize()
-        self.query_one("#stage", StageView).focus()
         self.publish()
+        # The panes come in after the first frame, so that frame is no more than a status line,
+        # a note and the key legend.
+        self.call_after_refresh(self._build)
 
     # ---- state down ---------------------------------------------------------------------------
 
@@ -182,12 +240,7 @@ class MainScreen(Screen[None]):
             macs=macs,
             loading=session is None,
         )
-        for widget in (
-            self.query_one(PipelineView),
-            self.query_one(StageView),
-            self.query_one(ExplainPane),
-            *self.query(PacketView),
-        ):
+        for widget in self._panes_to_publish:
             widget.state = self._state
         self._update_header()
         enabled = tuple(self.check_action(name, ()) for name in _STATEFUL_ACTIONS)
@@ -209,7 +262,12 @@ class MainScreen(Screen[None]):
             parts.append(self.t("ui.hdr.reply", n=state.reply, total=len(state.root.replies) if state.root else 0))
         if self.playing:
             parts.append(self.t("ui.hdr.playing", speed=SPEEDS[self.speed]))
-        title = library.text(self.scenario.title, self.lang) if self.scenario else self.t("ui.loading")
+        if self.scenario is not None:
+            from .. import library
+
+            title = library.text(self.scenario.title, self.lang)
+        else:
+            title = self.t("ui.loading")
         # A plain one-line Static rather than textual's Header: retitling the Header re-runs the
         # whole layout, which alone would cost half a frame per step.
         set_markup(
@@ -259,14 +317,35 @@ class MainScreen(Screen[None]):
                 bindings.append(dataclasses.replace(b, description=self.t(f"ui.key.{action}")))
         self._bindings = BindingsMap(bindings)
         self._enabled = ()  # the footer must show the new descriptions
-        self.query_one(TabStrip).labels = (
-            ("stage", self.t("ui.tab.stage")),
-            ("packet-tab", self.t("ui.tab.packet")),
-            ("shell-log", self.t("ui.tab.shell")),
-        )
-        self.query_one(CommandLine).placeholder = self.t("ui.cmd.placeholder")
+        if self._built:
+            self._tabs.labels = (
+                ("stage", self.t("ui.tab.stage")),
+                ("packet-tab", self.t("ui.tab.packet")),
+                ("shell-log", self.t("ui.tab.shell")),
+            )
+            self._command.placeholder = self.t("ui.cmd.placeholder")
+        else:
+            set_markup(
+                self.query_one("#loading", Static),
+                f"[bold]{escape(self.t('ui.loading'))}[/]\n\n[$text-muted]{escape(self.t('ui.loading.keys'))}[/]",
+            )
+            set_markup(self.query_one("#key-hint", Static), self._key_hint())
         if self.is_mounted:
             self.publish()
+
+    def _key_hint(self) -> str:
+        """The key legend as one line of markup, as the footer draws it (keys that cannot act yet dimmed)."""
+        parts: list[str] = []
+        seen: set[str] = set()
+        for key_bindings in self._bindings.key_to_bindings.values():
+            for b in key_bindings:
+                if not b.show or b.action in seen:
+                    continue
+                seen.add(b.action)
+                key = escape(self.app.get_key_display(b))
+                item = f"[bold $footer-key-foreground]{key}[/] {escape(b.description)}"
+                parts.append(item if self.check_action(b.action, ()) else f"[dim]{item}[/]")
+        return " ".join(parts)
 
     # ---- bindings enabled by state --------------------------------------------------------------
 
@@ -349,7 +428,8 @@ class MainScreen(Screen[None]):
 
     def action_command(self) -> None:
         """Focus the command line."""
-        self.query_one(CommandLine).focus()
+        if self._built:
+            self._command.focus()
 
     def action_help(self) -> None:
         """Open the help screen."""
@@ -402,42 +482,47 @@ class MainScreen(Screen[None]):
     @property
     def active_tab(self) -> str:
         """Id of the pane the centre shows: `stage`, `packet-tab` or `shell-log`."""
-        return self.query_one("#switcher", ContentSwitcher).current or "stage"
+        return (self._switcher.current if self._built else None) or "stage"
 
     def show_tab(self, pane: str) -> None:
         """Show a centre pane and highlight its tab."""
-        self.query_one("#switcher", ContentSwitcher).current = pane
-        self.query_one(TabStrip).active = pane
+        if self._built:
+            self._switcher.current = pane
+            self._tabs.active = pane
 
     def on_resize(self) -> None:
         """With room for the packet column, the packet tab is not offered."""
+        if not self._built:
+            return
         wide = self.has_class("-wide")
-        self.query_one(TabStrip).hidden = frozenset({"packet-tab"}) if wide else frozenset()
+        self._tabs.hidden = frozenset({"packet-tab"}) if wide else frozenset()
         if wide and self.active_tab == "packet-tab":
             self.show_tab("stage")
 
     # ---- messages up ----------------------------------------------------------------------------
 
-    @on(TabStrip.TabSelected)
-    def _tab_selected(self, event: TabStrip.TabSelected) -> None:
+    def on_tab_strip_tab_selected(self, event: TabStrip.TabSelected) -> None:
+        """A tab was clicked: show its pane."""
         self.show_tab(event.tab)
 
-    @on(PipelineView.StageSelected)
-    def _stage_selected(self, event: PipelineView.StageSelected) -> None:
+    def on_pipeline_view_stage_selected(self, event: PipelineView.StageSelected) -> None:
+        """A stage was clicked: stop playing and jump to it."""
         self.playing = False
         self.index = event.index
 
-    @on(CommandLine.Left)
-    def _left_command_line(self) -> None:
-        self.query_one("#stage", StageView).focus()
+    def on_command_line_left(self) -> None:
+        """Esc in the command line: back to the journey."""
+        self._stage.focus()
 
-    @on(CommandLine.CommandEntered)
-    def _command_entered(self, event: CommandLine.CommandEntered) -> None:
+    def on_command_line_command_entered(self, event: CommandLine.CommandEntered) -> None:
+        """Run the line the user entered."""
         self.run_command(event.line)
 
     def run_command(self, line: str) -> None:
         """Run a shell line in the session; show its output, and the journey again if it changed."""
-        log = self.query_one("#shell-log", Log)
+        if not self._built:
+            return
+        log = self._log
         log.write_line(f"$ {line}")
         if line.strip() in ("clear",):
             log.clear()
@@ -466,7 +551,7 @@ class MainScreen(Screen[None]):
                 self.notify(self.t("ui.unchanged"))
             self.show_tab("stage")
             # Back to the journey, so → and ← work at once on the re-run.
-            self.query_one("#stage", StageView).focus()
+            self._stage.focus()
         elif result.output or result.status:
             self.show_tab("shell-log")
         self._check_goal()
@@ -481,6 +566,8 @@ class MainScreen(Screen[None]):
     def _check_goal(self) -> None:
         if self.scenario is None or self.session is None:
             return
+        from .. import library
+
         status = library.evaluate(self.scenario, self.session, self.lang)
         if status is None:
             return

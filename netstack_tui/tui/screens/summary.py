@@ -12,10 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...i18n import message
 from ...kernel.packet import format_packet
 from ...kernel.trace import Trace, Verdict
-from ..model import disposition_text, escape, escaped_translator, outcome, stage_of
+from ..model import disposition_text, escape, escaped_translator, note_text, outcome, stage_of
 
 _RESULT = {"passed": "ALLOW", "dropped": "DROP", "skipped": "SKIP", "delivered": "DELIVER", "transmitted": "TRANSMIT"}
 
@@ -41,7 +40,7 @@ def summary_text(trace: Trace, lang: str) -> str:
             lines.append(f"Config:\n  {escape(step.rule)}")
         elif step.table:
             lines.append(f"Config:\n  {t('ui.where.policy', table=step.table, chain=step.chain or '')}")
-        info = message(step.note, step.param, lang)
+        info = note_text(step, lang)
         lines.append(f"Additional Information:\n  {escape(info)}")
         for change in step.changes:
             lines.append(f"  [$warning]{escape(change.what)}: {escape(change.before)} → {escape(change.after)}[/]")

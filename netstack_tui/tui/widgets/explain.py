@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from ...i18n import message
 from ...kernel.trace import Disposition
-from ..model import ViewState, change_text, disposition_text, escape, outcome, set_markup
+from ..model import ViewState, change_text, disposition_text, escape, note_text, outcome, set_markup
 from ..stage_info import analogy_key, real_commands
 from .scrolling import SCROLL_BINDINGS
 
@@ -31,7 +31,7 @@ def explanation(state: ViewState) -> str:
         lines.append("[reverse $primary] " + escape(state.t("ui.welcome")) + " [/]")
     kind = outcome(step)
     style = {"dropped": "$error", "passed": "$success", "skipped": "$text-muted"}.get(kind, "$accent")
-    lines.append(f"[bold {style}]" + escape(message(step.note, step.param, state.lang)) + "[/]")
+    lines.append(f"[bold {style}]" + escape(note_text(step, state.lang)) + "[/]")
     if step.rule:
         lines.append("  [$text-muted]" + escape(state.t("ui.rule")) + "[/] " + escape(step.rule))
     if step.drop_reason is not None:
@@ -75,5 +75,7 @@ class ExplainPane(VerticalScroll, can_focus=True, inherit_bindings=False):
         """Explain the current step."""
         if state is None or not self.is_mounted:
             return
-        set_markup(self.query_one("#explain-text", Static), explanation(state))
+        # Padded to the pane's height, so a shorter explanation costs no layout pass.
+        height = self.scrollable_content_region.height
+        set_markup(self.query_one("#explain-text", Static), explanation(state), height)
         self.scroll_home(animate=False)

@@ -102,8 +102,9 @@ class PacketView(VerticalScroll, can_focus=True, inherit_bindings=False):
         yield Static("", classes="packet-meta")
 
     def watch_state(self, state: ViewState | None) -> None:
-        """Redraw for the current step's packet."""
-        if state is None or not self.is_mounted:
+        """Redraw for the current step's packet (only while shown: one of the two packet views, the
+        column or the tab, is always hidden, and drawing it would cost a layout pass per step)."""
+        if state is None or not self.is_mounted or not self.display or not self.parent_shown():
             return
         step = state.step
         fields, hexpane, meta = self.query(Static).results()
@@ -120,6 +121,14 @@ class PacketView(VerticalScroll, can_focus=True, inherit_bindings=False):
         else:
             set_markup(hexpane, "\n[$text-muted]" + escape(state.t("ui.pkt.building")) + "[/]")
             self._load_scapy()
+
+    def parent_shown(self) -> bool:
+        """Whether no container above is hidden (the tab's switcher hides it; CSS hides the column)."""
+        return all(node.display for node in self.ancestors if hasattr(node, "display"))
+
+    def on_show(self) -> None:
+        """Shown again (the tab was picked, or the terminal grew): draw the current state."""
+        self.watch_state(self.state)
 
     def _hex(self, state: ViewState, pkt: Packet, original: Packet) -> str:
         own = dict(state.macs).get(pkt.iif or original.iif or "", wire.DEFAULT_MAC)

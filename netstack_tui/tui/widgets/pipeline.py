@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Static
 
-from ..model import SYMBOLS, ViewState, outcome, stage_of
+from ..model import SYMBOLS, ViewState, outcome, stage_of, unreached_stages
 
 
 class StageRow(Static):
@@ -31,6 +31,10 @@ class StageRow(Static):
         """Tell the pipeline this row was clicked."""
         event.stop()
         self.post_message(PipelineView.StageSelected(self.index))
+
+
+class UnreachedRow(Static):
+    """A stage on the journey's path that the packet never got to (it was dropped before)."""
 
 
 class GroupLabel(Static):
@@ -54,7 +58,10 @@ class PipelineView(VerticalScroll, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._built_for: object = None
         self._rows: list[StageRow] = []
+        self._unreached: list[tuple[UnreachedRow, str]] = []
         self._drawn: dict[int, tuple[str, str, str]] = {}
+        self._lang = ""
+        self._target: StageRow | None = None
 
     def compose(self) -> ComposeResult:
         """Rows are mounted when the first state arrives."""
@@ -85,6 +92,15 @@ class PipelineView(VerticalScroll, can_focus=False):
             row = StageRow(i, classes="stage-row")
             self._rows.append(row)
             widgets.append(row)
+        self._unreached = []
+        for stage in unreached_stages(state.trace):
+            if stage.group != group:
+                group = stage.group
+                widgets.append(GroupLabel(group, classes="group-label -unreached"))
+            unreached = UnreachedRow(f" {SYMBOLS['unreached']} {stage.label}", classes="stage-row -unreached")
+            self._unreached.append((unreached, stage.function))
+            widgets.append(unreached)
+        self._lang = ""
         self.mount_all(widgets)
 
     def _restyle(self, state: ViewState) -> None:
@@ -108,7 +124,25 @@ class PipelineView(VerticalScroll, can_focus=False):
             row.update(drawn[0], layout=False)
             row.set_classes(drawn[1])
             row.tooltip = f"{step.function} — {state.t('ui.outcome.' + kind)}"
+        if self._lang != state.lang:
+            self._lang = state.lang
+            for unreached, function in self._unreached:
+                unreached.tooltip = f"{function} — {state.t('ui.outcome.unreached')}"
         if 0 <= state.index < len(self._rows):
             row = self._rows[state.index]
             if not row.region or not self.scrollable_content_region.contains_region(row.region):
-                self.call_after_refresh(row.scroll_visible, animate=False)
+                if self._target is None:
+                    self.call_after_refresh(self._show_target, 10)
+                self._target = row
+
+    def _show_target(self, tries: int) -> None:
+        """Scroll the current row into view. Rows just mounted have no place yet: try again after the
+        next refresh. Only the latest target counts (a re-run journey first shows step 0, then jumps)."""
+        row = self._target
+        if row is None:
+            return
+        if not row.region and tries > 0:
+            self.call_after_refresh(self._show_target, tries - 1)
+            return
+        self._target = None
+        self.scroll_to_widget(row, animate=False, immediate=True)

@@ -39,6 +39,7 @@ _OUTCOME_STYLE = {
     "delivered": "$accent",
     "transmitted": "$accent",
     "pending": "$text-muted",
+    "unreached": "$text-disabled",
 }
 
 
@@ -445,10 +446,9 @@ class StageView(VerticalScroll, can_focus=True, inherit_bindings=False):
     """The whole view state; the pane redraws from its current step."""
 
     def compose(self) -> ComposeResult:
-        """A title line, the stage's picture, and the changes it made."""
+        """A title line, then the stage's picture and the changes it made."""
         yield Static("", id="stage-title", markup=True)
         yield Static("", id="stage-body", markup=True)
-        yield Static("", id="stage-changes", markup=True)
 
     def on_resize(self) -> None:
         """Bars and rings scale to the pane's width."""
@@ -459,15 +459,13 @@ class StageView(VerticalScroll, can_focus=True, inherit_bindings=False):
         if state is None or not self.is_mounted:
             return
         step = state.step
-        title, body, changes = (
-            self.query_one("#stage-title", Static),
-            self.query_one("#stage-body", Static),
-            self.query_one("#stage-changes", Static),
-        )
+        title, body = self.query_one("#stage-title", Static), self.query_one("#stage-body", Static)
+        # The body is padded to fill the pane below the title (one line, and a blank one above
+        # the body): a step to another kind of picture then keeps every height, so no layout pass.
+        fill = self.scrollable_content_region.height - 2
         if step is None:
             set_markup(title, escape(state.t("ui.loading" if state.loading else "ui.no_journey")))
-            set_markup(body, "")
-            set_markup(changes, "")
+            set_markup(body, "", fill)
             return
         stage = stage_of(step)
         kind = outcome(step)
@@ -477,13 +475,11 @@ class StageView(VerticalScroll, can_focus=True, inherit_bindings=False):
             f"[{_OUTCOME_STYLE[kind]}]{SYMBOLS[kind]} {escape(state.t('ui.outcome.' + kind))}[/]  "
             f"[bold]{escape(name)}[/]  [$text-muted]{escape(function_name(step.function))}[/]",
         )
-        set_markup(body, render_body(step, state, self.scrollable_content_region.width or 80))
+        lines = [render_body(step, state, self.scrollable_content_region.width or 80)]
         if step.changes:
-            lines = ["", "[bold]" + escape(state.t("ui.changes")) + "[/]"]
+            lines += ["", "[bold]" + escape(state.t("ui.changes")) + "[/]"]
             lines += [
                 f" {escape(c.what)}: [$error]{escape(c.before)}[/] → [$success]{escape(c.after)}[/]"
                 for c in step.changes
             ]
-            set_markup(changes, "\n".join(lines))
-        else:
-            set_markup(changes, "")
+        set_markup(body, "\n".join(lines), fill)
