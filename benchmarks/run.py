@@ -150,10 +150,10 @@ def main() -> int:
         rows.extend(bench(runs))
     tui = ROOT / "benchmarks" / "bench_tui.py"
     widths = [max(len(r[i]) for r in rows + [("benchmark", "measured", "goal", "ratio")]) for i in range(4)]
-    print(" | ".join(h.ljust(w) for h, w in zip(("benchmark", "measured", "goal", "ratio"), widths)))
+    print(" | ".join(h.ljust(w) for h, w in zip(("benchmark", "measured", "goal", "ratio"), widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for row in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
     if tui.exists():
         print()
         subprocess.run([sys.executable, str(tui)] + (["--runs", "3"] if args.quick else []), cwd=ROOT, check=False)

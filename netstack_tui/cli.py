@@ -38,8 +38,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _read_script(path: str | None) -> str:
-    from .commands.shell import read_input_file
     from .commands.base import CommandError
+    from .commands.shell import read_input_file
 
     if path is None:
         return sys.stdin.read()

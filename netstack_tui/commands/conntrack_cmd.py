@@ -5,6 +5,8 @@ The real tool prints its `N flow entries have been shown.` line on stderr; here 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.conntrack import CtEntry
 from ..kernel.packet import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
@@ -50,10 +52,10 @@ def conntrack(ctx: ShellContext, argv: list[str]) -> CommandResult:
     raise fail(f"unknown option `{command}'")
 
 
-def _filter(args: list[str]):
+def _filter(args: list[str]) -> Callable[[CtEntry], bool]:
     """Parse -p/--state/-s/-d/--mark into a predicate over entries (options in the order conntrack wants)."""
     proto: int | None = None
-    checks = []
+    checks: list[Callable[[CtEntry], bool]] = []
     i = 0
     while i < len(args):
         word = args[i]
@@ -64,18 +66,35 @@ def _filter(args: list[str]):
             if value not in PROTOS:
                 raise fail(f"`{value}' unsupported protocol")
             proto = PROTOS[value]
-            checks.append(lambda e, p=proto: e.proto == p)
+
+            def proto_check(e: CtEntry, p: int = proto) -> bool:
+                return e.proto == p
+
+            checks.append(proto_check)
         elif word == "--state" and proto == IPPROTO_TCP:
             if value.upper() not in TCP_STATES:
                 raise fail(f"unknown state `{value}'")
             state = value.upper()
-            checks.append(lambda e, s=state: e.tcp_state == s)
+
+            def state_check(e: CtEntry, s: str = state) -> bool:
+                return e.tcp_state == s
+
+            checks.append(state_check)
         elif word in ("-s", "--src", "--orig-src", "-d", "--dst", "--orig-dst"):
             addr = _addr(value)
             field = "src" if word in ("-s", "--src", "--orig-src") else "dst"
-            checks.append(lambda e, a=addr, f=field: getattr(e.orig, f) == a)
+
+            def addr_check(e: CtEntry, a: int = addr, f: str = field) -> bool:
+                found: int = getattr(e.orig, f)
+                return found == a
+
+            checks.append(addr_check)
         elif word in ("-m", "--mark"):
-            checks.append(lambda e, m=int(value, 0): e.mark == m)
+
+            def mark_check(e: CtEntry, m: int = int(value, 0)) -> bool:
+                return e.mark == m
+
+            checks.append(mark_check)
         else:
             raise fail(f"unknown option `{word}'")
         i += 2

@@ -19,7 +19,7 @@ _TRY = "Try `{prog} -h' or '{prog} --help' for more information."
 
 
 def _ruleset(ctx: ShellContext) -> Ruleset:
-    return ctx.host.iptables  # type: ignore[no-any-return]
+    return ctx.host.iptables
 
 
 def _error(exc: IptablesError, prog: str) -> CommandError:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from . import conntrack_cmd, ip, iptables, nft, sim, ss, sysctl_cmd, system
 from .base import Handler
-from . import sim
-from . import conntrack_cmd, ip, iptables, ss, sysctl_cmd, system
-from . import nft
 
 COMMANDS: dict[str, Handler] = {}
 COMMANDS.update(sim.COMMANDS)

@@ -39,8 +39,8 @@ class StepChange:
 class Session:
     """A host, its setup, the packets to send, and the current journey."""
 
-    def __init__(self, setup: list[str] | tuple[str, ...] = (), packets: list[NamedPacket] | tuple[NamedPacket, ...] = (),
-                 *, host: Host | None = None) -> None:
+    def __init__(self, setup: list[str] | tuple[str, ...] = (),
+                 packets: list[NamedPacket] | tuple[NamedPacket, ...] = (), *, host: Host | None = None) -> None:
         self.setup = list(setup)
         self.packets = list(packets)
         self.shell = Shell(host)
@@ -137,9 +137,11 @@ class Session:
         old, new = self.previous_trace, self.trace
         if old is None or new is None:
             return None
-        for i, (a, b) in enumerate(zip(old.steps, new.steps)):
+        # The journeys may differ in length; the tail is compared below.
+        for i, (a, b) in enumerate(zip(old.steps, new.steps, strict=False)):
             if (a.stage, a.verdict, a.rule_index) != (b.stage, b.verdict, b.rule_index):
-                return StepChange(i, b.stage, f"{a.verdict} {a.rule or ''}".strip(), f"{b.verdict} {b.rule or ''}".strip())
+                return StepChange(i, b.stage, f"{a.verdict} {a.rule or ''}".strip(),
+                                  f"{b.verdict} {b.rule or ''}".strip())
         if len(old.steps) != len(new.steps) or old.disposition != new.disposition:
             i = min(len(old.steps), len(new.steps)) - 1
             return StepChange(max(i, 0), new.steps[i].stage if new.steps else "", str(old.disposition),
@@ -151,7 +153,7 @@ class Session:
         commands = list(self.commands)
         fresh = Session(self.setup, self.packets)
         for line in commands:
-            if not line.split()[0] in PACKET_VERBS:
+            if line.split()[0] not in PACKET_VERBS:
                 fresh.shell.run(line)
         self.__dict__.update(fresh.__dict__)
         self.commands = [c for c in commands if c.split()[0] not in PACKET_VERBS]

@@ -82,7 +82,7 @@ def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError(f'flood: Cannot find device "{iface}"', 1)
     # The packets as they arrive on `iface` (what the receive path would set on each one anyway).
     pkt = pkt.replace(iif=iface, oif=None)  # type: ignore[attr-defined]
-    packets = _flood_packets(pkt, count, vary)  # type: ignore[arg-type]
+    packets = _flood_packets(pkt, count, vary)
     tally, done, last = run_batch(ctx.host, packets, iface, count)
     lines = [f"{n:>8}  {what}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1])]
     if done < count:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..kernel.host import Host
 from ..kernel.interfaces import DRIVER_INFO, Interface
-from ..kernel.sockets import Socket
+from ..kernel.sockets import Process, Socket
 from .base import CommandError, CommandResult, ShellContext
 from .conntrack_cmd import proc_line
 from .sysctl_cmd import read_value
@@ -212,7 +212,7 @@ def _proc_file(host: Host, path: str) -> str:
     raise missing
 
 
-def _process(host: Host, key: str):
+def _process(host: Host, key: str) -> Process | None:
     if key == "self":
         return None
     proc = host.sockets.processes.get(int(key)) if key.isdigit() else None

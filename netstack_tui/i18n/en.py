@@ -9,16 +9,29 @@ MESSAGES: dict[str, str] = {
     "nic.mac_filter": "{dev} drops the frame in hardware: it is for {mac}, not for this NIC ({own}).",
     "nic.no_such_device": "There is no device {dev}.",
     "dma.slot": "The NIC writes the {bytes}-byte frame into RX ring slot {slot} by DMA; the CPU copies nothing.",
-    "dma.ring_full": "All {size} RX descriptors of {dev} are full: the frame is lost before the kernel sees it (rx_missed).",
-    "napi.poll": "The NIC raises one IRQ; the driver switches to NAPI polling and takes up to {budget} frames per poll.",
+    "dma.ring_full": (
+        "All {size} RX descriptors of {dev} are full: the frame is lost before the kernel sees it (rx_missed)."
+    ),
+    "napi.poll": (
+        "The NIC raises one IRQ; the driver switches to NAPI polling and takes up to {budget} frames per poll."
+    ),
     "xdp.none": "No XDP program on {dev}.",
     "xdp.not_native": "The XDP program on {dev} runs in generic mode, later, after the sk_buff exists.",
     "xdp.pass": "XDP program {prog} ({mode}) returns {action}: the frame goes on to the stack.",
-    "xdp.drop": "XDP program {prog} ({mode}) returns {action}: dropped before any sk_buff was allocated — the cheapest drop there is.",
+    "xdp.drop": (
+        "XDP program {prog} ({mode}) returns {action}: dropped before any sk_buff was allocated — the cheapest drop "
+        "there is."
+    ),
     "xdp_generic.pass": "XDP program {prog} ({mode}) returns {action}, but only after the sk_buff was built.",
-    "xdp_generic.drop": "XDP program {prog} ({mode}) returns {action}: dropped, but the sk_buff was already allocated, so most of XDP's gain is lost.",
+    "xdp_generic.drop": (
+        "XDP program {prog} ({mode}) returns {action}: dropped, but the sk_buff was already allocated, so most of "
+        "XDP's gain is lost."
+    ),
     "xdp.no_generic": "No generic-mode XDP program.",
-    "skb.alloc": "The driver wraps the {len}-byte frame in an sk_buff with {headroom} bytes of headroom; eth_type_trans() then pulls the Ethernet header.",
+    "skb.alloc": (
+        "The driver wraps the {len}-byte frame in an sk_buff with {headroom} bytes of headroom; eth_type_trans() then "
+        "pulls the Ethernet header."
+    ),
     "skb.loopback": "The loopback device hands the sk_buff straight back to the receive path (no NIC, no ring).",
     "lo.no_hardware": "Loopback: no hardware stage.",
     "gro.single": "GRO finds nothing to merge this segment with.",
@@ -36,8 +49,13 @@ MESSAGES: dict[str, str] = {
     "ct.invalid": "conntrack: the packet fits no connection and cannot start one: INVALID.",
     "ct.untracked": "conntrack: untracked.",
     "ct.notrack": "NOTRACK in the raw table: conntrack skips this packet (state UNTRACKED).",
-    "ct.not_loaded": "Connection tracking is not running in this namespace: no rule needs it (no state, conntrack or NAT rule), so nothing is tracked.",
-    "ct.loopback_kept": "Back in over lo, the packet still carries its conntrack entry ({state}): conntrack leaves it as it is.",
+    "ct.not_loaded": (
+        "Connection tracking is not running in this namespace: no rule needs it (no state, conntrack or NAT rule), so "
+        "nothing is tracked."
+    ),
+    "ct.loopback_kept": (
+        "Back in over lo, the packet still carries its conntrack entry ({state}): conntrack leaves it as it is."
+    ),
     "ct.attached_related": "The answer carries its cause's conntrack entry: RELATED.",
     "ct.table_full": "nf_conntrack: table full ({max} entries), and none could be evicted: the packet is dropped.",
     "ct.confirm_none": "Nothing to confirm: no conntrack entry.",
@@ -45,27 +63,41 @@ MESSAGES: dict[str, str] = {
     "ct.confirmed": "conntrack confirms the entry; state {state}.",
     "nat.bound": "nat table consulted for the connection's first packet: {mapping} ({where}).",
     "nat.null_binding": "nat table consulted for the first packet: no NAT rule matched ({where}).",
-    "nat.no_chains": "First packet of a new connection, but no nat chain is registered on this hook: conntrack records a null binding (no translation).",
+    "nat.no_chains": (
+        "First packet of a new connection, but no nat chain is registered on this hook: conntrack records a null "
+        "binding (no translation)."
+    ),
     "nat.from_entry": "Not the first packet: the nat table is skipped, the conntrack entry rewrites the packet.",
     "nat.not_first": "Not the first packet of its connection: the nat table is not consulted.",
     "nat.related": "RELATED packet: translated from its connection's NAT entry.",
     "nat.untracked": "Untracked: NAT cannot apply.",
-    "nat.range_first_address": "The model takes the first address of a NAT range; the kernel spreads connections over it by hash.",
+    "nat.range_first_address": (
+        "The model takes the first address of a NAT range; the kernel spreads connections over it by hash."
+    ),
     # routing
     "route.local": "Routing: {dst} is one of this host's addresses ({type} route in table {table}): deliver locally.",
     "route.forward": "Routing: not for us; route {route} in table {table} sends it out {dev}.",
-    "route.forwarding_off": "Routing: not for us, and forwarding is off on {dev} (net.ipv4.ip_forward=0): dropped silently.",
+    "route.forwarding_off": (
+        "Routing: not for us, and forwarding is off on {dev} (net.ipv4.ip_forward=0): dropped silently."
+    ),
     "route.no_route_no_forward": "Routing: no route ({error}), and forwarding is off: dropped silently.",
     "route.unreachable": "Routing: {type} ({error}): dropped, and the sender is told so by ICMP where the kernel does.",
     "route.martian_source": "Martian source {src}: dropped.",
     "route.martian_destination": "Martian destination {dst}: dropped.",
-    "route.martian_local_source": "The source {src} is one of our own addresses arriving from outside: dropped as martian.",
-    "route.rp_filter": "Reverse-path filter (rp_filter={mode}): the route back to {src} leaves via {back}, not {dev}: dropped.",
+    "route.martian_local_source": (
+        "The source {src} is one of our own addresses arriving from outside: dropped as martian."
+    ),
+    "route.rp_filter": (
+        "Reverse-path filter (rp_filter={mode}): the route back to {src} leaves via {back}, not {dev}: dropped."
+    ),
     "route.output": "Output routing: route {route} (table {table}) → device {dev}.",
     "route.out_unreachable": "Output routing: no route ({error}).",
     "route.reroute": "The packet changed in OUTPUT: routed again → {dev}.",
     "forward.ttl": "ip_forward(): TTL is decremented before the FORWARD hook.",
-    "forward.redirect_sent": "The packet leaves by the interface it came in on: the sender is told, by an ICMP redirect, to use the next hop directly.",
+    "forward.redirect_sent": (
+        "The packet leaves by the interface it came in on: the sender is told, by an ICMP redirect, to use the next "
+        "hop directly."
+    ),
     "forward.ttl_exceeded": "ip_forward(): TTL {ttl} would reach 0: dropped, ICMP time exceeded goes back.",
     # transmit
     "send.app": "An application sends this packet ({owner}).",
@@ -79,8 +111,12 @@ MESSAGES: dict[str, str] = {
     "sock.udp_closed": "No socket on UDP port {port}: the kernel answers ICMP port unreachable.",
     "sock.syn_queued": "SYN for {owner}: a request enters the SYN queue ({queued}) and a SYN-ACK goes back.",
     "sock.syncookie": "SYN queue full: answered with a SYN cookie instead of a queue entry ({owner}).",
-    "sock.accept_queue_full": "The accept queue is full ({queued} > backlog {backlog}): the SYN is dropped; the client will retry.",
-    "sock.accept_queue_full_ack": "The handshake's ACK arrives but the accept queue is full (backlog {backlog}): dropped.",
+    "sock.accept_queue_full": (
+        "The accept queue is full ({queued} > backlog {backlog}): the SYN is dropped; the client will retry."
+    ),
+    "sock.accept_queue_full_ack": (
+        "The handshake's ACK arrives but the accept queue is full (backlog {backlog}): dropped."
+    ),
     "sock.syn_queue_full": "The SYN queue is full and syncookies are off: SYN dropped.",
     "sock.handshake_done": "Handshake complete: the connection moves to {owner}'s accept queue ({queued}/{backlog}).",
     "sock.listener_bad_segment": "A segment for a listening socket that is not a SYN: answered with RST.",
@@ -93,7 +129,9 @@ MESSAGES: dict[str, str] = {
     "sock.udp_queued": "Datagram queued on {owner}.",
     "sock.no_protocol": "No handler for this IP protocol.",
     "app.accept": "{app} calls accept(): a new fd for the connection.",
-    "app.emfile": "{app} calls accept() and gets EMFILE: all {limit} fds are in use; {queued} connection(s) wait in the queue.",
+    "app.emfile": (
+        "{app} calls accept() and gets EMFILE: all {limit} fds are in use; {queued} connection(s) wait in the queue."
+    ),
     "app.not_accepting": "{app} is not calling accept(): the connection waits in the queue.",
     "app.recv": "{app} reads {bytes} bytes with recv().",
     "app.recvfrom": "{app} reads {bytes} bytes with recvfrom().",
@@ -178,21 +216,53 @@ MESSAGES: dict[str, str] = {
     "ui.real": "On a real machine:",
     "ui.end_hint": "End of the journey — s: summary · n: next packet",
     "ui.end_hint_replies": "End of the journey — s: summary · a: follow the replies ({n}) · n: next packet",
-    "ui.analogy.path": "A post office: the packet is a letter that is unloaded, checked, sorted and taken to a counter; each stage is one desk it crosses.",
-    "ui.analogy.ring": "The RX ring is the intake shelf: the truck (NIC) drops letters into numbered pigeonholes by itself; the clerk (CPU) is rung once (IRQ) and then empties the shelf in batches (NAPI).",
-    "ui.analogy.xdp": "XDP is a guard you program yourself, standing on the loading dock before any paperwork exists: turning a letter away here costs almost nothing.",
-    "ui.analogy.skb": "The sk_buff is an envelope with spare room in front (headroom) and behind (tailroom): layers add or strip headers by moving a pointer, never by copying the letter.",
-    "ui.analogy.routing": "The sorting desk: it reads the address, finds the most specific entry in its directory (longest prefix) and decides — this building, another road, or nowhere.",
-    "ui.analogy.netfilter": "Guards at a checkpoint with a checklist: they read the rules top to bottom and act on the first that fits; when none fits, the checkpoint's standing order (policy) applies.",
-    "ui.analogy.nat": "The clerk who rewrites the address on the envelope — only for a conversation's first letter; the rest follow the note in the logbook (conntrack).",
-    "ui.analogy.conntrack": "The guards' logbook of conversations: once one is written down, its later letters and the answers are recognised at a glance.",
-    "ui.analogy.socket": "A phone socket in a flat: the port is the extension number, the listening program picks up, the fd is the handset it holds.",
-    "ui.analogy.egress": "On the way out the letter waits in the outgoing tray (qdisc) until the van (driver TX ring) takes it to the road.",
+    "ui.analogy.path": (
+        "A post office: the packet is a letter that is unloaded, checked, sorted and taken to a counter; each stage is "
+        "one desk it crosses."
+    ),
+    "ui.analogy.ring": (
+        "The RX ring is the intake shelf: the truck (NIC) drops letters into numbered pigeonholes by itself; the clerk "
+        "(CPU) is rung once (IRQ) and then empties the shelf in batches (NAPI)."
+    ),
+    "ui.analogy.xdp": (
+        "XDP is a guard you program yourself, standing on the loading dock before any paperwork exists: turning a "
+        "letter away here costs almost nothing."
+    ),
+    "ui.analogy.skb": (
+        "The sk_buff is an envelope with spare room in front (headroom) and behind (tailroom): layers add or strip "
+        "headers by moving a pointer, never by copying the letter."
+    ),
+    "ui.analogy.routing": (
+        "The sorting desk: it reads the address, finds the most specific entry in its directory (longest prefix) and "
+        "decides — this building, another road, or nowhere."
+    ),
+    "ui.analogy.netfilter": (
+        "Guards at a checkpoint with a checklist: they read the rules top to bottom and act on the first that fits; "
+        "when none fits, the checkpoint's standing order (policy) applies."
+    ),
+    "ui.analogy.nat": (
+        "The clerk who rewrites the address on the envelope — only for a conversation's first letter; the rest follow "
+        "the note in the logbook (conntrack)."
+    ),
+    "ui.analogy.conntrack": (
+        "The guards' logbook of conversations: once one is written down, its later letters and the answers are "
+        "recognised at a glance."
+    ),
+    "ui.analogy.socket": (
+        "A phone socket in a flat: the port is the extension number, the listening program picks up, the fd is the "
+        "handset it holds."
+    ),
+    "ui.analogy.egress": (
+        "On the way out the letter waits in the outgoing tray (qdisc) until the van (driver TX ring) takes it to the "
+        "road."
+    ),
     "ui.ring.head": "RX ring of {dev}: {used} of {size} descriptors in use; NAPI budget {budget} frames per poll",
     "ui.ring.more": "more descriptors not drawn",
     "ui.ring.full": "The ring is full: this frame had no descriptor and was lost (rx_missed_errors).",
     "ui.ring.filled": "◆ slot {slot}: the NIC wrote the frame here by DMA; no CPU work yet.",
-    "ui.ring.drained": "◇ slot {slot}: the NAPI poll takes the frame (up to {budget} per poll) and frees the descriptor.",
+    "ui.ring.drained": (
+        "◇ slot {slot}: the NAPI poll takes the frame (up to {budget} per poll) and frees the descriptor."
+    ),
     "ui.ring.legend": "■ used  □ free  ◆ this frame arriving  ◇ this frame being polled",
     "ui.skb.head": "sk_buff after {op}; skb->data points at the {layer} header",
     "ui.skb.sizes": "headroom {headroom} B · data {data} B · tailroom {tailroom} B",
@@ -215,7 +285,9 @@ MESSAGES: dict[str, str] = {
     "ui.sock.synq": "SYN queue: {n}",
     "ui.sock.acceptq": "accept queue: {n}/{backlog}",
     "ui.sock.fds": "fds: {n}/{limit}",
-    "ui.sock.legend": "A listener holds two queues: half-open handshakes (SYN queue) and finished ones waiting for accept().",
+    "ui.sock.legend": (
+        "A listener holds two queues: half-open handshakes (SYN queue) and finished ones waiting for accept()."
+    ),
     "ui.xdp.none": "No XDP program on {dev}: nothing runs before the sk_buff is built.",
     "ui.xdp.prog": "XDP program {prog}, mode {mode}",
     "ui.xdp.pyramid": "Where a packet can be stopped, cheapest first:",
@@ -233,7 +305,12 @@ MESSAGES: dict[str, str] = {
     "ui.pkt.hex": "Frame bytes ({n})",
     "ui.pkt.changed": "{n} changed",
     "ui.help.title": "netstack-tui — help",
-    "ui.help.intro": "A packet travels through a simulated Linux host. The left column is its road, the middle shows the current stage's state, the right the packet itself; the bottom explains each step and names the real command that shows the same thing. Type real commands (iptables, ip, ss, sysctl…) on the command line: if they change the host, the same packet is sent again and the screen shows what changed.",
+    "ui.help.intro": (
+        "A packet travels through a simulated Linux host. The left column is its road, the middle shows the current "
+        "stage's state, the right the packet itself; the bottom explains each step and names the real command that "
+        "shows the same thing. Type real commands (iptables, ip, ss, sysctl…) on the command line: if they change the "
+        "host, the same packet is sent again and the screen shows what changed."
+    ),
     "ui.help.keys": "Keys",
     "ui.help.legend": "Symbols",
     "ui.help.glossary": "Stages",
@@ -245,7 +322,9 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.history": "on the command line: history, completion",
     "ui.help.k.escape": "leave the command line; close a window",
     "ui.help.k.packet": "show the packet tab (narrow terminals)",
-    "ui.group.NIC": "the network card and driver: MAC filter, DMA into the RX ring, the interrupt and NAPI polling, native XDP",
+    "ui.group.NIC": (
+        "the network card and driver: MAC filter, DMA into the RX ring, the interrupt and NAPI polling, native XDP"
+    ),
     "ui.group.skb": "the kernel's packet buffer is built; generic XDP, GRO and tc ingress run on it",
     "ui.group.IP": "ip_rcv() checks the IP header before anything else sees it",
     "ui.group.PREROUTING": "the first netfilter hook, before routing: raw, conntrack, mangle, nat (DNAT)",
@@ -254,7 +333,9 @@ MESSAGES: dict[str, str] = {
     "ui.group.socket": "the socket lookup and the application that reads",
     "ui.group.FORWARD": "packets routed through this host: TTL decrement, mangle, filter",
     "ui.group.OUTPUT": "locally generated packets: routing, then raw, conntrack, mangle, nat, filter",
-    "ui.group.POSTROUTING": "the last netfilter hook before the wire: mangle, nat (SNAT/MASQUERADE), conntrack confirms",
+    "ui.group.POSTROUTING": (
+        "the last netfilter hook before the wire: mangle, nat (SNAT/MASQUERADE), conntrack confirms"
+    ),
     "ui.group.TX": "the egress queue discipline and the driver's TX ring",
     "ui.sum.title": "Packet trace (in the style of packet-tracer)",
     "ui.sum.result": "Result:",

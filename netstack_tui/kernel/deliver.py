@@ -122,7 +122,8 @@ def _tcp_rcv(j: Journey) -> None:
         j.emit(answer)
         raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
     if len(listener.accept_queue) > listener.backlog:
-        _socket_drop(j, "sock.accept_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener), params={"backlog": listener.backlog, "queued": len(listener.accept_queue)})
+        _socket_drop(j, "sock.accept_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener),
+                     params={"backlog": listener.backlog, "queued": len(listener.accept_queue)})
     max_syn = host.sysctl.int("net.ipv4.tcp_max_syn_backlog")
     cookie = len(listener.syn_queue) >= max(listener.backlog, max_syn)
     if cookie and not host.sysctl.int("net.ipv4.tcp_syncookies"):
@@ -192,7 +193,8 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
             raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
         if len(listener.accept_queue) > listener.backlog:
             # tcp_check_req() with a full accept queue: the ACK is dropped, the request stays.
-            _socket_drop(j, "sock.accept_queue_full_ack", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener), params={"backlog": listener.backlog})
+            _socket_drop(j, "sock.accept_queue_full_ack", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener),
+                         params={"backlog": listener.backlog})
         table.promote(listener, sock)
         sock.state, sock.send_q = "ESTAB", 0
         sock.recv_q += pkt.payload_len

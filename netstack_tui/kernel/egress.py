@@ -99,7 +99,7 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
                                    sent=j.flow)
             if looped.last is not None:  # type: ignore[attr-defined]
                 j.last, j.last_packet = looped.last, looped.final_packet  # type: ignore[attr-defined]
-        j.looped_replies.extend(looped.replies)  # type: ignore[arg-type]
+        j.looped_replies.extend(looped.replies)
         j.disposition, j.drop_reason, j.delivered_to = looped.disposition, looped.drop_reason, looped.delivered_to
         raise Stop()
     raise j.stop(disposition)

@@ -1,10 +1,10 @@
 """Netfilter hooks as the stack runs them: iptables tables, nft base chains, conntrack, NAT, confirmation.
 
 At each hook the entries run in priority order, as nf_register_net_hook() sorts them: the iptables
-tables at their fixed priorities (raw -300, mangle -150, filter 0, security 150 as iptables-nft has it), conntrack at -200,
-the NAT core at -100/100 (which consults iptables nat and every nft nat chain of the hook, in their
-own priority order, until one binds), confirmation last, and each nft filter/route base chain at
-its own priority. Equal priorities run in registration order. An accept ends one entry only.
+tables at their fixed priorities (raw -300, mangle -150, filter 0, security 150 as iptables-nft has
+it), conntrack at -200, the NAT core at -100/100 (which consults iptables nat and every nft nat
+chain of the hook, in their own priority order, until one binds), confirmation last, and each nft
+filter/route base chain at its own priority. Equal priorities run in registration order. An accept ends one entry only.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 from . import cost
 from .conntrack import CtEntry
@@ -17,12 +19,23 @@ from .trace import (
     Disposition,
     DropReason,
     Ending,
+    RuleEval,
     SkbView,
     StageView,
     Step,
     Trace,
     Verdict,
 )
+
+
+class NfFields(TypedDict, total=False):
+    """The netfilter fields a step may carry: where in which table it was decided, and what was tested."""
+
+    table: str | None
+    chain: str | None
+    rule_index: int | None
+    rule: str | None
+    tested: tuple[RuleEval, ...]
 
 # Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
 
@@ -100,15 +113,15 @@ class Journey:
         verdict: Verdict,
         note: str,
         *,
-        params: dict[str, object] | None = None,
+        params: Mapping[str, object] | None = None,
         changes: tuple[Change, ...] = (),
         view: StageView = None,
         cost_ns: int | None = None,
         drop_reason: DropReason | None = None,
-        **nf: object,
+        **nf: Unpack[NfFields],
     ) -> Step | None:
         if not self.record:
-            self.last = Ending(stage, nf.get("table"), nf.get("chain"), nf.get("rule_index"))  # type: ignore[arg-type]
+            self.last = Ending(stage, nf.get("table"), nf.get("chain"), nf.get("rule_index"))
             self.last_packet = self.flow.pkt
             return None
         s = Step(
@@ -125,7 +138,7 @@ class Journey:
             cost_ns=cost.stage_cost(stage) if cost_ns is None else cost_ns,
             skb=self.flow.skb,
             **nf,
-        )  # type: ignore[arg-type]
+        )
         self.steps.append(s)
         return s
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from .addr import AddressError, format_ipv4, parse_ipv4, parse_mac
 
@@ -188,7 +190,7 @@ class Packet:
         return format_packet(self)
 
 
-def _make_replace() -> object:
+def _make_replace() -> Callable[[Packet, dict[str, object]], Packet]:
     """Build `_replace(pkt, changes)`: a copy of a frozen `Packet` with `changes` applied, field
     by field, unknown names refused as `dataclasses.replace` refuses them."""
     names = tuple(f.name for f in dataclasses.fields(Packet))
@@ -202,7 +204,7 @@ def _make_replace() -> object:
     namespace: dict[str, object] = {"set_": object.__setattr__, "new_": object.__new__, "Packet": Packet,
                                     "known": frozenset(names), "dataclasses": dataclasses}
     exec(source, namespace)  # noqa: S102 - generated from the dataclass's own field list
-    return namespace["_replace"]
+    return cast("Callable[[Packet, dict[str, object]], Packet]", namespace["_replace"])
 
 
 _replace = _make_replace()

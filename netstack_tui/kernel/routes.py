@@ -18,13 +18,12 @@ from .trace import (
 )
 
 
-
 def _route_view(j: Journey, table: int, chosen_route: object, result: str, why: str) -> RouteView | None:
     if not j.record:
         return None
     routing = j.host.routing
     routes = routing.routes(table)
-    chosen = routes.index(chosen_route) if chosen_route in routes else -1  # type: ignore[arg-type]
+    chosen = routes.index(chosen_route) if chosen_route in routes else -1
     return RouteView(
         tuple(r.describe() for r in routing.rules),
         table_name(table),

@@ -6,6 +6,8 @@ Values are kept as the text /proc/sys shows, keyed by the dotted name `sysctl` p
 
 from __future__ import annotations
 
+import builtins
+
 from .generation import next_generation
 
 # Read off a fresh namespace on kernel 6.18 (sysctl -a); nf_conntrack_max scales with RAM there,
@@ -176,11 +178,11 @@ class Sysctls:
                 if name.startswith("net.ipv4.conf.") and name.endswith(".forwarding"):
                     self._values[name] = flag
 
-    def conf(self, iface: str, key: str) -> int:
+    def conf(self, iface: str, key: str) -> builtins.int:
         """Per-interface value of net.ipv4.conf.IFACE.KEY as an int."""
         return int(self._values.get(f"net.ipv4.conf.{iface}.{key}", self._values[f"net.ipv4.conf.default.{key}"]))
 
-    def rp_filter(self, iface: str) -> int:
+    def rp_filter(self, iface: str) -> builtins.int:
         """Effective rp_filter mode: the max of conf.all and the interface (IN_DEV_RPFILTER)."""
         return max(int(self._values["net.ipv4.conf.all.rp_filter"]), self.conf(iface, "rp_filter"))
 

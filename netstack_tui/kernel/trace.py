@@ -172,6 +172,8 @@ class ChainView:
     policy: str | None
     policy_pkts: int
     policy_bytes: int
+    _rows: tuple[tuple[RuleRow, ...], tuple[tuple[str, tuple[RuleRow, ...]], ...]] | None
+    _lazy: Callable[[], tuple[tuple[RuleRow, ...], tuple[tuple[str, tuple[RuleRow, ...]], ...]]] | None
 
     def __init__(
         self,

@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netstack_tui.kernel.addr import format_ipv4, parse_ipv4
-from netstack_tui.kernel.packet import (ACK, ICMP_TYPES, SYN, Packet, PacketSpecError, format_packet,
-                                        parse_packet)
+from netstack_tui.kernel.packet import ACK, ICMP_TYPES, SYN, Packet, PacketSpecError, format_packet, parse_packet
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...kernel.host import Host
-from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface
+from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface, XdpProgram
 from ..base import CommandError, CommandResult
 from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
 from .show import show_links
@@ -120,7 +120,7 @@ def _set_xdp(host: Host, opts: Options, iface: Interface, words: list[str], i: i
     return used
 
 
-def _load_program(host: Host, iface: Interface, file: str, section: str | None, mode: str):
+def _load_program(host: Host, iface: Interface, file: str, section: str | None, mode: str) -> XdpProgram:
     name = file.rsplit("/", 1)[-1]
     name = name[:-2] if name.endswith(".o") else name
     prog = host.xdp_programs.get(name)
@@ -139,7 +139,7 @@ def _load_program(host: Host, iface: Interface, file: str, section: str | None, 
     return prog
 
 
-def _attach(host: Host, opts: Options, iface: Interface, prog, mode: str) -> None:
+def _attach(host: Host, opts: Options, iface: Interface, prog: XdpProgram, mode: str) -> None:
     current = iface.xdp if iface.xdp_mode == mode else None
     if current is not None and not opts.force:
         raise ext_error("XDP program already attached")

@@ -99,14 +99,14 @@ def stats_lines(iface: Interface) -> list[str]:
         cells = [f"{names[0]:>{cols[0] - 4}}"] + [f"{n:>{w}}" for n, w in zip(names[1:], cols[1:], strict=True)]
         return f"    {tag}: " + " ".join(cells) + extra
 
-    def values(vals: list[int]) -> str:
+    def numbers(vals: list[int]) -> str:
         return "    " + "".join(f"{v:>{w}} " for v, w in zip(vals, cols, strict=True))
 
     return [
         header("RX", ["bytes", "packets", "errors", "dropped", "missed", "mcast"]),
-        values(rx),
+        numbers(rx),
         header("TX", ["bytes", "packets", "errors", "dropped", "carrier", "collsns"]),
-        values(tx),
+        numbers(tx),
     ]
 
 

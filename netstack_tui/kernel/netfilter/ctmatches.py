@@ -6,10 +6,12 @@ packet's nfmark; the stack, not the table, owns the conntrack entry itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
-from .api import CtTuple
+from ..packet import Packet
+from .api import CtTuple, MatchContext
 from .extension import Check, Match, Opt, RuleInfo, Spec, register_match
 from .state import RulesetState
 from .values import (
@@ -42,7 +44,7 @@ def _parse_states(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in allowed if s in found)
 
 
-def _state_test(states: frozenset[str]):  # type: ignore[no-untyped-def]
+def _state_test(states: frozenset[str]) -> Callable[[MatchContext], bool]:
     # SNAT/DNAT are virtual states: the connection's status bits say whether it was NATed.
     plain = states - {"SNAT", "DNAT"}
     nat = states & {"SNAT", "DNAT"}
@@ -97,13 +99,13 @@ class ConntrackMatch(Match):
     @staticmethod
     def _value_text(key: str, value: object) -> str:
         if key in ("ctstate", "ctstatus"):
-            names = tuple(value)  # type: ignore[call-overload]
+            names = tuple(cast("Iterable[str]", value))
             return ",".join(names) if names else "NONE"
         if key.endswith(("src", "dst")):
-            addr, mask = value  # type: ignore[misc]
+            addr, mask = cast("tuple[int, int]", value)
             return format_address_mask(addr, mask, save=False)
         if key.endswith("port") or key == "ctexpire":
-            lo, hi = value  # type: ignore[misc]
+            lo, hi = cast("tuple[int, int]", value)
             return format_port_range(lo, hi)
         return str(value)
 
@@ -122,17 +124,17 @@ class ConntrackMatch(Match):
     def _check(self, key: str, inv: bool, val: object) -> Check:
         label = ("! " if inv else "") + f"--{key} {self._value_text(key, val)}"
         if key == "ctstate":
-            test = _state_test(frozenset(val))  # type: ignore[arg-type]
+            test = _state_test(frozenset(cast("Iterable[str]", val)))
             return (lambda p, c: test(c) != inv), label
         if key == "ctstatus":
-            wanted = frozenset(val)  # type: ignore[arg-type]
+            wanted = frozenset(cast("Iterable[str]", val))
             if not wanted:
                 return (lambda p, c: (not (c.ct_status & set(STATUS_ORDER))) != inv), label
             return (lambda p, c: bool(wanted & c.ct_status) != inv), label
         if key == "ctdir":
             return (lambda p, c: (c.ct_dir == val) != inv), label
         if key == "ctexpire":
-            lo, hi = val  # type: ignore[misc]
+            lo, hi = cast("tuple[int, int]", val)
             return (lambda p, c: (lo <= c.ct_expire <= hi) != inv), label
         if key == "ctproto":
             return (lambda p, c: ((c.ct_orig.proto if c.ct_orig else p.proto) == val) != inv), label
@@ -140,19 +142,19 @@ class ConntrackMatch(Match):
         attr = key[6:]
         which = "ct_reply" if reply else "ct_orig"
 
-        def tuple_of(p, c) -> CtTuple:  # type: ignore[no-untyped-def]
-            found = getattr(c, which)
+        def tuple_of(p: Packet, c: MatchContext) -> CtTuple:
+            found: CtTuple | None = getattr(c, which)
             if found is not None:
-                return found  # type: ignore[no-any-return]
+                return found
             # No entry yet: the packet itself is the original tuple; the reply is its mirror.
             if reply:
                 return CtTuple(p.proto, p.dst, p.src, p.dport, p.sport)
             return CtTuple(p.proto, p.src, p.dst, p.sport, p.dport)
 
         if attr in ("src", "dst"):
-            addr, mask = val  # type: ignore[misc]
+            addr, mask = cast("tuple[int, int]", val)
             return (lambda p, c: ((getattr(tuple_of(p, c), attr) & mask) == addr) != inv), label
-        lo, hi = val  # type: ignore[misc]
+        lo, hi = cast("tuple[int, int]", val)
         field = "sport" if attr == "srcport" else "dport"
         return (lambda p, c: (lo <= getattr(tuple_of(p, c), field) <= hi) != inv), label
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..addr import AddressError, format_ipv4, parse_mac
-from ..packet import ICMP_TYPES
+from ..packet import ICMP_TYPES, Packet
+from .api import MatchContext
 from .extension import Check, Match, Opt, RuleInfo, Spec, once, register_match
 from .state import RulesetState
 from .values import (
@@ -146,7 +147,11 @@ class PortsMatch(Match):
                 out.append(_port_check("dport", *self.dport, inv, label))
             elif text.startswith("--tcp-flags") and self.flags is not None:
                 mask, cmp = self.flags
-                out.append(((lambda p, c, m=mask, v=cmp, i=inv: ((p.flags & m) == v) != i), label))
+
+                def flags_check(p: Packet, c: MatchContext, m: int = mask, v: int = cmp, i: bool = inv) -> bool:
+                    return ((p.flags & m) == v) != i
+
+                out.append((flags_check, label))
             else:
                 # TCP options are not part of the packet record: say so instead of guessing.
                 out.append(((lambda p, c: False), label + " (not simulated)"))
@@ -391,9 +396,17 @@ class IprangeMatch(Match):
         for side, (lo, hi), inv in self._parts():
             label = ("! " if inv else "") + f"--{side}-range {format_ipv4(lo)}-{format_ipv4(hi)}"
             if side == "src":
-                out.append(((lambda p, c, lo=lo, hi=hi, inv=inv: (lo <= p.src <= hi) != inv), label))
+
+                def src_check(p: Packet, c: MatchContext, lo: int = lo, hi: int = hi, inv: bool = inv) -> bool:
+                    return (lo <= p.src <= hi) != inv
+
+                out.append((src_check, label))
             else:
-                out.append(((lambda p, c, lo=lo, hi=hi, inv=inv: (lo <= p.dst <= hi) != inv), label))
+
+                def dst_check(p: Packet, c: MatchContext, lo: int = lo, hi: int = hi, inv: bool = inv) -> bool:
+                    return (lo <= p.dst <= hi) != inv
+
+                out.append((dst_check, label))
         return out
 
 
@@ -743,9 +756,17 @@ class AddrtypeMatch(Match):
             wanted = frozenset(types)
             label = ("! " if inv else "") + f"--{side}-type {','.join(types)}"
             if side == "src":
-                out.append(((lambda p, c, w=wanted, i=inv: (c.addr_type(p.src) in w) != i), label))
+
+                def src_check(p: Packet, c: MatchContext, w: frozenset[str] = wanted, i: bool = inv) -> bool:
+                    return (c.addr_type(p.src) in w) != i
+
+                out.append((src_check, label))
             else:
-                out.append(((lambda p, c, w=wanted, i=inv: (c.addr_type(p.dst) in w) != i), label))
+
+                def dst_check(p: Packet, c: MatchContext, w: frozenset[str] = wanted, i: bool = inv) -> bool:
+                    return (c.addr_type(p.dst) in w) != i
+
+                out.append((dst_check, label))
         return out
 
 
@@ -834,9 +855,11 @@ class OwnerMatch(Match):
         out: list[Check] = []
         if self.socket_exists is not None:
             inv = self.socket_exists
-            out.append(
-                ((lambda p, c, inv=inv: (c.owner_uid is not None) != inv), ("! " if inv else "") + "--socket-exists")
-            )
+
+            def socket_check(p: Packet, c: MatchContext, inv: bool = inv) -> bool:
+                return (c.owner_uid is not None) != inv
+
+            out.append((socket_check, ("! " if inv else "") + "--socket-exists"))
         if self.uid is not None:
             (lo, hi), inv = self.uid, self.uid_inv
             label = f"--uid-owner {lo}" if lo == hi else f"--uid-owner {lo}-{hi}"

@@ -190,7 +190,7 @@ class OpaqueMatch(Match):
 
     module: str
     items: tuple[tuple[str, bool, tuple[str, ...]], ...]
-    simulated = False  # type: ignore[misc]
+    simulated = False
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -228,7 +228,7 @@ class OpaqueTarget(Target):
 
     target: str
     items: tuple[tuple[str, bool, tuple[str, ...]], ...]
-    simulated = False  # type: ignore[misc]
+    simulated = False
 
     @property
     def name(self) -> str:  # type: ignore[override]

@@ -8,10 +8,12 @@ expansion of comma-separated -s/-d lists into several rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, TypedDict, cast
 
 from . import ctmatches, matches, opaque, rate, targets  # noqa: F401  (register extensions)
-from .extension import MATCHES, TARGETS, Opt, RuleInfo, Spec
+from .extension import MATCHES, TARGETS, Match, Opt, RuleInfo, Spec
 from .rule import STANDARD_VERDICTS, Rule
+from .targets import Target
 from .values import IptablesError, Refused, parse_address_mask, parse_protocol, problem
 
 TABLES = ("raw", "mangle", "nat", "filter", "security")
@@ -60,6 +62,22 @@ _SHORT = {short: (short, nargs) for short, _, nargs in _CORE}
 _LONG = {name: (short, nargs) for short, name, nargs in _CORE}
 _COMMANDS = "ACDIRLSFZNXEP"
 _INVERTIBLE = "psdiof"
+
+
+class _RuleFields(TypedDict, total=False):
+    """The `Rule` fields other than the addresses, gathered while a rule is parsed."""
+
+    iif: str
+    iif_inv: bool
+    oif: str
+    oif_inv: bool
+    proto: int
+    proto_inv: bool
+    fragment: bool | None
+    matches: tuple[Match, ...]
+    target: Target | None
+    verdict: str
+    goto: bool
 
 
 @dataclass(slots=True)
@@ -188,8 +206,8 @@ class _Parser:
         else:
             self._extension_option(owner, f"--{resolved}", inline if eq else None)
 
-    def _long_candidates(self) -> dict[str, object]:
-        candidates: dict[str, object] = {name: short for name, (short, _) in _LONG.items()}
+    def _long_candidates(self) -> dict[str, str | _Loaded]:
+        candidates: dict[str, str | _Loaded] = {name: short for name, (short, _) in _LONG.items()}
         for loaded in reversed(self.loaded):
             for opt in loaded.spec.options:
                 candidates.setdefault(opt[2:], loaded)
@@ -336,8 +354,8 @@ class _Parser:
             if proto == 0 and proto_inv:
                 raise problem("rule would never match protocol")
         info = RuleInfo(proto, proto_inv, cmd.table)
-        built_matches = []
-        target = None
+        built_matches: list[Match] = []
+        target: Target | None = None
         for loaded in self.loaded:
             try:
                 ext = loaded.spec.build(loaded.opts, info)
@@ -345,19 +363,24 @@ class _Parser:
                 # The kernel, not the parser, refuses these: iptables reports it per chain.
                 cmd.refused = exc.errno
                 continue
+            # A spec builds what its registry holds: TARGETS build targets, MATCHES matches.
             if loaded.is_target:
-                target = ext
+                target = cast(Target, ext)
             else:
-                built_matches.append(ext)
-        base: dict[str, object] = {"proto": proto, "proto_inv": proto_inv, "matches": tuple(built_matches)}
-        for short, key in (("i", "iif"), ("o", "oif")):
+                built_matches.append(cast(Match, ext))
+        base: _RuleFields = {"proto": proto, "proto_inv": proto_inv, "matches": tuple(built_matches)}
+        interfaces: tuple[tuple[str, Literal["iif", "oif"], Literal["iif_inv", "oif_inv"]], ...] = (
+            ("i", "iif", "iif_inv"),
+            ("o", "oif", "oif_inv"),
+        )
+        for short, key, inv_key in interfaces:
             if short in self.base:
                 name, inv = self.base[short]
                 if len(name) > 15:
                     raise problem(f"interface name `{name}' must be shorter than IFNAMSIZ (15)")
                 if name == "+" and not inv:
                     continue  # `-i +` matches every interface, so the kernel stores nothing
-                base[key], base[key + "_inv"] = name, inv
+                base[key], base[inv_key] = name, inv
         if "f" in self.base:
             base["fragment"] = not self.base["f"][1]
         if target is not None:
@@ -376,7 +399,7 @@ class _Parser:
                     dst_mask=dst_mask,
                     dst_inv=self.base.get("d", ("", False))[1],
                     **base,
-                )  # type: ignore[arg-type]
+                )
                 cmd.rules.append(rule)
 
     def _addresses(self, short: str) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from ..generation import next_generation
 from ..packet import Packet
@@ -150,16 +151,15 @@ class Chain:
     def candidates(self, generation: int, proto: int, dport: int) -> tuple[int, ...]:
         """0-based positions of the rules a packet of `proto` to `dport` may match, in order."""
         cache = self.derived(generation)
-        index = cache.get("index")
-        if index is None or len(index) > _INDEX_KEYS_MAX:  # type: ignore[arg-type]
-            index = cache["index"] = {}
+        index = cast("dict[tuple[int, int], tuple[int, ...]] | None", cache.get("index"))
+        if index is None or len(index) > _INDEX_KEYS_MAX:
+            index = {}
+            cache["index"] = index
         key = (proto, dport)
-        found = index.get(key)  # type: ignore[union-attr]
+        found = index.get(key)
         if found is None:
-            found = index[key] = tuple(  # type: ignore[index]
-                i for i, e in enumerate(self.entries) if e.may_match(proto, dport)
-            )
-        return found  # type: ignore[no-any-return]
+            found = index[key] = tuple(i for i, e in enumerate(self.entries) if e.may_match(proto, dport))
+        return found
 
 
 @dataclass(slots=True)
@@ -335,9 +335,9 @@ class Ruleset:
         self.changed()
         tbl = self.table(table)
         if name is None:
-            for ch in [c for c in tbl.chains.values() if not c.builtin]:
-                if tbl.references(ch.name) == 0:
-                    del tbl.chains[ch.name]
+            for unused in [c for c in tbl.chains.values() if not c.builtin]:
+                if tbl.references(unused.name) == 0:
+                    del tbl.chains[unused.name]
             return
         ch = tbl.chains.get(name)
         if ch is None or ch.builtin:
@@ -456,8 +456,8 @@ class Ruleset:
                 current, index = tbl.chains[target], 0
                 if current.entries and target not in visited and target != chain:
                     visited.append(target)  # as the evaluations list them: an empty chain tests nothing
-        result = self._verdict(base, chain, run, verdict, decided, tuple(evaluations), length)
-        return replace(result, visited=tuple(visited)) if visited else result
+        outcome = self._verdict(base, chain, run, verdict, decided, tuple(evaluations), length)
+        return replace(outcome, visited=tuple(visited)) if visited else outcome
 
     def _traverse_batch(self, tbl: Table, base: Chain, run: Run) -> TableVerdict:
         """`traverse` without reporting, testing only the rules the proto/port index leaves."""
@@ -580,22 +580,18 @@ def _base_checks(rule: Rule) -> list[Check]:
         a, m, inv = rule.src, rule.src_mask, rule.src_inv
         from .values import format_address_mask
 
-        checks.append(
-            (
-                (lambda p, c, a=a, m=m, inv=inv: ((p.src & m) == a) != inv),
-                f"{'! ' if inv else ''}-s {format_address_mask(a, m)}",
-            )
-        )
+        def src_check(p: Packet, c: MatchContext, a: int = a, m: int = m, inv: bool = inv) -> bool:
+            return ((p.src & m) == a) != inv
+
+        checks.append((src_check, f"{'! ' if inv else ''}-s {format_address_mask(a, m)}"))
     if rule.dst_mask or rule.dst_inv:
         da, dm, dinv = rule.dst, rule.dst_mask, rule.dst_inv
         from .values import format_address_mask
 
-        checks.append(
-            (
-                (lambda p, c, da=da, dm=dm, dinv=dinv: ((p.dst & dm) == da) != dinv),
-                f"{'! ' if dinv else ''}-d {format_address_mask(da, dm)}",
-            )
-        )
+        def dst_check(p: Packet, c: MatchContext, da: int = da, dm: int = dm, dinv: bool = dinv) -> bool:
+            return ((p.dst & dm) == da) != dinv
+
+        checks.append((dst_check, f"{'! ' if dinv else ''}-d {format_address_mask(da, dm)}"))
     for key, flag, inv in (("iif", "-i", rule.iif_inv), ("oif", "-o", rule.oif_inv)):
         name = getattr(rule, key)
         if not name:
@@ -603,20 +599,27 @@ def _base_checks(rule: Rule) -> list[Check]:
         label = f"{'! ' if inv else ''}{flag} {name}"
         if name.endswith("+"):
             stem = name[:-1]
-            fn = lambda p, c, s=stem, k=key, i=inv: ((getattr(p, k) or "").startswith(s)) != i
+
+            def wildcard_check(p: Packet, c: MatchContext, s: str = stem, k: str = key, i: bool = inv) -> bool:
+                value: str | None = getattr(p, k)
+                return (value or "").startswith(s) != i
+
+            checks.append((wildcard_check, label))
         else:
-            fn = lambda p, c, n=name, k=key, i=inv: (getattr(p, k) == n) != i
-        checks.append((fn, label))
+
+            def exact_check(p: Packet, c: MatchContext, n: str = name, k: str = key, i: bool = inv) -> bool:
+                value: str | None = getattr(p, k)
+                return (value == n) != i
+
+            checks.append((exact_check, label))
     if rule.proto or rule.proto_inv:
         pr, pinv = rule.proto, rule.proto_inv
         from .values import proto_save_name
 
-        checks.append(
-            (
-                (lambda p, c, pr=pr, pinv=pinv: (p.proto == pr) != pinv),
-                f"{'! ' if pinv else ''}-p {proto_save_name(pr)}",
-            )
-        )
+        def proto_check(p: Packet, c: MatchContext, pr: int = pr, pinv: bool = pinv) -> bool:
+            return (p.proto == pr) != pinv
+
+        checks.append((proto_check, f"{'! ' if pinv else ''}-p {proto_save_name(pr)}"))
     if rule.fragment is not None:
         # The packet record has no fragments: every packet is a first (or only) fragment.
         frag = rule.fragment

@@ -312,13 +312,13 @@ def _build_connmark(opts: list[Opt], info: RuleInfo) -> ConnmarkTarget:
     nfmask = ctmask = 0xFFFFFFFF
     for opt in opts:
         if opt.name in ("--nfmask", "--ctmask", "--mask"):
-            value = parse_uint(opt.arg, 0, 0xFFFFFFFF)
-            if value is None:
+            parsed = parse_uint(opt.arg, 0, 0xFFFFFFFF)
+            if parsed is None:
                 raise problem(f'Bad mask value "{opt.arg}"')
             if opt.name != "--ctmask":
-                nfmask = value
+                nfmask = parsed
             if opt.name != "--nfmask":
-                ctmask = value
+                ctmask = parsed
     return ConnmarkTarget(first.name[2:-5], 0, ctmask, nfmask)
 
 
