@@ -14,7 +14,9 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
+from typing import Any
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -49,12 +51,45 @@ def _read_script(path: str | None) -> str:
         raise SystemExit(f"netstack-tui: {exc.message}") from None
 
 
+class TerminalProgress:
+    """A rich progress bar for long batches (floods), shown only on a terminal and only once a
+    batch has run for a second. rich is imported here, in the CLI, never in the shell below it."""
+
+    AFTER = 1.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.enabled = sys.stdout.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def update(self, done: int, total: int) -> None:
+        """Draw `done` of `total`, starting the bar after `AFTER` seconds."""
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < self.AFTER:
+                return
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("sending", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def run_shell(script: str, *, echo: bool = False, out: object = None) -> int:
     """Run a script line by line; return 1 if any command failed, else 0."""
     from .commands.shell import Shell
 
     stream = out or sys.stdout
     shell = Shell()
+    shell.progress = TerminalProgress
     failed = False
     for number, line in enumerate(script.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -79,6 +114,7 @@ def _interactive() -> int:
     except ImportError:
         pass
     shell = Shell()
+    shell.progress = TerminalProgress
     status = 0
     while True:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..kernel.host import Host
@@ -32,6 +32,16 @@ class CommandResult:
     """Whether the command changed the host (a viewer re-runs the journey when it did)."""
 
 
+class ProgressReporter(Protocol):
+    """Where a long batch reports how far it got; the caller (the CLI, the app) draws it."""
+
+    def update(self, done: int, total: int) -> None:
+        """`done` of `total` packets sent so far."""
+
+    def close(self) -> None:
+        """The batch ended."""
+
+
 @dataclass(slots=True)
 class ShellContext:
     """The host a command acts on, its standard input, and the session's last trace."""
@@ -39,6 +49,8 @@ class ShellContext:
     host: Host
     stdin: str | None = None
     last_traces: list[Trace] = field(default_factory=list)
+    progress: Callable[[], ProgressReporter] | None = None
+    """Makes a reporter for long batches (None: report nothing)."""
 
 
 Handler = Callable[[ShellContext, list[str]], CommandResult]

@@ -14,11 +14,12 @@ output is shown as `at job N: ...` lines.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 from ..kernel.host import Host
 from ..kernel.trace import Trace
-from .base import CommandError, CommandResult, Handler, ShellContext
+from .base import CommandError, CommandResult, Handler, ProgressReporter, ShellContext
 from .registry import COMMANDS, NOT_SIMULATED
 from .userland import CURRENT_FILES, read_file, userland, write_file
 
@@ -71,6 +72,8 @@ class Shell:
         self.host = host if host is not None else Host()
         self.last_traces: list[Trace] = []
         self.history: list[str] = []
+        self.progress: Callable[[], ProgressReporter] | None = None
+        """Makes a progress reporter for long batches; set by whoever draws it (the CLI)."""
 
     def run(self, line: str, *, stdin: str | None = None) -> CommandResult:
         """Run one command line (commands joined by `;`, `&&`, `||` and pipes `|`)."""
@@ -182,7 +185,7 @@ class Shell:
                 return CommandResult(f"{name}: not simulated here ({NOT_SIMULATED[name]})", 127)
             return CommandResult(f"{name}: command not found (type 'help' for the commands this shell simulates)",
                                  127)
-        ctx = ShellContext(self.host, stdin, self.last_traces)
+        ctx = ShellContext(self.host, stdin, self.last_traces, self.progress)
         try:
             with _files_of(self.host):
                 result = handler(ctx, argv)

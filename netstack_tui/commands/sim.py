@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,7 +19,7 @@ from ..kernel.interfaces import NATIVE_XDP_DRIVERS
 from ..kernel.packet import IPPROTO_TCP, SYN, Packet, PacketSpecError, parse_packet
 from ..kernel.sockets import SocketError
 from ..kernel.trace import Disposition, Trace
-from .base import CommandError, CommandResult, ShellContext
+from .base import CommandError, CommandResult, ProgressReporter, ShellContext
 from .render import render_trace
 
 DEFAULT_BACKLOG = 128
@@ -83,7 +81,7 @@ def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
     # The packets as they arrive on `iface` (what the receive path would set on each one anyway).
     pkt = pkt.replace(iif=iface, oif=None)  # type: ignore[attr-defined]
     packets = _flood_packets(pkt, count, vary)
-    tally, done, last = run_batch(ctx.host, packets, iface, count)
+    tally, done, last = run_batch(ctx.host, packets, iface, count, ctx.progress() if ctx.progress else None)
     lines = [f"{n:>8}  {what}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1])]
     if done < count:
         lines.append(f"interrupted after {done} of {count} packets (the {done} sent stay sent)")
@@ -101,24 +99,19 @@ def _flood_packets(pkt: Packet, count: int, vary: str) -> Iterator[Packet]:
             yield pkt
 
 
-PROGRESS_AFTER = 1.0
-"""Seconds a batch runs before a progress bar appears (only on a terminal)."""
-
-
-def run_batch(host: Host, packets: Iterable[Packet], iface: str,
-              total: int) -> tuple[dict[str, int], int, Trace | None]:
+def run_batch(host: Host, packets: Iterable[Packet], iface: str, total: int,
+              progress: ProgressReporter | None = None) -> tuple[dict[str, int], int, Trace | None]:
     """Send `total` packets from the wire; return the outcome tally, how many were sent, and the
     trace of the last one (the only one whose steps are recorded: `trace` shows it).
 
     Ctrl-C stops the batch between two packets: every packet before it has had all its effects
-    (counters, conntrack, sockets), and none after it has had any. A run longer than
-    `PROGRESS_AFTER` seconds shows a progress bar when stdout is a terminal.
+    (counters, conntrack, sockets), and none after it has had any. Progress goes to `progress`,
+    which the caller draws (the CLI shows a bar for runs longer than a second).
     """
     receive = stack.receive_batch
     tally: dict[str, int] = {}
     done = 0
     last: Trace | None = None
-    progress = _Progress(total)
     interrupted = _DeferredInterrupt()
     try:
         for pkt in packets:
@@ -131,13 +124,14 @@ def run_batch(host: Host, packets: Iterable[Packet], iface: str,
                 key = receive(host, pkt, iface).summary_line()
             done += 1
             tally[key] = tally.get(key, 0) + 1
-            if not done & 1023:
-                progress.update(done)
+            if progress is not None and not done & 1023:
+                progress.update(done, total)
     except KeyboardInterrupt:
         pass  # raised between packets where no handler could be installed (not the main thread)
     finally:
         interrupted.restore()
-        progress.close()
+        if progress is not None:
+            progress.close()
     return tally, done, last
 
 
@@ -158,32 +152,6 @@ class _DeferredInterrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
-class _Progress:
-    """A rich progress bar, started only once a batch has run for a second on a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.started = time.monotonic()
-        self.bar: Any = None
-        self.task: Any = None
-        self.enabled = sys.stdout.isatty()
-
-    def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            if time.monotonic() - self.started < PROGRESS_AFTER:
-                return
-            from rich.progress import Progress  # only here: the kernel and commands never need rich
-
-            self.bar = Progress(transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("sending", total=self.total)
-        self.bar.update(self.task, completed=done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _int(text: str, what: str, low: int, high: int) -> int:
