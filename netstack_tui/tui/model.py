@@ -114,6 +114,13 @@ class ViewState:
         return step.skb if step is not None else None
 
 
+def stage_label(stage: Stage, lang: str = "en") -> str:
+    """A stage's short label in `lang` (`stage.<id>` in the catalog; the kernel's label otherwise)."""
+    key = f"stage.{stage.id}"
+    text = message(key, None, lang)
+    return stage.label if text == key else text
+
+
 def where(step: Step, lang: str = "en") -> str:
     """Where a step decided, in iptables words: `filter/INPUT rule 1`, `filter/INPUT policy`, or the stage."""
     if step.table is not None and step.chain is not None:
@@ -121,7 +128,7 @@ def where(step: Step, lang: str = "en") -> str:
             return message("ui.where.rule", {"table": step.table, "chain": step.chain, "n": str(step.rule_index)}, lang)
         return message("ui.where.policy", {"table": step.table, "chain": step.chain}, lang)
     stage = stage_of(step)
-    return f"{stage.group} › {stage.label}" if stage else step.stage
+    return f"{stage.group} › {stage_label(stage, lang)}" if stage else step.stage
 
 
 def disposition_text(trace: Trace, lang: str) -> str:
@@ -231,7 +238,7 @@ def change_text(state: ViewState) -> str | None:
         return state.t("ui.verdict_at", verdict=step.verdict, where=where(step, state.lang))
 
     stage = STAGE_BY_ID.get(change.stage)
-    name = f"{stage.group} › {stage.label}" if stage else change.stage
+    name = f"{stage.group} › {stage_label(stage, state.lang)}" if stage else change.stage
     return state.t("ui.changed", n=change.index + 1, stage=name, before=at(old), after=at(new))
 
 

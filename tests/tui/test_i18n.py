@@ -52,3 +52,14 @@ def test_message_falls_back_to_english_then_to_the_key() -> None:
     """A missing translation shows English; a missing key shows itself."""
     assert message("ui.key.step", None, "xx") == "Step"
     assert message("no.such.key") == "no.such.key"
+
+
+def test_every_stage_has_a_label_in_both_languages() -> None:
+    """The pipeline's labels come from the catalog: each stage has `stage.<id>` in en and ru."""
+    from netstack_tui.kernel.stages import STAGES
+    from netstack_tui.tui.model import stage_label
+
+    for stage in STAGES:
+        assert stage_label(stage, "en") == stage.label
+        assert f"stage.{stage.id}" in ru.MESSAGES
+    assert stage_label(next(s for s in STAGES if s.id == "route_input"), "ru") == "маршрутизация"

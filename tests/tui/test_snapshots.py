@@ -121,7 +121,7 @@ def test_queue_view(snap_compare: Callable[..., bool], size: tuple[int, int]) ->
 def test_russian(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     """The chain view in Russian: tabs 'Этап/Пакет/Консоль', footer keys 'Шаг', 'Назад'…, results
     'подходит' / 'не подходит', the explanation and analogy in Russian, with the kernel's `rule 4` shown
-    as '(правило 4)'."""
+    as '(правило 4)', and the pipeline's stage labels in Russian ('проверки ip_rcv', 'маршрутизация')."""
     assert snap_compare(app_for("ru"), terminal_size=size, run_before=at_stage("input.filter"))
 
 

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...kernel.stages import STAGES
-from ..model import SYMBOLS, escape, escaped_translator
+from ..model import SYMBOLS, escape, escaped_translator, stage_label
 from ..stage_info import GROUP_KEYS
 
 KEYS: tuple[tuple[str, str], ...] = (
@@ -59,7 +59,7 @@ def help_text(lang: str) -> str:
         stages = [s for s in STAGES if s.group == group]
         lines.append(f"[bold]{escape(group)}[/] — {t('ui.group.' + group)}")
         for s in stages:
-            lines.append(f"    {escape(s.label):<20} [$text-muted]{escape(s.function)}[/]")
+            lines.append(f"    {escape(stage_label(s, lang)):<24} [$text-muted]{escape(s.function)}[/]")
     return "\n".join(lines)
 
 

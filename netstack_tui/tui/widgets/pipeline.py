@@ -16,7 +16,8 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Static
 
-from ..model import SYMBOLS, ViewState, outcome, stage_of, unreached_stages
+from ...kernel.stages import Stage
+from ..model import SYMBOLS, ViewState, outcome, stage_label, stage_of, unreached_stages
 
 
 class StageRow(Static):
@@ -58,7 +59,7 @@ class PipelineView(VerticalScroll, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._built_for: object = None
         self._rows: list[StageRow] = []
-        self._unreached: list[tuple[UnreachedRow, str]] = []
+        self._unreached: list[tuple[UnreachedRow, Stage]] = []
         self._drawn: dict[int, tuple[str, str, str]] = {}
         self._lang = ""
         self._target: StageRow | None = None
@@ -93,12 +94,13 @@ class PipelineView(VerticalScroll, can_focus=False):
             self._rows.append(row)
             widgets.append(row)
         self._unreached = []
-        for stage in unreached_stages(state.trace):
-            if stage.group != group:
-                group = stage.group
+        for missed in unreached_stages(state.trace):
+            if missed.group != group:
+                group = missed.group
                 widgets.append(GroupLabel(group, classes="group-label -unreached"))
-            unreached = UnreachedRow(f" {SYMBOLS['unreached']} {stage.label}", classes="stage-row -unreached")
-            self._unreached.append((unreached, stage.function))
+            unreached = UnreachedRow(f" {SYMBOLS['unreached']} {stage_label(missed, state.lang)}",
+                                     classes="stage-row -unreached")
+            self._unreached.append((unreached, missed))
             widgets.append(unreached)
         self._lang = ""
         self.mount_all(widgets)
@@ -108,7 +110,7 @@ class PipelineView(VerticalScroll, can_focus=False):
         for row in self._rows:
             step = state.trace.steps[row.index]
             stage = stage_of(step)
-            label = stage.label if stage else step.stage
+            label = stage_label(stage, state.lang) if stage else step.stage
             seen = row.index <= state.index
             kind = outcome(step) if seen else "pending"
             current = row.index == state.index
@@ -126,8 +128,9 @@ class PipelineView(VerticalScroll, can_focus=False):
             row.tooltip = f"{step.function} — {state.t('ui.outcome.' + kind)}"
         if self._lang != state.lang:
             self._lang = state.lang
-            for unreached, function in self._unreached:
-                unreached.tooltip = f"{function} — {state.t('ui.outcome.unreached')}"
+            for unreached, missed in self._unreached:
+                unreached.update(f" {SYMBOLS['unreached']} {stage_label(missed, state.lang)}", layout=False)
+                unreached.tooltip = f"{missed.function} — {state.t('ui.outcome.unreached')}"
         if 0 <= state.index < len(self._rows):
             row = self._rows[state.index]
             if not row.region or not self.scrollable_content_region.contains_region(row.region):

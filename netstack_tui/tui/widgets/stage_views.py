@@ -29,7 +29,7 @@ from ...kernel.trace import (
     Verdict,
     XdpView,
 )
-from ..model import SYMBOLS, ViewState, escape, outcome, set_markup, stage_of
+from ..model import SYMBOLS, ViewState, escape, outcome, set_markup, stage_label, stage_of
 from .scrolling import SCROLL_BINDINGS
 
 _OUTCOME_STYLE = {
@@ -469,7 +469,7 @@ class StageView(VerticalScroll, can_focus=True, inherit_bindings=False):
             return
         stage = stage_of(step)
         kind = outcome(step)
-        name = f"{stage.group} › {stage.label}" if stage else step.stage
+        name = f"{stage.group} › {stage_label(stage, state.lang)}" if stage else step.stage
         set_markup(
             title,
             f"[{_OUTCOME_STYLE[kind]}]{SYMBOLS[kind]} {escape(state.t('ui.outcome.' + kind))}[/]  "
