@@ -121,6 +121,7 @@ class Session:
             return result
         trial = Shell(copy.deepcopy(self._before))
         trial.last_traces = self.shell.last_traces
+        trial.progress = self.shell.progress
         result = trial.run(line)
         if not result.changed:
             # Read-only: answer from the live host, which shows the state after the packet.

@@ -356,3 +356,22 @@ async def test_russian_notes_localise_the_kernels_rule_numbers(make_app: object)
         await pilot.pause()
         text = str(screen.query_one("#explain-text").render())
         assert "(правило 4)" in text and "rule 4" not in text
+
+
+async def test_flood_runs_in_the_background_with_a_progress_bar(make_app: object) -> None:
+    """`flood` runs in a worker thread: a progress bar appears and the command line waits; when the
+    flood ends the bar goes, the command line is back and the tally is in the Shell tab."""
+    app = make_app()  # type: ignore[operator]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await run_command(pilot, app, "flood tcp 10.0.0.9:1024 > 10.0.0.1:80 [S] --count 3000")
+        command = screen.query_one(CommandLine)
+        if screen.query("#flood-progress"):
+            assert command.disabled
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.query("#flood-progress")
+        assert not command.disabled
+        lines = screen.query_one("#shell-log").lines  # type: ignore[attr-defined]
+        tally = [int(line.split()[0]) for line in lines if line.strip() and line.split()[0].isdigit()]
+        assert sum(tally) == 3000

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from textual.widget import Widget
     from textual.widgets import ContentSwitcher, Log
 
+    from ...commands.base import CommandResult
     from ...commands.session import Session, StepChange
     from ...kernel.trace import Trace
     from .. import library
@@ -530,19 +531,68 @@ class MainScreen(Screen[None]):
         if self.session is None:
             return
         before = self.session.trace
+        if line.split()[:1] == ["flood"]:
+            self._run_flood(line, before)
+            return
         try:
             result = self.session.run_command(line)
         except Exception as exc:  # a simulator bug must not take the learner's session down
             log.write_line(self.t("ui.internal_error", error=f"{type(exc).__name__}: {exc}"))
             self.show_tab("shell-log")
             return
+        self._after_command(result, before)
+
+    def _run_flood(self, line: str, before: Trace | None) -> None:
+        """A flood runs in a worker thread with a progress bar; the command line waits for it."""
+        from textual.widgets import ProgressBar
+
+        from ...commands.base import CommandResult
+
+        session = self.session
+        assert session is not None
+        bar = ProgressBar(show_eta=False, id="flood-progress")
+        self.mount(bar, before=self._command)
+        self._command.disabled = True
+        screen = self
+
+        class BarReporter:
+            """Moves the bar from the flood's thread (via call_from_thread)."""
+
+            def update(self, done: int, total: int) -> None:
+                screen.app.call_from_thread(bar.update, total=total, progress=done)
+
+            def close(self) -> None:
+                """Nothing: the bar goes when the result arrives."""
+
+        def flood() -> None:
+            session.shell.progress = BarReporter
+            try:
+                result = session.run_command(line)
+            except Exception as exc:  # a simulator bug must not take the learner's session down
+                result = CommandResult(self.t("ui.internal_error", error=f"{type(exc).__name__}: {exc}"), 1)
+            finally:
+                session.shell.progress = None
+            self.app.call_from_thread(finished, result)
+
+        def finished(result: CommandResult) -> None:
+            bar.remove()
+            self._command.disabled = False
+            self._command.focus()
+            self._after_command(result, before)
+
+        self.run_worker(flood, thread=True, exclusive=True, group="flood")
+
+    def _after_command(self, result: CommandResult, before: Trace | None) -> None:
+        """Show a command's output, and the journey again if the command changed it."""
+        log = self._log
         if result.output:
             log.write_lines(result.output.splitlines())
         if result.status != 0:
             log.write_line(self.t("ui.cmd.status", status=result.status))
-        rerun = self.session.trace is not before
-        if rerun:
-            change = self.session.changed_step() if self.session.previous_trace is not None else None
+        session = self.session
+        assert session is not None
+        if session.trace is not before:
+            change = session.changed_step() if session.previous_trace is not None else None
             self._new_journey(change)
             if change is not None:
                 self.index = min(change.index, len(self.trace.steps) - 1) if self.trace else 0
