@@ -202,7 +202,21 @@ def use_hint(scenario_id: str) -> None:
 
 
 def text(texts: dict[str, str] | None, lang: str) -> str:
-    """A scenario text in `lang`, falling back to English."""
+    """A scenario text in `lang`, falling back to English, reflowed for the terminal's width."""
     if not texts:
         return ""
-    return texts.get(lang) or texts.get("en") or ""
+    return reflow(texts.get(lang) or texts.get("en") or "")
+
+
+def reflow(raw: str) -> str:
+    """Join the hard-wrapped lines of each prose paragraph so the terminal wraps them; paragraphs
+    with indented lines (code, lists of commands) keep their line breaks."""
+    paragraphs = raw.strip("\n").split("\n\n")
+    out = []
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        if any(line[:1].isspace() or line.lstrip().startswith(("-", "*", "$", "#")) for line in lines):
+            out.append(paragraph)
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)

@@ -63,3 +63,12 @@ def test_every_stage_has_a_label_in_both_languages() -> None:
         assert stage_label(stage, "en") == stage.label
         assert f"stage.{stage.id}" in ru.MESSAGES
     assert stage_label(next(s for s in STAGES if s.id == "route_input"), "ru") == "маршрутизация"
+
+
+def test_scenario_prose_is_reflowed_but_code_keeps_its_lines() -> None:
+    """Hard-wrapped YAML prose becomes one line per paragraph (the terminal wraps it); indented
+    code keeps its line breaks."""
+    from netstack_tui.tui.library import reflow
+
+    assert reflow("The NIC checks the\nframe's address.\n\n    int fd;\n    bind(fd);") == (
+        "The NIC checks the frame's address.\n\n    int fd;\n    bind(fd);")
