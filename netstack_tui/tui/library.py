@@ -1,19 +1,16 @@
 """The TUI's door to the scenario library, goals and progress.
 
-Everything scenario-related the screens need goes through here, so a library that fails to load
-(a broken YAML file, or a checkout without the scenarios package) degrades to the built-in
-walkthrough instead of taking the app down.
+Everything scenario-related the screens need goes through here. A scenario file that does not load
+(a learner's broken YAML) is reported in one line and the default walkthrough opens instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:  # the simulator loads after the first frame, not at import
     from ..commands.session import NamedPacket, Session
-
-DEFAULT_ID = "tour-incoming"
 
 
 class HintLike(Protocol):
@@ -38,96 +35,30 @@ class ScenarioLike(Protocol):
     solution: list[str]
 
 
-@dataclass
-class _Hint:
-    text: dict[str, str]
-
-
-@dataclass
-class BuiltinTour:
-    """The default walkthrough, used only when the scenario library cannot be loaded."""
-
-    id: str = DEFAULT_ID
-    title: dict[str, str] = field(
-        default_factory=lambda: {"en": "Tour: an incoming connection", "ru": "Экскурсия: входящее соединение"}
-    )
-    summary: dict[str, str] = field(
-        default_factory=lambda: {
-            "en": "A client's SYN reaches nginx on port 80 through a small firewall.",
-            "ru": "SYN клиента доходит до nginx на порту 80 через небольшой файрвол.",
-        }
-    )
-    lesson: dict[str, str] = field(
-        default_factory=lambda: {
-            "en": "Every incoming packet takes the same road: NIC, ring, skb, PREROUTING, routing, INPUT, socket.",
-            "ru": "Каждый входящий пакет идёт одной дорогой: NIC, кольцо, skb, PREROUTING, маршрутизация, "
-            "INPUT, сокет.",
-        }
-    )
-    level: str = "beginner"
-    topics: list[str] = field(default_factory=lambda: ["path", "netfilter", "sockets"])
-    setup: list[str] = field(
-        default_factory=lambda: [
-            "ip addr add 10.0.0.1/24 dev eth0",
-            "listen tcp 0.0.0.0:80 --app nginx",
-            "listen tcp 0.0.0.0:22 --app sshd",
-            "iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
-            "iptables -A INPUT -p tcp --dport 22 -j ACCEPT",
-            "iptables -A INPUT -p tcp --dport 80 -j ACCEPT",
-        ]
-    )
-    packets: list[NamedPacket] = field(default_factory=lambda: _tour_packets())
-    goal_text: dict[str, str] = field(
-        default_factory=lambda: {
-            "en": "Follow the SYN to nginx's socket, then its SYN-ACK back out.",
-            "ru": "Проследите SYN до сокета nginx, а затем его SYN-ACK обратно.",
-        }
-    )
-    hints: list[_Hint] = field(
-        default_factory=lambda: [
-            _Hint(
-                {
-                    "en": "Press → to step; click a stage to jump to it.",
-                    "ru": "Нажмите →, чтобы сделать шаг; щёлкните этап, чтобы перейти к нему.",
-                }
-            ),
-            _Hint(
-                {"en": "At the end, press a to follow the reply.", "ru": "В конце нажмите a, чтобы проследить ответ."}
-            ),
-        ]
-    )
-    solution: list[str] = field(default_factory=list)
-
-
-def _tour_packets() -> list[NamedPacket]:
-    from ..commands.session import NamedPacket
-
-    return [
-        NamedPacket("syn", "tcp 203.0.113.7:51000 > 10.0.0.1:80 [S] iface=eth0"),
-        NamedPacket("ack", "tcp 203.0.113.7:51000 > 10.0.0.1:80 [.] iface=eth0"),
-    ]
-
-
 def load(id_or_path: str | None) -> tuple[ScenarioLike, str | None]:
-    """The scenario to open and, when the library failed, the one-line reason."""
+    """The scenario to open and, when the requested one does not load, the one-line reason
+    (the default walkthrough opens instead)."""
+    from ..scenarios.library import DEFAULT_SCENARIO_ID, load_scenario
+    from ..scenarios.loader import ScenarioError
+
     try:
-        from ..scenarios.library import DEFAULT_SCENARIO_ID, load_scenario
-    except Exception as exc:  # the library is optional for the viewer
-        return BuiltinTour(), f"scenario library unavailable: {exc}"
-    try:
-        return load_scenario(id_or_path or DEFAULT_SCENARIO_ID), None  # type: ignore[return-value]
-    except Exception as exc:
-        return BuiltinTour(), str(exc)
+        # A frozen Scenario reads like the protocol; mypy wants protocol attributes writable.
+        return cast("ScenarioLike", load_scenario(id_or_path or DEFAULT_SCENARIO_ID)), None
+    except ScenarioError as exc:
+        if not id_or_path:
+            raise  # the shipped default itself is broken: a bug, not a learner's file
+        return cast("ScenarioLike", load_scenario(DEFAULT_SCENARIO_ID)), str(exc)
 
 
 def list_all() -> tuple[list[ScenarioLike], str | None]:
-    """Every scenario of the library (or just the built-in tour) and an error line, if any."""
-    try:
-        from ..scenarios.library import list_scenarios
+    """Every scenario of the library, or none and the one-line reason one file does not load."""
+    from ..scenarios.library import list_scenarios
+    from ..scenarios.loader import ScenarioError
 
-        return list(list_scenarios()), None  # type: ignore[arg-type]
-    except Exception as exc:
-        return [BuiltinTour()], str(exc)
+    try:
+        return [cast("ScenarioLike", s) for s in list_scenarios()], None
+    except ScenarioError as exc:
+        return [], str(exc)
 
 
 def session_for(scenario: ScenarioLike) -> Session:
@@ -159,23 +90,24 @@ def evaluate(scenario: ScenarioLike, session: Session, lang: str = "en") -> Goal
 
 
 def progress_status(scenario_id: str) -> str:
-    """`new`, `in progress` or `solved`."""
-    try:
-        from ..scenarios import progress
+    """`new`, `in progress` or `solved` (`new` when the progress file cannot be read)."""
+    from ..scenarios import progress
 
+    try:
         return str(progress.status(scenario_id))
-    except Exception:
+    except OSError:
         return "new"
 
 
-def mark(scenario_id: str, status: str) -> None:
-    """Record progress; silently does nothing when progress cannot be saved."""
-    try:
-        from ..scenarios import progress
+def mark(scenario_id: str, status: str) -> str | None:
+    """Record progress; the one-line reason when it cannot be saved (a read-only or full disk)."""
+    from ..scenarios import progress
 
+    try:
         progress.mark(scenario_id, status)
-    except Exception:
-        pass
+    except OSError as exc:
+        return f"progress not saved: {exc}"
+    return None
 
 
 _hints_fallback: dict[str, int] = {}
@@ -183,21 +115,21 @@ _hints_fallback: dict[str, int] = {}
 
 def hints_used(scenario_id: str) -> int:
     """How many hints the learner has revealed for this scenario."""
-    try:
-        from ..scenarios import progress
+    from ..scenarios import progress
 
+    try:
         return int(progress.hints_used(scenario_id))
-    except Exception:
+    except OSError:
         return _hints_fallback.get(scenario_id, 0)
 
 
 def use_hint(scenario_id: str) -> None:
-    """Reveal one more hint."""
-    try:
-        from ..scenarios import progress
+    """Reveal one more hint (kept in memory when the progress file cannot be written)."""
+    from ..scenarios import progress
 
+    try:
         progress.use_hint(scenario_id)
-    except Exception:
+    except OSError:
         _hints_fallback[scenario_id] = _hints_fallback.get(scenario_id, 0) + 1
 
 

@@ -621,9 +621,12 @@ class MainScreen(Screen[None]):
         status = library.evaluate(self.scenario, self.session, self.lang)
         if status is None:
             return
+        problem = None
         if status.reached:
             if library.progress_status(self.scenario.id) != "solved":
-                library.mark(self.scenario.id, "solved")
+                problem = library.mark(self.scenario.id, "solved")
                 self.notify(self.t("ui.goal.reached_toast"), timeout=8)
         else:
-            library.mark(self.scenario.id, "in progress")
+            problem = library.mark(self.scenario.id, "in progress")
+        if problem is not None:
+            self.notify(problem, severity="warning")
