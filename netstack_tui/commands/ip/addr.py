@@ -7,8 +7,6 @@ from ..base import CommandError, CommandResult
 from .common import Options, device, ext_error, not_simulated, parse_addr_prefix, sub_command
 from .show import show_addrs
 
-# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
-
 # ---- ip addr ------------------------------------------------------------------------------------
 
 
@@ -54,12 +52,18 @@ def _addr_args(args: list[str]) -> tuple[str | None, str | None, str]:
     return prefix, dev, scope
 
 
-def _addr_add(host: Host, args: list[str]) -> CommandResult:
+def _required(args: list[str]) -> tuple[str, str, str]:
+    """PREFIX, DEV and scope of `ip addr add|del`, both of the first two being required."""
     prefix, dev, scope = _addr_args(args)
     if dev is None:
         raise CommandError('Not enough information: "dev" argument is required.', 1)
     if prefix is None:
         raise CommandError("Not enough information: address is required.", 1)
+    return prefix, dev, scope
+
+
+def _addr_add(host: Host, args: list[str]) -> CommandResult:
+    prefix, dev, scope = _required(args)
     addr, plen = parse_addr_prefix(prefix)
     iface = device(host, dev)
     if any(a.addr == addr and a.prefixlen == plen for a in iface.addresses):
@@ -69,11 +73,7 @@ def _addr_add(host: Host, args: list[str]) -> CommandResult:
 
 
 def _addr_del(host: Host, args: list[str]) -> CommandResult:
-    prefix, dev, _ = _addr_args(args)
-    if dev is None:
-        raise CommandError('Not enough information: "dev" argument is required.', 1)
-    if prefix is None:
-        raise CommandError("Not enough information: address is required.", 1)
+    prefix, dev, _ = _required(args)
     addr, plen = parse_addr_prefix(prefix)
     iface = device(host, dev)
     found = [a for a in iface.addresses if a.addr == addr and (a.prefixlen == plen or "/" not in prefix)]

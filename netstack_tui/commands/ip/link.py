@@ -10,8 +10,6 @@ from ..base import CommandError, CommandResult
 from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
 from .show import show_links
 
-# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
-
 # ---- ip link ------------------------------------------------------------------------------------
 
 

@@ -7,8 +7,6 @@ from ...kernel.host import Host
 from ..base import CommandError, CommandResult
 from .common import Options, device, ext_error, ipv4_arg, not_simulated, rtnl, sub_command
 
-# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
-
 # ---- ip neigh -----------------------------------------------------------------------------------
 
 

@@ -22,8 +22,6 @@ from .common import (
     sub_command,
 )
 
-# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
-
 # ---- ip route -----------------------------------------------------------------------------------
 
 

@@ -9,8 +9,6 @@ from ..base import CommandError, CommandResult
 from .common import Options, bad_arg, int_arg, not_simulated, parse_addr_prefix, rtnl, sub_command
 from .route import parse_table
 
-# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
-
 # ---- ip rule ------------------------------------------------------------------------------------
 
 

@@ -10,8 +10,6 @@ from ...kernel.interfaces import Interface
 from ..base import CommandError
 from .common import Options, not_simulated
 
-# iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
-
 # ---- ip link / ip addr: listing ---------------------------------------------------------------
 
 
