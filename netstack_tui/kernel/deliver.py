@@ -28,8 +28,6 @@ from .trace import (
     Verdict,
 )
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
-
 # ---- local delivery ----------------------------------------------------------------------------------
 
 

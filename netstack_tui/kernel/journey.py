@@ -37,8 +37,10 @@ class NfFields(TypedDict, total=False):
     rule: str | None
     tested: tuple[RuleEval, ...]
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
 
+
+# Tables in priority order at each hook: conntrack (-200) between raw and mangle, confirm last,
+# and security at 150 as iptables-nft registers it (after nat INPUT).
 HOOK_TABLES: dict[Hook, tuple[str, ...]] = {
     Hook.PREROUTING: ("raw", "conntrack", "mangle", "nat"),
     Hook.INPUT: ("mangle", "filter", "nat", "security", "confirm"),

@@ -12,8 +12,6 @@ from .trace import (
     XdpView,
 )
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
-
 # ---- driver and early receive ----------------------------------------------------------------------
 
 
@@ -157,7 +155,7 @@ def _run_xdp(j: Journey, stage: str) -> None:
     j.step(stage, Verdict.PASS, f"{stage}.pass", params=params, view=view)
 
 
-# ---- IP receive, netfilter hooks ---------------------------------------------------------------------
+# ---- IP receive ------------------------------------------------------------------------------------
 
 
 def ip_rcv(j: Journey) -> None:

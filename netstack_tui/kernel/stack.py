@@ -25,8 +25,6 @@ from .trace import (
     Verdict,
 )
 
-# Tables in priority order at each hook (conntrack at -200 sits between raw and mangle).
-
 # ---- public entry points ---------------------------------------------------------------------------
 
 
