@@ -88,44 +88,52 @@ def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
     return CommandResult("\n".join(lines), 130 if done < count else 0, [last] if last else [], changed=True)
 
 
-def _flood_packets(pkt: Packet, count: int, vary: str) -> Iterator[Packet]:
-    """The flood's packets: the same one, or one per source port / source address."""
+def _flood_packets(pkt: Packet, count: int, vary: str) -> Iterator[tuple[Packet, int]]:
+    """The flood as runs of identical packets: one run of `count`, or one packet per source port /
+    source address."""
+    if vary == "none":
+        yield pkt, count
+        return
     for i in range(count):
         if vary == "sport":
-            yield pkt.replace(sport=1024 + (pkt.sport - 1024 + i) % 64512)
-        elif vary == "src":
-            yield pkt.replace(src=(pkt.src + i) & 0xFFFFFFFF)
+            yield pkt.replace(sport=1024 + (pkt.sport - 1024 + i) % 64512), 1
         else:
-            yield pkt
+            yield pkt.replace(src=(pkt.src + i) & 0xFFFFFFFF), 1
 
 
-def run_batch(host: Host, packets: Iterable[Packet], iface: str, total: int,
+def run_batch(host: Host, runs: Iterable[tuple[Packet, int]], iface: str, total: int,
               progress: ProgressReporter | None = None) -> tuple[dict[str, int], int, Trace | None]:
-    """Send `total` packets from the wire; return the outcome tally, how many were sent, and the
-    trace of the last one (the only one whose steps are recorded: `trace` shows it).
+    """Send `total` packets from the wire, given as runs of (packet, how many times); return the
+    outcome tally, how many were sent, and the trace of the last one (the only one whose steps are
+    recorded: `trace` shows it). A run that settles into a steady state is finished in one go
+    (`stack.receive_repeated`).
 
     Ctrl-C stops the batch between two packets: every packet before it has had all its effects
     (counters, conntrack, sockets), and none after it has had any. Progress goes to `progress`,
     which the caller draws (the CLI shows a bar for runs longer than a second).
     """
-    receive = stack.receive_batch
     tally: dict[str, int] = {}
     done = 0
     last: Trace | None = None
     interrupted = _DeferredInterrupt()
     try:
-        for pkt in packets:
+        for pkt, times in runs:
+            final = done + times == total
+            for outcome, n in stack.receive_repeated(host, pkt, iface, times - 1 if final else times):
+                key = outcome.summary_line()
+                tally[key] = tally.get(key, 0) + n
+                if progress is not None and (done + n) >> 10 != done >> 10:
+                    progress.update(done + n, total)
+                done += n
+                if interrupted.pending:
+                    break
             if interrupted.pending:
                 break
-            if done == total - 1:
+            if final:
                 last = stack.receive(host, pkt, iface)
                 key = last.summary_line()
-            else:
-                key = receive(host, pkt, iface).summary_line()
-            done += 1
-            tally[key] = tally.get(key, 0) + 1
-            if progress is not None and not done & 1023:
-                progress.update(done, total)
+                tally[key] = tally.get(key, 0) + 1
+                done += 1
     except KeyboardInterrupt:
         pass  # raised between packets where no handler could be installed (not the main thread)
     finally:

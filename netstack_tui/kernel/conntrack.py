@@ -139,6 +139,8 @@ class Conntrack:
     """The conntrack table of one host."""
 
     __slots__ = ("_by_tuple", "_entries", "_next_id", "_next_expiry", "dropped_full", "stats")
+    ACCUMULATORS = ("dropped_full", "stats")
+    """`conntrack -S` counters (see `kernel.steady`); nothing on the packet path reads them."""
 
     def __init__(self) -> None:
         self._entries: dict[int, CtEntry] = {}

@@ -27,6 +27,9 @@ class HostError(ValueError):
 class Host:
     """The simulated machine (network namespace)."""
 
+    CACHES = ("derived",)
+    """Fields that only cache what the rest determines (see `kernel.steady`)."""
+
     def __init__(self, name: str = "host") -> None:
         self.name = name
         self.clock = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 # Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
 # generic XDP, which runs after the sk_buff is built.
@@ -54,7 +55,11 @@ class XdpProgram:
 
 @dataclass(slots=True)
 class InterfaceStats:
-    """Counters `ip -s link` and `ethtool -S` show."""
+    """Counters `ip -s link` and `ethtool -S` show (the RX ring slot a trace shows is derived
+    from them; nothing else on the packet path reads them)."""
+
+    ACCUMULATORS: ClassVar = ("rx_packets", "rx_bytes", "rx_errors", "rx_dropped", "rx_missed", "rx_mcast",
+                              "tx_packets", "tx_bytes", "tx_errors", "tx_dropped", "xdp_drop", "xdp_pass")
 
     rx_packets: int = 0
     rx_bytes: int = 0

@@ -20,7 +20,8 @@ from netstack_tui.kernel.packet import parse_packet
 from tests.kernel.randomized import generate
 from tests.kernel.simside import setup_lines
 
-OBSERVE = ("iptables-save -c", "conntrack -L", "ss -tan", "nft list ruleset", "ip -s link", "dmesg")
+OBSERVE = ("iptables-save -c", "conntrack -L", "conntrack -S", "ss -tan", "ss -uan", "nft list ruleset", "ip -s link",
+           "ethtool -S eth0", "dmesg")
 
 
 def _host(setup: list[str], ruleset: str, nft: list[str]) -> Shell:

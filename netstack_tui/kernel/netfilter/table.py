@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import ClassVar, cast
 
 from ..generation import next_generation
 from ..packet import Packet
@@ -53,6 +53,9 @@ class RuleEntry:
     """A rule in a chain with its counters and its compiled predicates."""
 
     __slots__ = ("rule", "pkts", "bytes", "checks", "tests", "text", "_evals", "_evals_at", "_ports")
+    ACCUMULATORS: ClassVar = ("pkts", "bytes")
+    """Fields that only count (see `kernel.steady`); nothing on the packet path reads them."""
+    CACHES: ClassVar = ("_evals", "_evals_at", "_ports")
 
     def __init__(self, rule: Rule, checks: list[Check], pkts: int = 0, bytes_: int = 0) -> None:
         self.rule = rule
@@ -117,6 +120,8 @@ class Chain:
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     """Derived data (rule texts for views, the proto/port index), stamped with the ruleset
     generation it was built at; see `Ruleset.generation`."""
+    ACCUMULATORS: ClassVar = ("pkts", "bytes")
+    CACHES: ClassVar = ("cache",)
 
     def derived(self, generation: int) -> dict[str, object]:
         """The cache, emptied first when the rules changed since it was filled."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..addr import format_ipv4
 from ..netfilter.api import MatchContext
@@ -231,6 +232,8 @@ class Cmp:
 @dataclass(slots=True)
 class Counter:
     """`counter`: packets and bytes of every packet that reaches it."""
+
+    ACCUMULATORS: ClassVar = ("packets", "bytes")
 
     packets: int = 0
     bytes: int = 0
