@@ -8,7 +8,8 @@ from netstack_tui.kernel.trace import Disposition, Verdict
 from netstack_tui.tui.app import NetstackApp
 from netstack_tui.tui.screens.main import MainScreen
 from netstack_tui.tui.widgets.command_line import CommandLine
-from netstack_tui.tui.widgets.pipeline import PipelineView, StageRow
+from netstack_tui.tui.widgets.explain import ExplainPane
+from netstack_tui.tui.widgets.pipeline import PipelineView
 from netstack_tui.tui.widgets.tabs import TabStrip
 
 
@@ -67,7 +68,7 @@ async def test_first_frame_is_a_light_skeleton_with_the_key_legend() -> None:
         await pilot.pause()
         live = main_screen(app)
         assert not live.query("#loading, #key-hint") and live.query_one(KeyLegend)
-        assert live.query_one(PipelineView).children, "the panes are built once the journey is there"
+        assert live.query_one(PipelineView).rows, "the panes are built once the journey is there"
 
 
 async def test_default_walkthrough_reaches_the_socket() -> None:
@@ -110,7 +111,7 @@ async def test_drop_rule_from_command_line_kills_the_packet_at_that_rule(make_ap
         assert state.change is not None and state.change.stage == "input.filter"
         body = str(screen.query_one("#stage-body").render())
         assert "▶1" in body and "DROP" in body
-        explain = str(screen.query_one("#explain-text").render())
+        explain = screen.query_one("#explain", ExplainPane).text
         assert "rule 1" in explain
 
 
@@ -164,31 +165,54 @@ async def test_clicking_a_stage_jumps_to_it(make_app: object) -> None:
     app = make_app()  # type: ignore[operator]
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         screen = main_screen(app)
-        rows = list(screen.query(StageRow))
-        await pilot.click(rows[4])
+        pipeline = screen.query_one(PipelineView)
+        await pilot.click(PipelineView, offset=(3, pipeline.line_of_step(4)))
         await pilot.pause()
         selected = [m for m in messages if isinstance(m, PipelineView.StageSelected)]
         assert selected and selected[-1].index == 4
         assert screen.state.index == 4
-        assert rows[4].has_class("-current")
+        row = pipeline.rows[pipeline.line_of_step(4)]
+        assert row.current and row.text.startswith("▶")
+        assert not pipeline.rows[pipeline.line_of_step(0)].current
 
 
-async def test_pipeline_marks_outcomes_by_class_and_symbol(make_app: object) -> None:
-    """Passed, skipped and pending stages differ by class and by symbol."""
+async def test_clicking_a_group_heading_selects_nothing(make_app: object) -> None:
+    """A group heading is not a step: clicking it leaves the packet where it is."""
+    app = make_app()  # type: ignore[operator]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        pipeline = screen.query_one(PipelineView)
+        await pilot.press("right", "right")
+        assert pipeline.rows[0].kind == "group"
+        await pilot.click(PipelineView, offset=(3, 0))
+        await pilot.pause()
+        assert screen.state.index == 2
+
+
+async def test_pipeline_marks_outcomes_by_style_and_symbol(make_app: object) -> None:
+    """Passed, skipped and pending stages differ by style and by symbol, and each row is drawn
+    in its outcome's colour."""
     app = make_app()  # type: ignore[operator]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("end")
-        rows = list(app.screen.query(StageRow))
+        pipeline = app.screen.query_one(PipelineView)
         trace = main_screen(app).state.trace
+        rows = [row for row in pipeline.rows if row.kind == "step"]
+        assert len(rows) == len(trace.steps)
         for row in rows:
-            step = trace.steps[row.index]
-            text = str(row.render())
+            step = trace.steps[row.step]
             if step.verdict == Verdict.SKIP:
-                assert row.has_class("-skipped") and "·" in text
+                assert row.style == "pipeline--skipped" and "·" in row.text
             elif step.verdict == Verdict.DELIVER:
-                assert row.has_class("-delivered") and "●" in text
+                assert row.style == "pipeline--delivered" and "●" in row.text
+        skipped = next(i for i, row in enumerate(pipeline.rows) if row.style == "pipeline--skipped")
+        strip = pipeline.render_line(skipped - round(pipeline.scroll_offset.y))
+        assert strip.text.strip() == pipeline.rows[skipped].text.strip()
+        drawn = next(seg for seg in strip._segments if "·" in seg.text)
+        assert drawn.style.color == pipeline.get_component_rich_style("pipeline--skipped").color
         await pilot.press("home")
-        assert rows[-1].has_class("-pending") and "○" in str(rows[-1].render())
+        last = pipeline.rows[pipeline.line_of_step(len(trace.steps) - 1)]
+        assert last.style == "pipeline--pending" and "○" in last.text
 
 
 async def test_switching_to_russian_relabels_the_screen(make_app: object) -> None:
@@ -204,7 +228,7 @@ async def test_switching_to_russian_relabels_the_screen(make_app: object) -> Non
         assert "Этап" in str(tabs.render()) and "Stage" not in str(tabs.render())
         descriptions = {b.description for b in screen.active_bindings.values() for b in [b.binding]}
         assert "Шаг" in descriptions
-        assert "принимает кадр" in str(screen.query_one("#explain-text").render())
+        assert "принимает кадр" in screen.query_one("#explain", ExplainPane).text
         await pilot.press("l")
         assert "Stage" in str(tabs.render())
 
@@ -232,7 +256,7 @@ async def test_next_packet_and_its_key_state(make_app: object) -> None:
         await pilot.press("n")
         assert screen.session.current_name == "closed"
         await pilot.press("end")
-        text = str(screen.query_one("#explain-text").render())
+        text = screen.query_one("#explain", ExplainPane).text
         assert "policy" in text and "NETFILTER_DROP" in text and "follow the replies" not in text
         assert screen.check_action("next_packet", ()) is None
 
@@ -317,17 +341,16 @@ async def test_theme_cycles_through_the_three_themes(make_app: object) -> None:
 async def test_after_a_drop_the_rest_of_the_path_is_shown_not_reached(make_app: object) -> None:
     """After a DROP in filter/INPUT, the pipeline lists the stages the packet never got to, ending with the
     socket and the application, dimmed and marked ⊘; a delivered journey shows none."""
-    from netstack_tui.tui.widgets.pipeline import UnreachedRow
-
     app = make_app()  # type: ignore[operator]
     async with app.run_test(size=(120, 40)) as pilot:
-        assert not app.screen.query(UnreachedRow)
+        pipeline = app.screen.query_one(PipelineView)
+        assert not [row for row in pipeline.rows if row.kind == "unreached"]
         await run_command(pilot, app, "iptables -I INPUT 1 -p tcp --dport 80 -j DROP")
         await pilot.pause()
-        rows = list(app.screen.query(UnreachedRow))
-        texts = [str(row.render()) for row in rows]
-        assert rows and all(row.has_class("-unreached") and "⊘" in text for row, text in zip(rows, texts, strict=True))
-        assert "socket lookup" in texts[-2] and "application" in texts[-1]
+        rows = [row for row in pipeline.rows if row.kind == "unreached"]
+        assert rows and all(row.style == "pipeline--unreached" and "⊘" in row.text for row in rows)
+        assert "socket lookup" in rows[-2].text and "application" in rows[-1].text
+        assert pipeline.rows.index(rows[0]) > max(pipeline.line_of_step(i) for i in range(len(pipeline._line_of_step)))
 
 
 async def test_key_legend_updates_in_place_when_a_key_is_enabled(make_app: object) -> None:
@@ -354,7 +377,7 @@ async def test_russian_notes_localise_the_kernels_rule_numbers(make_app: object)
         screen = main_screen(app)
         screen.index = next(i for i, s in enumerate(screen.state.trace.steps) if s.stage == "input.filter")
         await pilot.pause()
-        text = str(screen.query_one("#explain-text").render())
+        text = screen.query_one("#explain", ExplainPane).text
         assert "(правило 4)" in text and "rule 4" not in text
 
 

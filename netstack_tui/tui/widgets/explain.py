@@ -6,14 +6,15 @@ rule 1"), and how the journey ended once the last step is reached.
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.reactive import var
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 
 from ...i18n import message
 from ...kernel.trace import Disposition
-from ..model import ViewState, change_text, disposition_text, escape, note_text, outcome, set_markup
+from ..model import ViewState, change_text, disposition_text, escape, note_text, outcome
 from ..stage_info import analogy_key, real_commands
 from .scrolling import SCROLL_BINDINGS
 
@@ -59,23 +60,65 @@ def explanation(state: ViewState) -> str:
     return "\n".join(lines)
 
 
-class ExplainPane(VerticalScroll, can_focus=True, inherit_bindings=False):
-    """What happened, why, an analogy and the command that shows it on a real machine."""
+class ExplainPane(ScrollView, can_focus=True, inherit_bindings=False):
+    """What happened, why, an analogy and the command that shows it on a real machine.
+
+    The text is wrapped to the pane's width once per step and drawn through the line API: a longer
+    or shorter explanation changes only the scrollable height, never the screen's layout (which
+    would cost a full layout pass on the step)."""
 
     BINDINGS = SCROLL_BINDINGS
 
     state: var[ViewState | None] = var(None, always_update=True)
     """The whole view state; the pane explains its current step."""
 
-    def compose(self) -> ComposeResult:
-        """One block of text."""
-        yield Static("", id="explain-text")
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.markup = ""
+        """What the pane shows (content markup)."""
+        self._lines: list[Strip] = []
+        self._wrapped_at = (-1, "")
+
+    @property
+    def text(self) -> str:
+        """The explanation as plain text, one line per wrapped line."""
+        return "\n".join(strip.text.rstrip() for strip in self._lines)
 
     def watch_state(self, state: ViewState | None) -> None:
-        """Explain the current step."""
+        """Explain the current step, from its first line."""
         if state is None or not self.is_mounted:
             return
-        # Padded to the pane's height, so a shorter explanation costs no layout pass.
-        height = self.scrollable_content_region.height
-        set_markup(self.query_one("#explain-text", Static), explanation(state), height)
-        self.scroll_home(animate=False)
+        self.markup = explanation(state)
+        self._wrap()
+        self.scroll_home(animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        """A new width: wrap again."""
+        self._wrap()
+
+    def _wrap(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0 or self._wrapped_at == (width, self.markup):
+            return
+        self._wrapped_at = (width, self.markup)
+        self._lines = Visual.to_strips(self, visualize(self, self.markup), width, None, self.visual_style)
+        # `virtual_size` is a layout reactive: assigning it would lay out the whole screen. Only the
+        # scrollbars depend on it (they ask for a layout themselves if they appear or go).
+        size = Size(width, len(self._lines))
+        self.set_reactive(ExplainPane.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        """A theme change recolours the text."""
+        super().notify_style_update()
+        self._wrapped_at = (-1, "")
+        self._wrap()
+
+    def render_line(self, y: int) -> Strip:
+        """One wrapped line of the explanation."""
+        line = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if 0 <= line < len(self._lines):
+            return self._lines[line].extend_cell_length(width, self.rich_style).crop(0, width)
+        return Strip.blank(width, self.rich_style)

@@ -1,49 +1,63 @@
 """The pipeline: the stages the journey takes, grouped as `Stage.group`, with the packet's position.
 
 Rows come from `netstack_tui.kernel.stages.STAGES` (the table the engine walks), in the journey's
-order. Passed, dropped, skipped, delivered and transmitted stages differ by symbol *and* by CSS
-class (so by colour); steps the packet has not reached yet are shown as pending.
+order. Passed, dropped, skipped, delivered and transmitted stages differ by symbol *and* by style
+(so by colour); steps the packet has not reached yet are shown as pending, and stages after a drop
+as never reached.
+
+One widget draws every row through Textual's line API: a step repaints the two rows that changed
+and costs no layout pass (a widget per row made each step restyle and lay out forty widgets).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from ...kernel.stages import Stage
 from ..model import SYMBOLS, ViewState, outcome, stage_label, stage_of, unreached_stages
 
 
-class StageRow(Static):
-    """One step of the journey in the pipeline; clicking it selects the step."""
+@dataclass(frozen=True, slots=True)
+class PipelineRow:
+    """One line of the pipeline: a group heading, a step of the journey, a stage never reached,
+    or the blank line between groups."""
 
-    def __init__(self, index: int, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
-        self.index = index
-        """Position of the step in the trace."""
-
-    def on_click(self, event: events.Click) -> None:
-        """Tell the pipeline this row was clicked."""
-        event.stop()
-        self.post_message(PipelineView.StageSelected(self.index))
-
-
-class UnreachedRow(Static):
-    """A stage on the journey's path that the packet never got to (it was dropped before)."""
-
-
-class GroupLabel(Static):
-    """A group heading (`NIC`, `PREROUTING`, `INPUT`, ...)."""
+    kind: str
+    """`group`, `step`, `unreached` or `gap`."""
+    text: str
+    style: str
+    """Component class: `pipeline--passed`, `pipeline--group`, ..."""
+    step: int | None = None
+    """Position of the step in the trace (rows of kind `step` only)."""
+    tooltip: str = ""
+    current: bool = False
+    """The step the packet is at (drawn over its outcome's style)."""
 
 
-class PipelineView(VerticalScroll, can_focus=False):
+class PipelineView(ScrollView, can_focus=False):
     """The journey as a vertical list of stages, grouped, with the current one marked."""
+
+    COMPONENT_CLASSES = {
+        "pipeline--group",
+        "pipeline--group-unreached",
+        "pipeline--passed",
+        "pipeline--dropped",
+        "pipeline--skipped",
+        "pipeline--delivered",
+        "pipeline--transmitted",
+        "pipeline--pending",
+        "pipeline--unreached",
+        "pipeline--current",
+        "pipeline--hover",
+    }
 
     @dataclass
     class StageSelected(Message):
@@ -57,95 +71,138 @@ class PipelineView(VerticalScroll, can_focus=False):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.rows: list[PipelineRow] = []
+        """What each line shows, top to bottom (read by tests and the tooltip)."""
         self._built_for: object = None
-        self._rows: list[StageRow] = []
-        self._unreached: list[tuple[UnreachedRow, Stage]] = []
-        self._drawn: dict[int, tuple[str, str, str]] = {}
-        self._lang = ""
-        self._target: StageRow | None = None
-
-    def compose(self) -> ComposeResult:
-        """Rows are mounted when the first state arrives."""
-        yield from ()
+        self._built_lang = ""
+        self._line_of_step: list[int] = []
+        self._hover: int | None = None
 
     def watch_state(self, state: ViewState | None) -> None:
-        """Rebuild rows for a new journey; otherwise only move the marker."""
+        """Rebuild the rows for a new journey or language; otherwise redraw the rows that changed."""
         if state is None or state.trace is None:
             return
-        if self._built_for is not state.trace:
+        if self._built_for is not state.trace or self._built_lang != state.lang:
             self._rebuild(state)
-        self._restyle(state)
+        else:
+            self._restyle(state)
+        if 0 <= state.index < len(self._line_of_step):
+            line = self._line_of_step[state.index]
+            top = round(self.scroll_offset.y)
+            if not top <= line < top + self.scrollable_content_region.height:
+                # After the refresh: a rebuilt pipeline has its new height only then.
+                self.call_after_refresh(self.scroll_to_region, Region(0, line, 1, 1), animate=False)
+
+    def line_of_step(self, index: int) -> int:
+        """The line that shows step `index` (for tests and clicks)."""
+        return self._line_of_step[index]
 
     def _rebuild(self, state: ViewState) -> None:
         assert state.trace is not None
-        self._built_for = state.trace
-        self.remove_children()
-        widgets: list[Static] = []
-        self._rows = []
-        self._drawn = {}
+        self._built_for, self._built_lang = state.trace, state.lang
+        rows: list[PipelineRow] = []
+        self._line_of_step = []
         group = None
         for i, step in enumerate(state.trace.steps):
             stage = stage_of(step)
             heading = stage.group if stage else "?"
             if heading != group:
+                if group is not None:
+                    rows.append(PipelineRow("gap", "", "pipeline--group"))
                 group = heading
-                widgets.append(GroupLabel(heading, classes="group-label"))
-            row = StageRow(i, classes="stage-row")
-            self._rows.append(row)
-            widgets.append(row)
-        self._unreached = []
+                rows.append(PipelineRow("group", heading, "pipeline--group"))
+            self._line_of_step.append(len(rows))
+            rows.append(self._step_row(state, i))
         for missed in unreached_stages(state.trace):
             if missed.group != group:
+                rows.append(PipelineRow("gap", "", "pipeline--group"))
                 group = missed.group
-                widgets.append(GroupLabel(group, classes="group-label -unreached"))
-            unreached = UnreachedRow(f" {SYMBOLS['unreached']} {stage_label(missed, state.lang)}",
-                                     classes="stage-row -unreached")
-            self._unreached.append((unreached, missed))
-            widgets.append(unreached)
-        self._lang = ""
-        self.mount_all(widgets)
+                rows.append(PipelineRow("group", group, "pipeline--group-unreached"))
+            rows.append(PipelineRow("unreached", f"{SYMBOLS['unreached']} {stage_label(missed, state.lang)}",
+                                    "pipeline--unreached",
+                                    tooltip=f"{missed.function} — {state.t('ui.outcome.unreached')}"))
+        self.rows = rows
+        self.virtual_size = Size(self.virtual_size.width, len(rows))
+        self.refresh()
+
+    def _step_row(self, state: ViewState, index: int) -> PipelineRow:
+        assert state.trace is not None
+        step = state.trace.steps[index]
+        stage = stage_of(step)
+        label = stage_label(stage, state.lang) if stage else step.stage
+        kind = outcome(step) if index <= state.index else "pending"
+        current = index == state.index
+        return PipelineRow("step", f"{'▶' if current else ' '}{SYMBOLS[kind]} {label}", f"pipeline--{kind}", index,
+                           f"{step.function} — {state.t('ui.outcome.' + kind)}", current)
 
     def _restyle(self, state: ViewState) -> None:
-        assert state.trace is not None
-        for row in self._rows:
-            step = state.trace.steps[row.index]
-            stage = stage_of(step)
-            label = stage_label(stage, state.lang) if stage else step.stage
-            seen = row.index <= state.index
-            kind = outcome(step) if seen else "pending"
-            current = row.index == state.index
-            marker = "▶" if current else " "
-            drawn = (
-                f"{marker}{SYMBOLS[kind]} {label}",
-                f"stage-row -{kind}" + (" -current" if current else ""),
-                state.lang,
-            )
-            if self._drawn.get(row.index) == drawn:
-                continue  # a step changes two or three rows; restyling all of them costs a frame
-            self._drawn[row.index] = drawn
-            row.update(drawn[0], layout=False)
-            row.set_classes(drawn[1])
-            row.tooltip = f"{step.function} — {state.t('ui.outcome.' + kind)}"
-        if self._lang != state.lang:
-            self._lang = state.lang
-            for unreached, missed in self._unreached:
-                unreached.update(f" {SYMBOLS['unreached']} {stage_label(missed, state.lang)}", layout=False)
-                unreached.tooltip = f"{missed.function} — {state.t('ui.outcome.unreached')}"
-        if 0 <= state.index < len(self._rows):
-            row = self._rows[state.index]
-            if not row.region or not self.scrollable_content_region.contains_region(row.region):
-                if self._target is None:
-                    self.call_after_refresh(self._show_target, 10)
-                self._target = row
+        """A step changes two or three rows (the old and new current one, and those passed over)."""
+        for index, line in enumerate(self._line_of_step):
+            row = self._step_row(state, index)
+            if row != self.rows[line]:
+                self.rows[line] = row
+                self.refresh_line(line)
 
-    def _show_target(self, tries: int) -> None:
-        """Scroll the current row into view. Rows just mounted have no place yet: try again after the
-        next refresh. Only the latest target counts (a re-run journey first shows step 0, then jumps)."""
-        row = self._target
-        if row is None:
+    # ---- drawing ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """One row, cut to the width with an ellipsis, in its outcome's style. The current step's
+        text is drawn reversed in its outcome's colour on a bar across the pipeline."""
+        line = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not 0 <= line < len(self.rows):
+            return Strip.blank(width, base)
+        row = self.rows[line]
+        text = " " + row.text
+        if len(text) > width:
+            text = text[: max(width - 1, 0)] + "…"
+        # Full component styles: colours with alpha ($text-muted, $primary 30%) are blended over
+        # the pipeline's background only there. The bar and hover take just their background.
+        style = self.get_component_rich_style(row.style)
+        rest = base
+        if row.current:
+            bar = Style(bgcolor=self.get_component_rich_style("pipeline--current").bgcolor)
+            style += bar + Style(bold=True, reverse=True)
+            rest += bar
+        elif line == self._hover and row.kind == "step":
+            style += Style(bgcolor=self.get_component_rich_style("pipeline--hover").bgcolor)
+            rest = style
+        lead = len(text) - len(text.lstrip(" "))
+        return Strip([Segment(text[:lead], rest), Segment(text[lead:], style),
+                      Segment(" " * (width - len(text)), rest)], width)
+
+    def notify_style_update(self) -> None:
+        """A theme change restyles every row."""
+        super().notify_style_update()
+        self.refresh()
+
+    # ---- mouse -----------------------------------------------------------------------------
+
+    def _row_at(self, y: int) -> int | None:
+        line = round(self.scroll_offset.y) + y
+        return line if 0 <= line < len(self.rows) else None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """Highlight the row under the pointer and show what its kernel function did."""
+        line = self._row_at(event.y)
+        if line == self._hover:
             return
-        if not row.region and tries > 0:
-            self.call_after_refresh(self._show_target, tries - 1)
-            return
-        self._target = None
-        self.scroll_to_widget(row, animate=False, immediate=True)
+        for old in (self._hover, line):
+            if old is not None:
+                self.refresh_line(old)
+        self._hover = line
+        self.tooltip = self.rows[line].tooltip or None if line is not None else None
+
+    def on_leave(self, event: events.Leave) -> None:
+        """No row is under the pointer any more."""
+        if self._hover is not None:
+            self.refresh_line(self._hover)
+            self._hover = None
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a step selects it."""
+        line = self._row_at(event.y)
+        if line is not None and self.rows[line].step is not None:
+            event.stop()
+            self.post_message(self.StageSelected(self.rows[line].step))  # type: ignore[arg-type]
