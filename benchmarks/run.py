@@ -1,5 +1,7 @@
 """Run every benchmark and print one table: measured value, goal, and the ratio to a reference
 measured in the same run (this machine is noisy, so each number is the median of several runs).
+As root with iproute2 and iptables, the floods are also measured through the real kernel in
+network namespaces (benchmarks/bench_kernel.py); the TUI rows come from benchmarks/bench_tui.py.
 
     python benchmarks/run.py            # everything
     python benchmarks/run.py --quick    # fewer repetitions
@@ -95,6 +97,7 @@ def bench_flood(runs: int) -> list[tuple[str, str, str, str]]:
     every packet walked through the stack, which is what a flow that never settles costs."""
     count = 5000
     out = []
+    rates = {}
     for label, spec, vary, n in (
         ("flood: new TCP connections", "tcp 10.0.0.2:1024 > 10.0.0.1:80 [S]", "sport", count),
         ("flood: established flow", "tcp 10.0.0.2:1024 > 10.0.0.1:80 [.] len=100", "none", 100 * count),
@@ -105,14 +108,34 @@ def bench_flood(runs: int) -> list[tuple[str, str, str, str]]:
                 sh.run("send tcp 10.0.0.2:1024 > 10.0.0.1:80 [S]")
             sh.run(f"flood {spec} --count {n} --vary {vary}")
         seconds = median_time(run, max(3, runs // 3))
-        rate = n / seconds
+        rate = rates[vary] = n / seconds
         out.append((f"{label} ({n:,} packets)", f"{rate:,.0f} pkt/s", "≥ 100,000 pkt/s",
                     f"{rate / 100_000:.2f}× goal"))
-    out.append(_established_walked(count, runs))
-    return out
+    walked = _established_walked(count, runs)
+    out.append(("  same flow, every packet walked", f"{walked:,.0f} pkt/s", "",
+                f"{walked / 100_000:.2f}× goal (no steady-state shortcut)"))
+    return out + _real_kernel(rates["sport"], rates["none"], walked)
 
 
-def _established_walked(count: int, runs: int) -> tuple[str, str, str, str]:
+def _real_kernel(new: float, established: float, walked: float) -> list[tuple[str, str, str, str]]:
+    """The same two floods through the real kernel in network namespaces (benchmarks/bench_kernel.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_kernel
+
+    reason = bench_kernel.unavailable_reason()
+    if reason is not None:
+        return [("real kernel, same ruleset", "skipped", "", reason)]
+    found = bench_kernel.measure(count=200_000, runs=3)
+    rows = []
+    for kind, sim, label in (("new", new, "new connections"), ("established", established, "established flow")):
+        bound = "≥ " if found[f"{kind}_sender_bound"] else ""
+        rows.append((f"  real kernel (netns, veth): {label}", f"{bound}{found[kind]:,.0f} pkt/s", "",
+                     f"simulator ÷ kernel: {sim / found[kind]:.3f}"
+                     + (f" (every packet walked: {walked / found[kind]:.3f})" if kind == "established" else "")))
+    return rows
+
+
+def _established_walked(count: int, runs: int) -> float:
     from netstack_tui.kernel import stack
     from netstack_tui.kernel.packet import parse_packet
 
@@ -123,9 +146,7 @@ def _established_walked(count: int, runs: int) -> tuple[str, str, str, str]:
     def walk() -> None:
         for _ in range(count):
             stack.receive_batch(sh.host, pkt, "eth0")
-    rate = count / median_time(walk, max(3, runs // 3))
-    return ("  same flow, every packet walked", f"{rate:,.0f} pkt/s", "",
-            f"{rate / 100_000:.2f}× goal (no steady-state shortcut)")
+    return count / median_time(walk, max(3, runs // 3))
 
 
 _CONNTRACK_FILL = """
