@@ -129,6 +129,7 @@ def _context(j: Journey, hook: Hook) -> MatchContext:
         ct_mark=entry.mark if entry is not None else 0,
         ct_expire=entry.expires_in(j.host.clock) if entry is not None and entry.id else 0,
         addr_type=j.host.addr_type,
+        rules=j.host.iptables.state,
     )
 
 

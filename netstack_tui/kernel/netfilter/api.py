@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from ..packet import Packet
 from ..trace import RuleEval
+from .state import RulesetState
 
 
 class Hook(StrEnum):
@@ -60,6 +61,9 @@ class MatchContext:
     owner_uid: int | None = None
     """uid of the sending socket (OUTPUT and POSTROUTING only)."""
     owner_gid: int | None = None
+    rules: RulesetState | None = None
+    """The traversed ruleset's match state (recent lists, limit buckets); `Ruleset.traverse`
+    fills it in."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,13 @@ integer arithmetic, so burst and refill behave exactly as on a real host with HZ
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
 from ..addr import format_ipv4
 from .extension import Check, Match, Opt, RuleInfo, Spec, register_match
-from .state import HZ, PKT_LIST_TOTAL, RulesetState, jiffies
+from .state import HZ, PKT_LIST_TOTAL, LimitBucket, RulesetState, jiffies
 from .values import Refused, parse_address, parse_uint, problem
 
 LIMIT_SCALE = 10000
@@ -68,14 +69,8 @@ def parse_rate(text: str, scale: int = LIMIT_SCALE) -> int:
     return avg
 
 
-class _Bucket:
-    """One rule's xt_limit_priv: credit left and the jiffy it was last refilled."""
-
-    __slots__ = ("credit", "prev")
-
-    def __init__(self) -> None:
-        self.credit: int | None = None
-        self.prev = 0
+_LIMIT_KEYS = itertools.count(1)
+"""Keys of limit buckets in `RulesetState.limits`: one per compiled rule, never reused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +93,14 @@ class LimitMatch(Match):
         """limit_mt(): refill by elapsed jiffies, cap at the burst, spend `cost` per packet."""
         cost = user2credits(self.avg)
         cap = user2credits(self.avg * self.burst)
-        bucket = _Bucket()
+        key = next(_LIMIT_KEYS)
 
         def fn(p, c) -> bool:  # type: ignore[no-untyped-def]
             now = jiffies(c.now)
-            if bucket.credit is None:
+            bucket = c.rules.limits.get(key)
+            if bucket is None:
                 # The rule was inserted with a full bucket; refilling a full bucket changes nothing.
-                bucket.credit, bucket.prev = cap, now
+                bucket = c.rules.limits[key] = LimitBucket(cap, now)
             if bucket.credit < cost and bucket.prev == now:
                 return False
             increase = ((now - bucket.prev) * CREDITS_PER_JIFFY) & 0xFFFFFFFF
@@ -178,12 +174,14 @@ class RecentMatch(Match):
 
     def checks(self, state: RulesetState) -> list[Check]:
         """recent_mt(), step for step: look up, set, check hits within --seconds, update."""
-        table = state.recent_table(self.list_name, self.mask)
+        # The list exists from the rule's insertion on (checkentry), as /proc/net/xt_recent shows.
+        created = state.recent_table(self.list_name, self.mask)
         # Since Linux 4.x a list keeps as many stamps as its largest --hitcount needs.
-        table.max_stamps = max(table.max_stamps, 1 << (max(self.hitcount, PKT_LIST_TOTAL) - 1).bit_length())
+        created.max_stamps = max(created.max_stamps, 1 << (max(self.hitcount, PKT_LIST_TOTAL) - 1).bit_length())
         m = self
 
         def fn(p, c) -> bool:  # type: ignore[no-untyped-def]
+            table = c.rules.recent_table(m.list_name, m.mask)
             now = jiffies(c.now)
             addr = (p.dst if m.side == "rdest" else p.src) & table.mask
             ttl = p.ttl

@@ -1,4 +1,8 @@
-"""Per-host state that matches share across rules: the xt_recent address lists.
+"""Per-host state of the compiled matches: the xt_recent address lists and each limit rule's bucket.
+
+Compiled predicates keep none of it themselves: they find it through the `MatchContext` of the
+ruleset being traversed, so a copied host (a session's snapshot before a packet) gets its own lists
+and buckets instead of sharing the original's.
 
 Like /proc/net/xt_recent/NAME, a list is shared by every rule that names it, and it keeps at most
 `LIST_TOTAL` addresses with at most `PKT_LIST_TOTAL` timestamps each (the module's defaults
@@ -73,11 +77,23 @@ class RecentTable:
         ]
 
 
+class LimitBucket:
+    """One limit rule's xt_limit_priv: credit left and the jiffy it was last refilled."""
+
+    __slots__ = ("credit", "prev")
+
+    def __init__(self, credit: int, prev: int) -> None:
+        self.credit = credit
+        self.prev = prev
+
+
 @dataclass(slots=True)
 class RulesetState:
     """Mutable state the compiled matches of one host share."""
 
     recent: dict[str, RecentTable] = field(default_factory=dict)
+    limits: dict[int, LimitBucket] = field(default_factory=dict)
+    """Buckets by the key their rule was compiled with (a rule inserted again gets a new one)."""
 
     def recent_table(self, name: str, mask: int) -> RecentTable:
         """The list called `name`, created on first use as the module does at checkentry."""

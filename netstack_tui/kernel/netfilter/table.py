@@ -398,6 +398,8 @@ class Ruleset:
         """
         tbl = self.tables[table]
         base = tbl.chains[chain]
+        if ctx.rules is not self.state:
+            ctx = replace(ctx, rules=self.state)
         run = Run(pkt, ctx, chain)
         if not record:
             return self._traverse_batch(tbl, base, run)
