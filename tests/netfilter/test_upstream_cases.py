@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import re
+from types import FunctionType
+
 import pytest
 
 from netstack_tui.kernel.netfilter.command import run_iptables
@@ -54,6 +59,28 @@ def test_upstream_case(table: str, chain: str, rule: str, expected: str, result:
             run_iptables(ruleset, argv)
         return
     run_iptables(ruleset, argv)
+    for chain_obj in ruleset.tables[table].chains.values():
+        for entry in chain_obj.entries:
+            for check, text in entry.checks:
+                assert _immutable(check), f"the predicate for {text!r} closes over mutable state"
+            assert _immutable(entry.rule), f"{rule!r} compiles to a mutable rule"
     printed = [line for line in run_iptables(ruleset, ["-t", table, "-S", chain]).splitlines() if line.startswith("-A")]
     want = rule if expected == "=" else expected
     assert printed == [f"-A {chain} {want}".rstrip()]
+
+
+def _immutable(obj: object, depth: int = 0) -> bool:
+    """Whether `obj` can be shared between copies of a host: a value, a frozen dataclass, a tuple or
+    frozenset of such, or a function whose closure holds only such. (Hosts are copied with
+    `copy.deepcopy`, which shares functions; the state rules keep lives in `RulesetState`.)"""
+    if depth > 20:
+        return False
+    if isinstance(obj, (int, float, str, bytes, bool, type(None), enum.Enum, re.Pattern)):
+        return True
+    if isinstance(obj, (tuple, frozenset)):
+        return all(_immutable(item, depth + 1) for item in obj)
+    if isinstance(obj, FunctionType):
+        return all(_immutable(cell.cell_contents, depth + 1) for cell in obj.__closure__ or ())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type) and obj.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        return all(_immutable(getattr(obj, f.name), depth + 1) for f in dataclasses.fields(obj))
+    return False

@@ -7,6 +7,7 @@ lands on the base chain's policy), and only the matching rules' counters move.
 
 from __future__ import annotations
 
+import copy
 import functools
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,18 @@ class RuleEntry:
         self._evals_at: tuple[str, int] = ("", 0)
         self._ports = _port_filter(rule)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> RuleEntry:
+        """A copy with its own counters that shares the rule and its compiled predicates: both are
+        immutable (the state some matches keep lives in `RulesetState`; tests/netfilter checks
+        every upstream case for it), and copying them made a session's snapshot of a
+        5,000-rule host cost a quarter of a second."""
+        new = RuleEntry.__new__(RuleEntry)
+        new.rule, new.checks, new.tests, new.text = self.rule, self.checks, self.tests, self.text
+        new.pkts, new.bytes = self.pkts, self.bytes
+        new._evals, new._evals_at, new._ports = {}, ("", 0), self._ports
+        memo[id(self)] = new
+        return new
+
     def may_match(self, proto: int, dport: int) -> bool:
         """False when the rule's protocol or destination-port test must fail for this packet, and
         every test before that one is free of side effects (so not running the rule changes nothing)."""
@@ -122,6 +135,13 @@ class Chain:
     generation it was built at; see `Ruleset.generation`."""
     ACCUMULATORS: ClassVar = ("pkts", "bytes")
     CACHES: ClassVar = ("cache",)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Chain:
+        """A copy of the rules and counters; the derived cache starts empty (it is rebuilt on use)."""
+        new = Chain(self.name, self.builtin, self.policy, self.pkts, self.bytes,
+                    [copy.deepcopy(entry, memo) for entry in self.entries], self.counting)
+        memo[id(self)] = new
+        return new
 
     def derived(self, generation: int) -> dict[str, object]:
         """The cache, emptied first when the rules changed since it was filled."""
