@@ -26,7 +26,10 @@ from .packet import (
 )
 
 # ICMP query types and their replies (nf_conntrack_proto_icmp.c invmap).
-_ICMP_INVERSE = {ICMP_ECHO_REQUEST: ICMP_ECHO_REPLY, 13: 14, 15: 16, 17: 18}
+_ICMP_NEW = {ICMP_ECHO_REQUEST: ICMP_ECHO_REPLY, 13: 14, 15: 16, 17: 18}
+"""ICMP queries that can start a connection (icmp_new's valid_new), with their reply types."""
+_ICMP_INVERSE = {**_ICMP_NEW, **{reply: query for query, reply in _ICMP_NEW.items()}}
+"""nf_conntrack_proto_icmp's invmap: a query's reply type and a reply's query type."""
 
 TCP_TIMEOUT_KEYS = {
     "SYN_SENT": "syn_sent", "SYN_RECV": "syn_recv", "ESTABLISHED": "established", "FIN_WAIT": "fin_wait",
@@ -235,7 +238,7 @@ class Conntrack:
         if pkt.proto == IPPROTO_TCP and not self._tcp_can_start(pkt, sysctl):
             self.stats["invalid"] += 1
             return CtResult("INVALID", None)
-        if pkt.proto == IPPROTO_ICMP and pkt.icmp_type not in _ICMP_INVERSE:
+        if pkt.proto == IPPROTO_ICMP and pkt.icmp_type not in _ICMP_NEW:
             # ICMP replies and unknown types without a connection are not trackable.
             self.stats["invalid"] += 1
             return CtResult("INVALID", None)

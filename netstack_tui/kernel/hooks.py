@@ -298,6 +298,11 @@ def _send_reject(j: Journey, with_type: str, hook: Hook) -> None:
     pkt = j.flow.pkt
     if with_type == "tcp-reset":
         answer = replies.tcp_reset(pkt)
+    elif hook == Hook.OUTPUT and pkt.proto == IPPROTO_ICMP and j.flow.owner is None:
+        # The stack sends its own ICMP (echo replies, errors) from the per-CPU ICMP socket and
+        # holds that socket's lock while the packet runs through OUTPUT: icmp_send() cannot
+        # take it (icmp_xmit_lock) and nothing is sent.
+        return
     else:
         src = pkt.dst if j.host.is_local(pkt.dst) else answer_source(j, pkt)
         answer = replies.reject_icmp(j.host, pkt, with_type, src)
@@ -526,6 +531,8 @@ def _nat_table(j: Journey, hook: Hook) -> None:
         before = f.pkt
         f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
         j.step(stage, Verdict.SKIP, "nat.related", changes=_packet_changes(before, f.pkt), cost_ns=10)
+        if hook == Hook.OUTPUT and f.pkt.dst != before.dst:
+            reroute(j)  # an error our own NAT sends back to this host goes out over lo
         return
     if f.related_attached or f.ct_state == "RELATED":
         # nf_nat_inet_fn(): a RELATED packet that is not ICMP (REJECT's RST) falls through to the

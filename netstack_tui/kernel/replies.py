@@ -81,7 +81,8 @@ def icmp_error(host: Host, pkt: Packet, icmp_type: int, code: int, src: int | No
         return None
     if src is None:
         return None
-    if icmp_type in RATE_LIMITED_TYPES and not _rate_allow(host, pkt.src):
+    # icmpv4_xrlim_allow(): no rate limit for errors that go back over loopback (to this host).
+    if icmp_type in RATE_LIMITED_TYPES and not host.is_local(pkt.src) and not _rate_allow(host, pkt.src):
         return None
     quoted = pkt.replace(iif=None, oif=None, mark=0, inner=None)
     return Packet(IPPROTO_ICMP, src, pkt.src, icmp_type=icmp_type, icmp_code=code, inner=quoted,

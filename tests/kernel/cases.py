@@ -654,5 +654,40 @@ case(
     description="A REJECT in OUTPUT answers the host's own ICMP error with an ICMP error to itself, "
                 "which icmp_send() refuses (no error about an error): nothing loops back.")
 
+# Found by the randomized generator (seed 777 cases 83, 102, 133, 191, 215, 258).
+case(
+    name="output_reject_of_own_echo_reply_sends_nothing",
+    packets=["icmp 10.0.0.2 > 10.0.0.1 echo-request"],
+    ruleset=ruleset(filter=["-A OUTPUT -p icmp -j REJECT --reject-with icmp-port-unreachable"],
+                    raw=["-A PREROUTING -i lo"]),
+    expect_replies=(),
+    expect_counters={"filter OUTPUT 1": (1, 28), "raw PREROUTING 1": (0, 0)},
+    description="The echo reply goes out through the per-CPU ICMP socket, whose lock is held while it "
+                "runs through OUTPUT; REJECT's icmp_send() cannot take it (icmp_xmit_lock) and sends "
+                "no error: nothing comes back over lo.")
+
+case(
+    name="output_reject_of_own_rst_answers_itself_over_lo",
+    packets=["tcp 10.0.0.2:40001 > 10.0.0.1:81 [S]"],
+    ruleset=ruleset(filter=["-A OUTPUT -p tcp -j REJECT --reject-with icmp-port-unreachable"],
+                    raw=["-A PREROUTING -i lo -p icmp"]),
+    expect_replies=(),
+    expect_counters={"filter OUTPUT 1": (1, 40), "raw PREROUTING 1": (1, 68)},
+    description="The RST for a closed port is sent by TCP's own control socket, so REJECT in OUTPUT can "
+                "answer it: the ICMP error goes to the RST's source, this host, over lo (and errors to "
+                "loopback are not rate limited).")
+
+# Found by the randomized generator (seed 777 cases 57, 200, 244).
+case(
+    name="icmp_error_quoting_an_echo_reply_is_related",
+    packets=["icmp 10.0.0.2 > 10.0.0.1 echo-request",
+             "icmp 10.0.0.2 > 10.0.0.1 port-unreachable {icmp 10.0.0.1 > 10.0.0.2 echo-reply}"],
+    ruleset=ruleset(filter=["-A INPUT -m conntrack --ctstate RELATED", "-A INPUT -m conntrack --ctstate INVALID"]),
+    expect_replies=("icmp 10.0.0.1 > 10.0.0.2 echo-reply",),
+    expect_counters={"filter INPUT 1": (1, 56), "filter INPUT 2": (0, 0)},
+    description="An error about our echo reply: conntrack inverts the quoted reply (type 0 becomes 8, "
+                "nf_conntrack_proto_icmp's invmap works both ways), finds the ping's entry and marks the "
+                "error RELATED.")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"
