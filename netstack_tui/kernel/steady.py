@@ -11,9 +11,10 @@ increments; by induction so do all the ones after it. `snapshot()` takes the two
 
 A class names its accumulators in an `ACCUMULATORS` class attribute (a field holding a dict counts
 each value) and the fields that only cache what can be derived from the rest in `CACHES` (skipped).
-Every other field, including the state closed over by compiled rule predicates (rate-limit buckets),
-is state. Anything the walk does not know is state too: an unknown field can only keep a flood on
-the packet-by-packet path, never make it wrong.
+Every other field is state: the match state rules keep (limit buckets, recent lists), and whatever
+a closure holds (compiled predicates are walked too, in case one ever keeps state of its own).
+Anything the walk does not know is state as well: an unknown field can only keep a flood on the
+packet-by-packet path, never make it wrong.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def test_log_rule_keeps_the_flood_packet_by_packet(monkeypatch: pytest.MonkeyPat
 
 def test_snapshot_separates_counters_from_state() -> None:
     """Counters differ and are carried forward; a changed sysctl is state and blocks the shortcut;
-    a rate-limit bucket closed over by a compiled rule is state too."""
+    a limit rule's bucket is state too."""
     host = Host()
     before = snapshot(host)
     host.interfaces["eth0"].stats.rx_packets += 2
