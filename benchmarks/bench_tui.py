@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-MINIMAL = """
+MINIMAL_APP = """
 import sys, time
 from textual.app import App
 from textual.widgets import Footer, Header, Static
@@ -43,13 +43,17 @@ class Minimal(App):
         yield Static("hello")
         yield Footer()
     def on_mount(self):
-        self.call_after_refresh(self.done)
+        {schedule}
     def done(self):
-        open(sys.argv[1], "w").write(repr(time.time()))
+        open(sys.argv[1], "w").write({record})
         self.exit()
 
-Minimal().run(headless=True, size=(120, 40))
+Minimal().run(headless=True, size={size})
 """
+"""The reference app (Header, Static, Footer): it records something at a moment and exits."""
+
+MINIMAL = MINIMAL_APP.format(schedule="self.call_after_refresh(self.done)", record="repr(time.time())",
+                             size="(120, 40)")
 
 LOADED = """
 import sys, time
@@ -185,24 +189,9 @@ async def minimal_latencies(steps: int, wrap: int = 0) -> list[float]:
     return wall
 
 
-RSS_MINIMAL = """
-import sys
-from textual.app import App
-from textual.widgets import Footer, Header, Static
-
-class Minimal(App):
-    def compose(self):
-        yield Header()
-        yield Static("hello")
-        yield Footer()
-    def on_mount(self):
-        self.set_timer(1.5, self.done)
-    def done(self):
-        open(sys.argv[1], "w").write(open("/proc/self/status").read())
-        self.exit()
-
-Minimal().run(headless=True, size=(int(sys.argv[2]), int(sys.argv[3])))
-"""
+RSS_MINIMAL = MINIMAL_APP.format(schedule="self.set_timer(1.5, self.done)",
+                                 record='open("/proc/self/status").read()',
+                                 size="(int(sys.argv[2]), int(sys.argv[3]))")
 
 RSS_EXPLORER = """
 import sys
