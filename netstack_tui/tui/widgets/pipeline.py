@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -89,9 +89,11 @@ class PipelineView(ScrollView, can_focus=False):
         if 0 <= state.index < len(self._line_of_step):
             line = self._line_of_step[state.index]
             top = round(self.scroll_offset.y)
-            if not top <= line < top + self.scrollable_content_region.height:
-                # After the refresh: a rebuilt pipeline has its new height only then.
-                self.call_after_refresh(self.scroll_to_region, Region(0, line, 1, 1), animate=False)
+            if not top < line < top + self.scrollable_content_region.height - 1:
+                # After the refresh: a rebuilt pipeline has its new height only then. A line of
+                # context each side keeps the group heading in view when stepping back.
+                self.call_after_refresh(self.scroll_to_region, Region(0, line, 1, 1), animate=False,
+                                        spacing=Spacing(1, 0, 1, 0))
 
     def line_of_step(self, index: int) -> int:
         """The line that shows step `index` (for tests and clicks)."""
