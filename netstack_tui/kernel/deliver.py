@@ -90,6 +90,8 @@ def _no_socket(j: Journey, note: str, answer: Packet | None) -> None:
         view=_socket_view(j, None),
         drop_reason=DropReason.NO_SOCKET,
     )
+    # UDP and TCP let go of the packet's conntrack entry (nf_reset_ct) before the socket lookup, so
+    # the answer carries none: conntrack finds it in OUTPUT by its quote or its own tuple.
     j.emit(answer)
     raise j.stop(Disposition.DROPPED, DropReason.NO_SOCKET)
 

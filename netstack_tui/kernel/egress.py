@@ -32,7 +32,7 @@ def forward(j: Journey) -> None:
         j.step(
             "ip_forward", Verdict.DROP, "forward.ttl_exceeded", params={"ttl": pkt.ttl}, drop_reason=DropReason.IP_INHDR
         )
-        j.emit(replies.icmp_error(j.host, pkt, ICMP_TIME_EXCEEDED, 0, answer_source(j, pkt)), None)
+        j.emit_related(replies.icmp_error(j.host, pkt, ICMP_TIME_EXCEEDED, 0, answer_source(j, pkt)))
         raise j.stop(Disposition.DROPPED, DropReason.IP_INHDR)
     j.flow.pkt = pkt.replace(ttl=pkt.ttl - 1)
     j.step(
@@ -43,7 +43,7 @@ def forward(j: Journey) -> None:
         params={"dev": pkt.oif},
     )
     if j.flow.redirect and _redirect_allowed(j.host, pkt.src):
-        j.emit(replies.icmp_error(j.host, j.flow.pkt, ICMP_REDIRECT, ICMP_REDIR_HOST, answer_source(j, pkt)), None)
+        j.emit_related(replies.icmp_error(j.host, j.flow.pkt, ICMP_REDIRECT, ICMP_REDIR_HOST, answer_source(j, pkt)))
         j.notes.append("forward.redirect_sent")
     run_hook(j, Hook.FORWARD)
 

@@ -14,7 +14,7 @@ import functools
 from . import cost, nat, replies
 from .addr import format_ipv4
 from .host import Host
-from .journey import HOOK_TABLES, Flow, Journey
+from .journey import HOOK_TABLES, Journey
 from .netfilter.api import Hook, MatchContext, TableVerdict
 from .nftables import evaluate as nft_eval
 from .nftables.model import Chain as NftChain
@@ -306,18 +306,7 @@ def _send_reject(j: Journey, with_type: str, hook: Hook) -> None:
     else:
         src = pkt.dst if j.host.is_local(pkt.dst) else answer_source(j, pkt)
         answer = replies.reject_icmp(j.host, pkt, with_type, src)
-    if answer is None:
-        return
-    flow = Flow(
-        answer,
-        ct=j.flow.ct,
-        ct_state="RELATED",
-        related_attached=j.flow.ct is not None,
-        ct_dir="REPLY" if j.flow.ct_dir == "ORIGINAL" else "ORIGINAL",
-    )
-    if j.flow.ct is None:
-        flow = None  # type: ignore[assignment]
-    j.emit(answer, flow)
+    j.emit_related(answer)
 
 
 # ---- nftables base chains ---------------------------------------------------------------------------

@@ -153,6 +153,19 @@ class Journey:
         if pkt is not None:
             self.emitted.append((pkt, flow))
 
+    def emit_related(self, pkt: Packet | None) -> None:
+        """Emit an answer about the packet in flight that carries its conntrack entry, as RELATED in
+        the other direction (nf_ct_attach(), from REJECT and from icmp_send() while the packet still
+        holds its entry, as on the forward path), whether or not the entry is confirmed yet: an ICMP
+        error about a packet dropped in ip_forward() is RELATED even in raw OUTPUT, although that
+        packet's entry never reaches the table. A packet without an entry gives none."""
+        f = self.flow
+        if pkt is None or f.ct is None:
+            self.emit(pkt)
+            return
+        self.emit(pkt, Flow(pkt, ct=f.ct, ct_state="RELATED", related_attached=True,
+                            ct_dir="REPLY" if f.ct_dir == "ORIGINAL" else "ORIGINAL"))
+
 
 def pull_header(skb: SkbView, n: int, op: str, layer: str) -> SkbView:
     return SkbView(skb.head, skb.data + n, skb.tail, skb.end, op, layer)
