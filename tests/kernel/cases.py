@@ -704,5 +704,17 @@ case(
                 "echo's entry was never confirmed. UDP lets go of its entry before the socket lookup, so "
                 "its port-unreachable is INVALID in raw and RELATED only after conntrack finds it by the quote.")
 
+# Found by the randomized generator (seed 9001 case 248).
+case(
+    name="iptables_nft_negated_port_pair_is_one_test",
+    packets=["tcp 10.0.0.2:40001 > 10.0.0.1:23 [S]", "tcp 10.0.0.2:40002 > 10.0.0.1:8080 [S]",
+             "tcp 10.0.0.2:40001 > 10.0.0.1:8080 [S]"],
+    ruleset=ruleset(filter=["-A INPUT -p tcp -m tcp ! --sport 40001 ! --dport 8080 -j DROP"]),
+    expect_replies=("tcp 10.0.0.1:8080 > 10.0.0.2:40001 [R.]",),
+    expect_counters={"filter INPUT 1": (2, 80)},
+    description="iptables-nft 1.8.9 turns `! --sport S ! --dport D` into one 32-bit compare of both ports "
+                "(`cmp neq 0x...`), so the rule matches when either port differs; iptables-legacy matches "
+                "only when both do. Only the packet with both ports equal gets through (and a RST).")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"

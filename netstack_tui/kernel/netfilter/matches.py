@@ -54,6 +54,14 @@ def _port_check(field: str, low: int, high: int, invert: bool, text: str) -> Che
     return (lambda p, c: (low <= p.dport <= high) != invert), text
 
 
+def _combined_ports_check(sport: int, dport: int) -> Check:
+    """iptables-nft's negated source and destination port as one word: `!(sport, dport) == (S, D)`."""
+    def check(p: Packet, c: MatchContext) -> bool:
+        return not (p.sport == sport and p.dport == dport)
+
+    return check, f"! --sport {sport} ! --dport {dport} (iptables-nft: one test, false only when both ports match)"
+
+
 def _needs_proto(info: RuleInfo, *protos: int) -> None:
     if info.proto not in protos or info.proto_inv:
         raise Refused()
@@ -136,12 +144,26 @@ class PortsMatch(Match):
                 text += f" flags:{bang}{tcp_flags_text(mask)}/{tcp_flags_text(cmp)}"
         return text
 
+    @property
+    def combined_ports(self) -> bool:
+        """Whether iptables-nft compares both ports as one 32-bit word (add_nft_tcpudp(): one
+        source and one destination port, both negated or neither). Negated, that word test is
+        `!(sport == S && dport == D)`: the rule matches when *either* port differs, not only when
+        both do as with iptables-legacy (measured with iptables 1.8.9 nf_tables, whose own
+        `nft list ruleset` prints the rule as if it were the latter)."""
+        (s_low, s_high), (d_low, d_high) = self.sport, self.dport
+        return 0 < s_low == s_high and 0 < d_low == d_high and self.sport_inv == self.dport_inv
+
     def checks(self, state: RulesetState) -> list[Check]:
         """Port ranges and flag masks as int comparisons."""
         out: list[Check] = []
         for inv, text in self._parts():
             label = ("! " if inv else "") + text
-            if text.startswith("--sport"):
+            if text.startswith("--sport") and self.combined_ports and inv:
+                out.append(_combined_ports_check(self.sport[0], self.dport[0]))
+            elif text.startswith("--dport") and self.combined_ports and inv:
+                continue  # tested together with --sport above
+            elif text.startswith("--sport"):
                 out.append(_port_check("sport", *self.sport, inv, label))
             elif text.startswith("--dport"):
                 out.append(_port_check("dport", *self.dport, inv, label))

@@ -680,6 +680,8 @@ def _port_filter(rule: Rule) -> tuple[tuple[tuple[int, int], ...], bool] | None:
 
     for match in rule.matches:
         if isinstance(match, PortsMatch) and (match.dport != (0, 65535) or match.dport_inv):
+            if match.combined_ports and match.dport_inv:
+                return None  # the destination port alone cannot rule the packet out
             return (match.dport,), match.dport_inv
         if isinstance(match, MultiportMatch) and match.which == "dports":
             return match.ranges, match.invert
