@@ -38,16 +38,19 @@ def bind(entry: CtEntry, action: NatAction | None, hook: Hook, *, new_addr: int 
     if action is None or new_addr is None:
         return None
     # The tuple the original direction will have after this manip: invert(reply) with the change.
-    target = invert(entry.reply)
+    current = invert(entry.reply)
     if manip == "DST":
-        port = _pick_port(target.dport, action)
-        target = CtTuple(target.proto, target.src, new_addr, target.sport, port)
-        entry.set_status("DST_NAT")
+        port = _pick_port(current.dport, action)
+        target = CtTuple(current.proto, current.src, new_addr, current.sport, port)
     else:
-        port = _unique_source_port(target, new_addr, action, conntrack, now)
-        target = CtTuple(target.proto, new_addr, target.dst, port, target.dport)
-        entry.set_status("SRC_NAT")
-    entry.reply = invert(target)
+        port = _unique_source_port(current, new_addr, action, conntrack, now)
+        target = CtTuple(current.proto, new_addr, current.dst, port, current.dport)
+    if target != current:
+        # nf_nat_setup_info(): the NAT status bit (and so the rewriting of this connection's packets
+        # and ICMP errors) only when the mapping changes the tuple; a DNAT to the address the
+        # packet already has is a binding that rewrites nothing.
+        entry.set_status("DST_NAT" if manip == "DST" else "SRC_NAT")
+        entry.reply = invert(target)
     return f"{action.kind} {manip.lower()} → {_endpoint(target, manip)}"
 
 
