@@ -142,8 +142,9 @@ class Conntrack:
     """The conntrack table of one host."""
 
     __slots__ = ("_by_tuple", "_entries", "_next_id", "_next_expiry", "dropped_full", "stats")
-    ACCUMULATORS = ("dropped_full", "stats")
-    """`conntrack -S` counters (see `kernel.steady`); nothing on the packet path reads them."""
+    ACCUMULATORS = ("dropped_full", "stats", "_next_id")
+    """`conntrack -S` counters, and the id counter, which only numbers new entries (nothing on the
+    packet path reads any of them to decide; see `kernel.steady`)."""
 
     def __init__(self) -> None:
         self._entries: dict[int, CtEntry] = {}

@@ -10,7 +10,9 @@ increments; by induction so do all the ones after it. `snapshot()` takes the two
 `repeat()` checks the condition and, when it holds, applies N packets' increments at once.
 
 A class names its accumulators in an `ACCUMULATORS` class attribute (a field holding a dict counts
-each value) and the fields that only cache what can be derived from the rest in `CACHES` (skipped).
+each value), the fields that only cache what can be derived from the rest in `CACHES` (skipped),
+and fields holding immutable values in `IMMUTABLE` (compared by identity: a compiled rule is not
+walked again, which keeps the check cheap with thousands of rules).
 Every other field is state: the match state rules keep (limit buckets, recent lists), and whatever
 a closure holds (compiled predicates are walked too, in case one ever keeps state of its own).
 Anything the walk does not know is state as well: an unknown field can only keep a flood on the
@@ -111,6 +113,7 @@ class _Walker:
     def _fields(self, obj: object, kind: type) -> None:
         accumulators: tuple[str, ...] = getattr(kind, "ACCUMULATORS", ())
         caches: tuple[str, ...] = getattr(kind, "CACHES", ())
+        immutable: tuple[str, ...] = getattr(kind, "IMMUTABLE", ())
         names = _field_names(kind)
         if not names and not hasattr(obj, "__dict__"):
             self.state.append(repr(obj))  # an opaque value (a compiled regex): its text is its state
@@ -125,6 +128,10 @@ class _Walker:
                 continue
             if name in accumulators:
                 self._accumulate(obj, name, value)
+            elif name in immutable:
+                # Held by the snapshot (`keep`), so no other object can take its id meanwhile.
+                self.keep.append(value)
+                self.state.append(("same", id(value)))
             else:
                 self.walk(value)
 

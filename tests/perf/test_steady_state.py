@@ -130,3 +130,28 @@ def test_snapshot_separates_counters_from_state() -> None:
     first = snapshot(sh.host)
     stack.receive_batch(sh.host, pkt, "eth0")  # spends a credit from the bucket
     assert snapshot(sh.host).state != first.state
+
+
+def test_flood_creating_and_dropping_an_entry_per_packet_settles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SYNs to a closed port: each one's conntrack entry dies with the RST it gets, leaving only the
+    id counter moved; that counter only numbers entries, so the flood settles, and `conntrack -S`
+    and the rule counters equal those of the packets sent one by one."""
+    setup = ["ip addr add 10.0.0.1/24 dev eth0", "iptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT"]
+    _flood_vs_sends(setup, [], "tcp 10.0.0.2:40000 > 10.0.0.1:81 [S]", 40, "none")
+    sh = Shell()
+    for line in setup:
+        assert sh.run(line).status == 0
+    calls = _counting_receives(monkeypatch)
+    assert sh.run("flood tcp 10.0.0.2:40000 > 10.0.0.1:81 [S] --count 5000 --vary none").status == 0
+    assert len(calls) < 10
+
+
+def test_a_replaced_rule_is_a_changed_state() -> None:
+    """Rules are compared by identity, not walked: replacing one by an identical rule (same text,
+    same counters) still counts as a change (a new rule object, and a new ruleset generation), so
+    no flood runs across it."""
+    sh = Shell()
+    sh.run("iptables -A INPUT -p tcp --dport 22 -j ACCEPT")
+    before = snapshot(sh.host)
+    assert sh.run("iptables -R INPUT 1 -p tcp --dport 22 -j ACCEPT").status == 0
+    assert not repeat(before, snapshot(sh.host), 3)

@@ -57,6 +57,8 @@ class RuleEntry:
     ACCUMULATORS: ClassVar = ("pkts", "bytes")
     """Fields that only count (see `kernel.steady`); nothing on the packet path reads them."""
     CACHES: ClassVar = ("_evals", "_evals_at", "_ports")
+    IMMUTABLE: ClassVar = ("rule", "checks", "tests", "text")
+    """Never changed after compilation (tests/netfilter checks the predicates hold no state)."""
 
     def __init__(self, rule: Rule, checks: list[Check], pkts: int = 0, bytes_: int = 0) -> None:
         self.rule = rule
