@@ -602,6 +602,15 @@ def _nat_lookup(j: Journey, hook: Hook, chains: list[tuple[NftTable, NftChain] |
             reroute(j)
         return
     nat.bind(f.ct, None, hook, new_addr=None, conntrack=j.host.conntrack, now=j.host.clock)
+    # nf_nat_packet() still runs after a null binding: a packet going the reply way (REJECT's RST
+    # for a DNATed connection) takes the connection's other binding back.
+    before = f.pkt
+    f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
+    if f.pkt is not before:
+        j.step(f"{hook.value.lower()}.nat", Verdict.SKIP, "nat.from_entry", changes=_packet_changes(before, f.pkt),
+               cost_ns=10)
+        if hook == Hook.OUTPUT:
+            reroute(j)
 
 
 def _nat_address(j: Journey, hook: Hook, result: TableVerdict) -> int | None:

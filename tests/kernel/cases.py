@@ -729,5 +729,18 @@ case(
                 "nf_nat_setup_info() sets no IPS_DST_NAT: `--ctstate DNAT` does not match, and REJECT's error "
                 "keeps the router's own source address instead of being rewritten as a reply of the 'DNAT'.")
 
+# Found by the randomized generator (seed 7 case 248).
+case(
+    name="reject_rst_of_a_dnat_connection_is_unnatted",
+    topology="router", sysctls=FWD,
+    packets=["tcp 10.0.0.2:40007 > 10.0.0.1:8080 [S]"],
+    ruleset=ruleset(nat=["-A PREROUTING -j DNAT --to-destination 192.168.1.2", "-A POSTROUTING"],
+                    filter=["-A FORWARD -p tcp -j REJECT --reject-with tcp-reset"]),
+    expect_replies=("tcp 10.0.0.1:8080 > 10.0.0.2:40007 [R.]",),
+    expect_counters={"nat POSTROUTING 1": (1, 40)},
+    description="REJECT's RST is built from the DNATed packet (from 192.168.1.2); the nat POSTROUTING chain "
+                "gives it a null source binding, and nf_nat_packet() then applies the connection's DNAT "
+                "backwards, as for any reply: the client sees the RST come from the address it called.")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"
