@@ -141,9 +141,8 @@ def _table_active(j: Journey, table: str) -> bool:
 # Extensions whose checkentry calls nf_ct_netns_get(): conntrack runs in a namespace only while a
 # rule like these exists (measured: a nat table with only counting rules never sees a packet).
 CONNTRACK_MATCHES = frozenset({"state", "conntrack", "connmark", "connlimit", "connbytes", "helper", "cluster"})
-CONNTRACK_TARGETS = frozenset(
-    {"DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "CT", "NOTRACK", "CONNMARK", "CONNSECMARK"}
-)
+CONNTRACK_TARGETS = frozenset({"DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "CT", "CONNMARK", "CONNSECMARK"})
+"""NOTRACK and `CT --notrack` are not among them: xt_ct_tg_check() returns before nf_ct_netns_get()."""
 
 
 def conntrack_enabled(host: Host) -> bool:
@@ -162,7 +161,8 @@ def _conntrack_enabled(host: Host) -> bool:
         for chain in table.chains.values():
             for entry in chain.entries:
                 rule = entry.rule
-                if rule.target is not None and rule.target.name in CONNTRACK_TARGETS:
+                if (rule.target is not None and rule.target.name in CONNTRACK_TARGETS
+                        and not getattr(rule.target, "notrack", False)):
                     return True
                 if any(m.name in CONNTRACK_MATCHES for m in rule.matches):
                     return True

@@ -742,5 +742,16 @@ case(
                 "gives it a null source binding, and nf_nat_packet() then applies the connection's DNAT "
                 "backwards, as for any reply: the client sees the RST come from the address it called.")
 
+# Found by the randomized generator (seed 7 case 116).
+case(
+    name="notrack_does_not_load_conntrack",
+    listeners=[("tcp", "10.0.0.1", 80)], packets=[SYN],
+    ruleset=ruleset(raw=["-A PREROUTING -p udp -j NOTRACK", "-A OUTPUT -p udp -j CT --notrack"],
+                    nat=["-A PREROUTING", "-A INPUT"]),
+    expect_replies=(SYNACK_80,),
+    expect_counters={"nat PREROUTING 1": (0, 0), "nat INPUT 1": (0, 0)},
+    description="NOTRACK and CT --notrack do not load conntrack (xt_ct_tg_check returns before "
+                "nf_ct_netns_get): with no other rule needing it, the nat chains never see a packet.")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"
