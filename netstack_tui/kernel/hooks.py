@@ -227,7 +227,8 @@ def _filter_table(j: Journey, hook: Hook, table: str) -> None:
     result = _traverse(j, hook, table)
     j.flow.pkt = result.packet
     changes = _packet_changes(before, result.packet) if result.packet is not before else ()
-    if result.notrack:
+    if result.notrack and not (j.flow.related_attached or j.flow.nfct_set):
+        # xt_ct_target(): a packet that already holds a conntrack reference is left alone.
         j.flow.notrack = True
         j.flow.ct, j.flow.ct_state = None, "UNTRACKED"
     if result.ct_mark is not None and j.flow.ct is not None:
@@ -352,7 +353,7 @@ def _nft_chain(j: Journey, hook: Hook, table: NftTable, chain: NftChain) -> None
     result = _nft_traverse(j, hook, table, chain)
     f.pkt = result.packet
     changes = _packet_changes(before, f.pkt)
-    if result.notrack and f.ct is None and not f.ct_looked_up:
+    if result.notrack and f.ct is None and not f.ct_looked_up and not f.nfct_set:
         # nft_notrack_eval(): only a packet without an entry yet can be marked untracked.
         f.notrack = True
         f.ct, f.ct_state = None, "UNTRACKED"

@@ -73,6 +73,10 @@ class Flow:
     ct_new: bool = False
     notrack: bool = False
     related_attached: bool = False
+    nfct_set: bool = False
+    """The skb arrived holding a conntrack reference without an entry: REJECT's answer to an
+    untracked packet (nf_conntrack_attach() copies "no entry, RELATED"). The CT/NOTRACK targets
+    leave such a packet alone, and conntrack then classifies it afresh."""
     redirect: bool = False
     """Routing found the way out is the way in, toward an on-link source (IPSKB_DOREDIRECT)."""
     loopback_ct: bool = False
@@ -161,7 +165,9 @@ class Journey:
         packet's entry never reaches the table. A packet without an entry gives none."""
         f = self.flow
         if pkt is None or f.ct is None:
-            self.emit(pkt)
+            # An untracked packet still holds a reference (IP_CT_UNTRACKED), which the answer
+            # inherits without an entry; an INVALID one holds none (skb->_nfct == 0).
+            self.emit(pkt, Flow(pkt, nfct_set=True) if pkt is not None and f.notrack else None)
             return
         self.emit(pkt, Flow(pkt, ct=f.ct, ct_state="RELATED", related_attached=True,
                             ct_dir="REPLY" if f.ct_dir == "ORIGINAL" else "ORIGINAL"))

@@ -753,5 +753,21 @@ case(
     description="NOTRACK and CT --notrack do not load conntrack (xt_ct_tg_check returns before "
                 "nf_ct_netns_get): with no other rule needing it, the nat chains never see a packet.")
 
+# Found by the randomized generator (seed 7 case 74).
+case(
+    name="reject_answer_to_an_untracked_packet_escapes_notrack",
+    packets=["tcp 10.0.0.2:40001 > 10.0.0.1:81 [S]"],
+    ruleset=ruleset(raw=["-A PREROUTING ! -p icmp -j NOTRACK", "-A PREROUTING -i lo", "-A OUTPUT -j CT --notrack"],
+                    filter=["-A INPUT -p tcp -j REJECT --reject-with tcp-reset",
+                            "-A OUTPUT -m conntrack --ctstate INVALID,RELATED"
+                            " -j REJECT --reject-with icmp-port-unreachable",
+                            "-A OUTPUT -m conntrack --ctstate UNTRACKED"]),
+    expect_replies=(),
+    expect_counters={"raw PREROUTING 2": (1, 68), "filter OUTPUT 1": (1, 40), "filter OUTPUT 2": (1, 68)},
+    description="REJECT's RST about an untracked SYN inherits its conntrack reference without an entry "
+                "(nf_conntrack_attach), so CT --notrack in raw OUTPUT leaves it alone and conntrack finds it "
+                "INVALID; REJECTed again, it becomes an ICMP error to this host, which CT --notrack does "
+                "untrack, and which comes back over lo.")
+
 CASES_BY_NAME = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "case names must be unique"
