@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .conntrack import Conntrack, CtEntry, invert
 from .netfilter.api import CtTuple, Hook, NatAction
-from .packet import IPPROTO_ICMP, Packet
+from .packet import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet
 
 DST_HOOKS = (Hook.PREROUTING, Hook.OUTPUT)
 SRC_HOOKS = (Hook.POSTROUTING, Hook.INPUT)
@@ -36,6 +36,8 @@ def bind(entry: CtEntry, action: NatAction | None, hook: Hook, *, new_addr: int 
     manip = manip_type(hook)
     entry.set_nat_done(manip)
     if action is None or new_addr is None:
+        if manip == "SRC":
+            _avoid_clash(entry, conntrack, now)
         return None
     # The tuple the original direction will have after this manip: invert(reply) with the change.
     current = invert(entry.reply)
@@ -52,6 +54,23 @@ def bind(entry: CtEntry, action: NatAction | None, hook: Hook, *, new_addr: int 
         entry.set_status("DST_NAT" if manip == "DST" else "SRC_NAT")
         entry.reply = invert(target)
     return f"{action.kind} {manip.lower()} → {_endpoint(target, manip)}"
+
+
+_NULL_SNAT = NatAction("SNAT")
+
+
+def _avoid_clash(entry: CtEntry, conntrack: Conntrack, now: float) -> None:
+    """nf_nat_alloc_null_binding() -> get_unique_tuple(): even without a NAT rule, a connection whose
+    reply tuple another connection already holds (a mirror of it, say) gets a free source port in
+    the port's range. The kernel picks that port at random; the model takes the first free one."""
+    current = invert(entry.reply)
+    hit = conntrack.find(entry.reply, now)
+    if hit is None or hit[0] is entry or current.proto not in (IPPROTO_TCP, IPPROTO_UDP):
+        return
+    port = _unique_source_port(current, current.src, _NULL_SNAT, conntrack, now)
+    if port != current.sport:
+        entry.set_status("SRC_NAT")
+        entry.reply = invert(CtTuple(current.proto, current.src, current.dst, port, current.dport))
 
 
 def _endpoint(t: CtTuple, manip: str) -> str:
