@@ -10,10 +10,12 @@ goal is about the host's state, never about which keys were pressed.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..commands.shell import PACKET_VERBS, Shell
+from ..i18n import message
 from ..kernel.addr import format_ipv4
 from ..kernel.host import Host
 from ..kernel.packet import ACK, IPPROTO_ICMP, IPPROTO_TCP, RST, SYN, Packet
@@ -310,93 +312,63 @@ def outcome_holds(outcome: str, trace: Trace) -> bool:
 
 
 def describe(check: Check, lang: str = "en") -> str:
-    """How the check reads to a learner (its `label`, or generated)."""
+    """How the check reads to a learner (its `label`, or generated from the catalog's `goal.*` texts)."""
     if check.label is not None:
         return check.label.as_dict().get(lang) or check.label.en
     text = _describe(check.kind, check.body, lang)
     if check.given:
-        text += (" (after: " if lang == "en" else " (после: ") + "; ".join(check.given) + ")"
+        text += _text(lang, "after", commands="; ".join(check.given))
     return text
 
 
+def _text(lang: str, key: str, /, **params: object) -> str:
+    """The catalog's `goal.KEY` text in `lang` (positional-only, so a placeholder may be called `key`)."""
+    return message(f"goal.{key}", {name: str(value) for name, value in params.items()}, lang)
+
+
 def _describe(kind: str, b: Any, lang: str) -> str:
-    ru = lang == "ru"
+    t = functools.partial(_text, lang)
     if kind == "not":
-        inner = describe(b, lang)
-        return f"НЕ так: {inner}" if ru else f"not: {inner}"
+        return t("not", inner=describe(b, lang))
     p = f"`{b.packet}`" if hasattr(b, "packet") else ""
     if kind == "delivered":
-        if ru:
-            return f"пакет {p} доставлен" + (f" в {b.to}" if b.to else "")
-        return f"packet {p} is delivered" + (f" to {b.to}" if b.to else "")
+        return t("delivered", packet=p) + (t("to", where=b.to) if b.to else "")
     if kind in ("dropped", "rejected"):
-        verb = ({"dropped": "отброшен", "rejected": "отклонён (REJECT)"} if ru
-                else {"dropped": "is dropped", "rejected": "is rejected"})[kind]
-        text = f"пакет {p} {verb}" if ru else f"packet {p} {verb}"
-        if b.at:
-            text += f" на {b.at}" if ru else f" at {b.at}"
-        if getattr(b, "reason", None):
-            text += f" ({b.reason})"
-        return text
+        text = t(kind, packet=p) + (t("at", where=b.at) if b.at else "")
+        return text + (t("reason", reason=b.reason) if getattr(b, "reason", None) else "")
     if kind in ("forwarded", "sent"):
-        verb = ({"forwarded": "пересылается", "sent": "уходит в сеть"} if ru
-                else {"forwarded": "is forwarded", "sent": "is sent"})[kind]
-        text = f"пакет {p} {verb}" if ru else f"packet {p} {verb}"
-        if b.via:
-            text += f" через {b.via}" if ru else f" via {b.via}"
-        if b.src:
-            text += f" с адресом источника {b.src}" if ru else f" from {b.src}"
-        if b.dst:
-            text += f" на {b.dst}" if ru else f" to {b.dst}"
-        return text
+        return (t(kind, packet=p) + (t("via", dev=b.via) if b.via else "") + (t("from", addr=b.src) if b.src else "")
+                + (t("dst", addr=b.dst) if b.dst else ""))
     if kind == "replies":
-        if b.kind == "none":
-            return f"на пакет {p} нет ответа" if ru else f"packet {p} gets no answer"
-        if b.kind == "any":
-            return f"на пакет {p} приходит ответ" if ru else f"packet {p} gets an answer"
-        return f"на пакет {p} приходит {b.kind}" if ru else f"packet {p} is answered with {b.kind}"
+        return t(f"replies.{b.kind}" if b.kind in ("none", "any") else "replies", packet=p, answer=b.kind)
     if kind == "visits":
-        v = f" ({b.verdict})" if b.verdict else ""
-        return f"пакет {p} проходит этап {b.stage}{v}" if ru else f"packet {p} passes stage {b.stage}{v}"
-    if kind == "cost_below":
-        return f"пакет {p} обходится дешевле {b.ns} нс" if ru else f"packet {p} costs less than {b.ns} ns"
-    if kind == "cost_above":
-        return f"пакет {p} обходится не меньше {b.ns} нс" if ru else f"packet {p} costs at least {b.ns} ns"
+        return t("visits", packet=p, stage=b.stage, verdict=f" ({b.verdict})" if b.verdict else "")
+    if kind in ("cost_below", "cost_above"):
+        return t(kind, packet=p, ns=b.ns)
     if kind == "sysctl":
-        return f"`{b.key}` равен {b.equals}" if ru else f"`{b.key}` is {b.equals}"
+        return t("sysctl", key=b.key, value=b.equals)
     if kind == "listening":
-        who = f" ({b.app})" if b.app else ""
-        return f"порт {b.proto}/{b.port} слушается{who}" if ru else f"something{who} listens on {b.proto} port {b.port}"
-    if kind == "command_succeeds":
-        return f"`{b}` выполняется успешно" if ru else f"`{b}` succeeds"
-    if kind == "command_fails":
-        return f"`{b}` завершается ошибкой" if ru else f"`{b}` fails"
-    if kind == "output_contains":
-        return f"`{b.command}` показывает «{b.text}»" if ru else f"`{b.command}` shows \"{b.text}\""
-    if kind == "output_lacks":
-        return f"`{b.command}` не показывает «{b.text}»" if ru else f"`{b.command}` does not show \"{b.text}\""
+        return t("listening", who=f" ({b.app})" if b.app else "", proto=b.proto, port=b.port)
+    if kind in ("command_succeeds", "command_fails"):
+        return t(kind, command=b)
+    if kind in ("output_contains", "output_lacks"):
+        return t(kind, command=b.command, text=b.text)
     if kind == "rule":
         what = " ".join(x for x in (b.target, b.contains) if x)
-        return (f"правило {b.index} цепочки {b.chain} ({b.table}): {what}" if ru
-                else f"rule {b.index} of {b.table} {b.chain} is {what}")
+        return t("rule", index=b.index, table=b.table, chain=b.chain, what=what)
     if kind == "policy":
-        return (f"политика {b.chain} ({b.table}) — {b.is_}" if ru
-                else f"the policy of {b.table} {b.chain} is {b.is_}")
-    if kind == "conntrack_count_below":
-        return f"в conntrack меньше {b} записей" if ru else f"conntrack holds fewer than {b} entries"
-    if kind == "conntrack_count_at_least":
-        return f"в conntrack не меньше {b} записей" if ru else f"conntrack holds at least {b} entries"
+        return t("policy", table=b.table, chain=b.chain, target=b.is_)
+    if kind in ("conntrack_count_below", "conntrack_count_at_least"):
+        return t(kind, n=b)
     if kind == "dmesg_contains":
-        return f"в dmesg есть «{b}»" if ru else f"dmesg shows \"{b}\""
+        return t("dmesg_contains", text=b)
     if kind == "process":
         parts = []
         if b.alive is not None:
-            alive = ("работает", "не работает") if ru else ("is running", "has exited")
-            parts.append(alive[0] if b.alive else alive[1])
+            parts.append(t("process.running" if b.alive else "process.exited"))
         if b.fds_below is not None:
-            parts.append(f"открыто меньше {b.fds_below} fd" if ru else f"has fewer than {b.fds_below} open fds")
+            parts.append(t("process.fds_below", n=b.fds_below))
         if b.nofile_at_least is not None:
-            n = b.nofile_at_least
-            parts.append(f"лимит fd не меньше {n}" if ru else f"may open at least {n} fds")
-        return f"процесс {b.app}: " + ", ".join(parts) if ru else f"process {b.app} " + " and ".join(parts)
+            parts.append(t("process.nofile_at_least", n=b.nofile_at_least))
+        return t("process", app=b.app, parts=t("process.and").join(parts))
     return kind
