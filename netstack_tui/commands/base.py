@@ -20,6 +20,15 @@ class CommandError(Exception):
         self.status = status
 
 
+def short_flags(word: str, allowed: str, refusal: str, status: int) -> str:
+    """The letters of a clustered short-option word (`-tulpn`), each checked against `allowed`.
+    `refusal` is the error for the first one that is not, with `{letter}` standing for it."""
+    for letter in word[1:]:
+        if letter not in allowed:
+            raise CommandError(refusal.format(letter=letter), status)
+    return word[1:]
+
+
 @dataclass(slots=True)
 class CommandResult:
     """What a command printed and its exit status."""

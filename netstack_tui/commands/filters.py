@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .base import CommandError, CommandResult, ShellContext
+from .base import CommandError, CommandResult, ShellContext, short_flags
 from .userland import read_file
 
 
@@ -76,10 +76,7 @@ def grep(ctx: ShellContext, argv: list[str]) -> CommandResult:
                 raise CommandError(f"grep: option '{word}' is not simulated here", 2)
             flags.add(long)
         else:
-            for letter in word[1:]:
-                if letter not in "vicEFwxqno":
-                    raise CommandError(f"grep: option '-{letter}' is not simulated here", 2)
-                flags.add(letter)
+            flags.update(short_flags(word, "vicEFwxqno", "grep: option '-{letter}' is not simulated here", 2))
     if not patterns:
         if not rest:
             raise CommandError("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.", 2)
@@ -130,11 +127,7 @@ def wc(ctx: ShellContext, argv: list[str]) -> CommandResult:
     files: list[str] = []
     for word in argv[1:]:
         if word.startswith("-") and len(word) > 1:
-            for letter in word[1:]:
-                key = {"l": "l", "w": "w", "c": "c", "m": "m"}.get(letter)
-                if key is None:
-                    raise CommandError(f"wc: option '-{letter}' is not simulated here (use -l, -w, -c)", 1)
-                flags.append(key)
+            flags.extend(short_flags(word, "lwcm", "wc: option '-{letter}' is not simulated here (use -l, -w, -c)", 1))
         else:
             files.append(word)
     text = _input(ctx, "wc", files)
@@ -219,10 +212,8 @@ def sort(ctx: ShellContext, argv: list[str]) -> CommandResult:
         elif word.startswith("-k"):
             key_field = _field_number("sort", word[2:])
         elif word.startswith("-") and len(word) > 1:
-            for letter in word[1:]:
-                if letter not in "nru":
-                    raise CommandError(f"sort: option '-{letter}' is not simulated here (use -n, -r, -u, -k N)", 2)
-                flags.add(letter)
+            flags.update(short_flags(word, "nru", "sort: option '-{letter}' is not simulated here "
+                                                  "(use -n, -r, -u, -k N)", 2))
         else:
             files.append(word)
     lines = _lines(_input(ctx, "sort", files, 2))
@@ -256,10 +247,7 @@ def uniq(ctx: ShellContext, argv: list[str]) -> CommandResult:
     files: list[str] = []
     for word in argv[1:]:
         if word.startswith("-") and len(word) > 1:
-            for letter in word[1:]:
-                if letter not in "cdu":
-                    raise CommandError(f"uniq: option '-{letter}' is not simulated here (use -c, -d, -u)", 1)
-                flags.add(letter)
+            flags.update(short_flags(word, "cdu", "uniq: option '-{letter}' is not simulated here (use -c, -d, -u)", 1))
         else:
             files.append(word)
     groups: list[tuple[str, int]] = []

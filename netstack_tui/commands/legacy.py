@@ -14,7 +14,7 @@ from ..kernel.interfaces import Interface
 from ..kernel.packet import PacketSpecError, parse_packet
 from ..kernel.sockets import Socket
 from ..kernel.trace import Disposition, Trace
-from .base import CommandError, CommandResult, ShellContext
+from .base import CommandError, CommandResult, ShellContext, short_flags
 from .ss import SERVICES, _sockets
 from .system import _inode
 from .userland import userland
@@ -35,11 +35,8 @@ def netstat(ctx: ShellContext, argv: list[str]) -> CommandResult:
         if word in NETSTAT_LONG:
             flags.add(NETSTAT_LONG[word])
         elif word.startswith("-") and not word.startswith("--") and len(word) > 1:
-            for letter in word[1:]:
-                if letter not in "tulanpsiWe4r":
-                    raise CommandError(f"netstat: option '-{letter}' is not simulated here "
-                                       "(use -t -u -l -a -n -p, -s, -i)", 1)
-                flags.add(letter)
+            flags.update(short_flags(word, "tulanpsiWe4r", "netstat: option '-{letter}' is not simulated here "
+                                                           "(use -t -u -l -a -n -p, -s, -i)", 1))
         else:
             raise CommandError(f"netstat: '{word}' is not simulated here (use -t -u -l -a -n -p, -s, -i)", 1)
     host = ctx.host

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..kernel.addr import format_ipv4
 from ..kernel.host import Host
 from ..kernel.sockets import Socket
-from .base import CommandError, CommandResult, ShellContext
+from .base import CommandError, CommandResult, ShellContext, short_flags
 
 # (header, left delimiter, right-aligned)
 COLUMNS = (("Netid", "", False), ("State", " ", False), ("Recv-Q", " ", False), ("Send-Q", " ", False),
@@ -69,10 +69,7 @@ def _parse(words: list[str]) -> tuple[set[str], set[str] | None]:
         if word in LONG_FLAGS:
             flags.add(LONG_FLAGS[word])
         elif word.startswith("-") and not word.startswith("--") and len(word) > 1:
-            for letter in word[1:]:
-                if letter not in "tulanpsoH4":
-                    raise CommandError(f"ss: '-{letter}' is not simulated here", 1)
-                flags.add(letter)
+            flags.update(short_flags(word, "tulanpsoH4", "ss: '-{letter}' is not simulated here", 1))
         else:
             raise CommandError(f"ss: filter '{word}' is not simulated here (use state/exclude)", 1)
         i += 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..kernel.host import Host
 from ..kernel.sysctl import SysctlError
-from .base import CommandError, CommandResult, ShellContext
+from .base import CommandError, CommandResult, ShellContext, short_flags
 
 CONNTRACK_COUNT = "net.netfilter.nf_conntrack_count"
 USAGE_HINT = "Try `sysctl --help' for more information."
@@ -56,10 +56,8 @@ def _parse(argv: list[str]) -> tuple[set[str], list[str], str | None]:
                 raise CommandError(f"sysctl: '{word}' is not simulated here", 1)
             flags.add(long)
         elif word.startswith("-") and len(word) > 1:
-            for letter in word[1:]:
-                if letter not in "anwqNeAXox":
-                    raise CommandError(f"sysctl: '-{letter}' is not simulated here", 1)
-                flags.add("a" if letter in "AX" else letter)
+            letters = short_flags(word, "anwqNeAXox", "sysctl: '-{letter}' is not simulated here", 1)
+            flags.update("a" if letter in "AX" else letter for letter in letters)
         else:
             args.append(word)
         i += 1
