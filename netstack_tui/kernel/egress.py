@@ -97,8 +97,10 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
         else:
             looped = receive_batch(host, pkt.replace(oif=None), "lo", depth=j.depth + 1,  # type: ignore[assignment]
                                    sent=j.flow)
-            if looped.last is not None:  # type: ignore[attr-defined]
-                j.last, j.last_packet = looped.last, looped.final_packet  # type: ignore[attr-defined]
+            end = looped.last  # type: ignore[attr-defined]
+            if end is not None:
+                j.last = (end.stage, end.table, end.chain, end.rule_index)
+                j.last_packet = looped.final_packet
         j.looped_replies.extend(looped.replies)
         j.disposition, j.drop_reason, j.delivered_to = looped.disposition, looped.drop_reason, looped.delivered_to
         raise Stop()

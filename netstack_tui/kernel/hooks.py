@@ -28,17 +28,26 @@ from .trace import (
     ConntrackView,
     Disposition,
     DropReason,
-    Ending,
     Verdict,
 )
 
 FIXED_PRIORITY = {"conntrack": -200, "confirm": 2**31 - 1}
 
+_STAGE_IDS: dict[tuple[Hook, str], str] = {}
+
+
+def stage_id(hook: Hook, table: str) -> str:
+    """`prerouting.nat` and the like (looked up, not formatted: every hook of every flood packet asks)."""
+    found = _STAGE_IDS.get((hook, table))
+    if found is None:
+        found = _STAGE_IDS[(hook, table)] = f"{hook.value.lower()}.{table}"
+    return found
+
 
 def _entry_priority(hook: Hook, table: str) -> int:
     if table in FIXED_PRIORITY:
         return FIXED_PRIORITY[table]
-    prio = STAGE_BY_ID[f"{hook.value.lower()}.{table}"].priority
+    prio = STAGE_BY_ID[stage_id(hook, table)].priority
     assert prio is not None
     return prio
 
@@ -190,8 +199,8 @@ def _nf_step(
     nft: tuple[NftTable, NftChain] | None = None,
 ) -> None:
     if not j.record:
-        j.last = Ending(f"{hook.value.lower()}.{table}", nft_eval.label(nft[0]) if nft is not None else table,
-                        result.decided_chain, result.decided_index)
+        j.last = (stage_id(hook, table), nft_eval.label(nft[0]) if nft is not None else table,
+                  result.decided_chain, result.decided_index)
         j.last_packet = j.flow.pkt
         return
     label = table
@@ -202,7 +211,7 @@ def _nf_step(
     else:
         view = j.host.iptables.chain_view(table, hook.value, result.evaluations, result.visited)
     j.step(
-        f"{hook.value.lower()}.{table}",
+        stage_id(hook, table),
         verdict,
         note,
         params=params,
@@ -219,7 +228,7 @@ def _nf_step(
 
 
 def _filter_table(j: Journey, hook: Hook, table: str) -> None:
-    stage = f"{hook.value.lower()}.{table}"
+    stage = stage_id(hook, table)
     if not _table_active(j, table):
         j.step(stage, Verdict.SKIP, "nf.table_unused", params={"table": table}, cost_ns=0)
         return
@@ -396,7 +405,7 @@ def _read_sysctl_ints(host: Host) -> dict[str, int]:
 
 
 def _conntrack_in(j: Journey, hook: Hook) -> None:
-    stage = f"{hook.value.lower()}.conntrack"
+    stage = stage_id(hook, "conntrack")
     f, host = j.flow, j.host
     ct_table = host.conntrack
     if f.notrack:
@@ -482,7 +491,7 @@ def _ct_reserve(j: Journey) -> bool:
 
 
 def _confirm(j: Journey, hook: Hook) -> None:
-    stage = f"{hook.value.lower()}.confirm"
+    stage = stage_id(hook, "confirm")
     f, host = j.flow, j.host
     if f.ct is None or f.notrack or f.related_attached:
         j.step(stage, Verdict.SKIP, "ct.confirm_none", cost_ns=0)
@@ -512,7 +521,7 @@ def _confirm(j: Journey, hook: Hook) -> None:
 
 
 def _nat_table(j: Journey, hook: Hook) -> None:
-    stage = f"{hook.value.lower()}.nat"
+    stage = stage_id(hook, "nat")
     f = j.flow
     if f.notrack or f.ct is None:
         j.step(stage, Verdict.SKIP, "nat.untracked", cost_ns=0)
@@ -608,7 +617,7 @@ def _nat_lookup(j: Journey, hook: Hook, chains: list[tuple[NftTable, NftChain] |
     before = f.pkt
     f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
     if f.pkt is not before:
-        j.step(f"{hook.value.lower()}.nat", Verdict.SKIP, "nat.from_entry", changes=_packet_changes(before, f.pkt),
+        j.step(stage_id(hook, "nat"), Verdict.SKIP, "nat.from_entry", changes=_packet_changes(before, f.pkt),
                cost_ns=10)
         if hook == Hook.OUTPUT:
             reroute(j)

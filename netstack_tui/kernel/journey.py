@@ -18,7 +18,6 @@ from .trace import (
     Change,
     Disposition,
     DropReason,
-    Ending,
     RuleEval,
     SkbView,
     StageView,
@@ -101,8 +100,9 @@ class Journey:
     depth: int
     record: bool = True
     """Whether stages record `Step`s (with views); off for floods and other batch runs."""
-    last: Ending | None = None
-    """The last stage reached and its deciding rule, kept when steps are not recorded."""
+    last: tuple[str, str | None, str | None, int | None] | None = None
+    """The last stage reached and its deciding rule (`Ending`'s fields), kept when steps are not
+    recorded; a plain tuple, since every stage of every flood packet overwrites it."""
     last_packet: Packet | None = None
     """The packet as the last stage left it, kept when steps are not recorded."""
     steps: list[Step] = field(default_factory=list)
@@ -127,7 +127,7 @@ class Journey:
         **nf: Unpack[NfFields],
     ) -> Step | None:
         if not self.record:
-            self.last = Ending(stage, nf.get("table"), nf.get("chain"), nf.get("rule_index"))
+            self.last = (stage, nf.get("table"), nf.get("chain"), nf.get("rule_index"))
             self.last_packet = self.flow.pkt
             return None
         s = Step(

@@ -22,6 +22,7 @@ from .rx import driver_rx, ip_rcv, loopback_in
 from .steady import repeat, snapshot
 from .trace import (
     Disposition,
+    Ending,
     Outcome,
     SkbView,
     Trace,
@@ -170,7 +171,7 @@ def _finish(j: Journey, pkt: Packet) -> Trace | Outcome:
             drop_reason=j.drop_reason,
             delivered_to=j.delivered_to,
             final_packet=j.last_packet if j.last_packet is not None else pkt,
-            last=j.last,
+            last=Ending(*j.last) if j.last is not None else None,
             replies=tuple(replies),  # type: ignore[arg-type]
         )
     return Trace(
