@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from . import replies
+from .capture import PEER_MAC
 from .hooks import run_hook
 from .journey import ETH_HLEN, MAX_REPLY_DEPTH, Journey, Stop
 from .netfilter.api import Hook
-from .packet import ICMP_TIME_EXCEEDED
+from .packet import ICMP_TIME_EXCEEDED, Packet
 from .routes import answer_source
 from .trace import (
     Change,
@@ -86,6 +87,8 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
         )
     iface.stats.tx_packets += 1
     iface.stats.tx_bytes += pkt.length + ETH_HLEN
+    if not iface.is_loopback:  # dev_queue_xmit_nit(): after the qdisc, as the frame goes to the driver
+        host.capture.tap(host.clock, iface.name, "Out", pkt, (iface.mac, _next_hop_mac(j, pkt)), keep=j.record)
     j.step("tx", Verdict.TRANSMIT, "tx.wire" if not iface.is_loopback else "tx.loopback", params={"dev": iface.name})
     if iface.is_loopback and j.depth < MAX_REPLY_DEPTH:
         # Loopback: the packet re-enters the receive path on `lo` within the same journey.
@@ -105,3 +108,13 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
         j.disposition, j.drop_reason, j.delivered_to = looped.disposition, looped.drop_reason, looped.delivered_to
         raise Stop()
     raise j.stop(disposition)
+
+
+def _next_hop_mac(j: Journey, pkt: Packet) -> str:
+    """The destination MAC a sent frame carries: the neighbour entry of its next hop if the host
+    has one, else the peer's address on the simulated link."""
+    if not j.record:
+        return ""
+    lookup = j.host.routing.lookup(pkt.dst, pkt.src, oif=pkt.oif, mark=pkt.mark)
+    hop = lookup.route.via if lookup.route is not None and lookup.route.via else pkt.dst
+    return j.host.neighbours.get((hop, pkt.oif or ""), PEER_MAC)

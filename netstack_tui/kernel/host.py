@@ -9,6 +9,7 @@ empty conntrack, clock at 0.
 from __future__ import annotations
 
 from .addr import format_ipv4, in_prefix, prefix_mask
+from .capture import CaptureRing
 from .conntrack import Conntrack
 from .interfaces import Address, Interface, XdpProgram
 from .netfilter.table import Ruleset
@@ -42,6 +43,8 @@ class Host:
         self.conntrack = Conntrack()
         self.sockets = SocketTable()
         self.dmesg: list[tuple[float, str]] = []
+        self.capture = CaptureRing()
+        """The frames that passed the packet taps, for `tcpdump`."""
         self.neighbours: dict[tuple[int, str], str] = {}
         """(address, device) → MAC, as `ip neigh` lists them."""
         self.xdp_programs: dict[str, XdpProgram] = dict(BUILTIN_XDP_PROGRAMS)

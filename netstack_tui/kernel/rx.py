@@ -89,6 +89,8 @@ def driver_rx(j: Journey) -> None:
         _run_xdp(j, "xdp_generic")
     elif rec:
         j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
+    # The packet taps (tcpdump) see the frame now: after XDP, before tc ingress and netfilter.
+    host.capture.tap(host.clock, iface.name, "In", j.flow.pkt, (pkt.src_mac, dst_mac), keep=rec)
     if rec:
         j.step("gro", Verdict.PASS, "gro.single")
         j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": iface.name})
@@ -98,6 +100,8 @@ def loopback_in(j: Journey) -> None:
     lo = j.host.interfaces["lo"]
     lo.stats.rx_packets += 1
     lo.stats.rx_bytes += j.flow.pkt.length + ETH_HLEN
+    # On lo the taps see a frame once, as it comes back in.
+    j.host.capture.tap(j.host.clock, "lo", "In", j.flow.pkt, keep=j.record)
     if not j.record:
         return  # batch runs: only skipping steps follow, each followed by another step
     for stage in ("nic", "dma", "napi", "xdp"):
