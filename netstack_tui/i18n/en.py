@@ -301,7 +301,6 @@ MESSAGES: dict[str, str] = {
     "ui.generic": "This stage keeps no state of its own to show; it models {function}.",
     "ui.pkt.ether": "Ethernet",
     "ui.pkt.payload": "payload",
-    "ui.pkt.building": "Building the bytes with scapy…",
     "ui.pkt.hex": "Frame bytes ({n})",
     "ui.pkt.changed": "{n} changed",
     "ui.help.title": "netstack-tui — help",

@@ -309,7 +309,6 @@ MESSAGES: dict[str, str] = {
     "ui.generic": "У этого этапа нет собственного состояния для показа; он моделирует {function}.",
     "ui.pkt.ether": "Ethernet",
     "ui.pkt.payload": "данные",
-    "ui.pkt.building": "Собираем байты с помощью scapy…",
     "ui.pkt.hex": "Байты кадра ({n})",
     "ui.pkt.changed": "изменено: {n}",
     "ui.help.title": "netstack-tui — справка",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from netstack_tui.kernel import wire
 from netstack_tui.kernel.packet import parse_packet
-from netstack_tui.tui import wire
 from netstack_tui.tui.model import ViewState, escape
 from netstack_tui.tui.screens.summary import summary_text
 from netstack_tui.tui.widgets.stage_views import bar, render_body, rule_columns

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-import scapy.layers.inet  # noqa: F401  (bytes are built synchronously, so the hexdump is in the picture)
-import scapy.layers.l2  # noqa: F401
 
 from netstack_tui.tui.app import NetstackApp
 from netstack_tui.tui.screens.main import MainScreen

@@ -2,21 +2,22 @@
 
 Fields come from the step's packet record. The hexdump compares the step's bytes with the bytes of
 the packet as it was sent, so NAT rewrites and TTL decrements (and the checksums they touch) stand
-out. Bytes are built with scapy; when scapy is not loaded yet, the fields show at once and the
-hexdump follows from a worker thread, so the first frame never waits for the import.
+out. Bytes come from `wire.frame_bytes`, a small `struct` encoder: cheap enough to build on every
+step, so the hexdump is drawn with the fields.
 """
 
 from __future__ import annotations
 
-from textual import work
+import struct
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.widgets import Static
 
+from ...kernel import wire
 from ...kernel.addr import format_ipv4
 from ...kernel.packet import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet, icmp_name, tcp_flags_text
-from .. import wire
 from ..model import ViewState, escape, set_markup
 from .scrolling import SCROLL_BINDINGS
 
@@ -32,7 +33,7 @@ def packet_fields(pkt: Packet, original: Packet, state: ViewState) -> list[str]:
     macs = dict(state.macs)
     own = macs.get(pkt.iif or "", wire.DEFAULT_MAC)
     lines.append(_field("src", pkt.src_mac if pkt.iif else own, False))
-    lines.append(_field("dst", (pkt.dst_mac or own) if pkt.iif else "02:00:00:00:00:02", False))
+    lines.append(_field("dst", (pkt.dst_mac or own) if pkt.iif else wire.PEER_MAC, False))
     lines.append("[bold]IPv4[/]")
     lines.append(_field("src", format_ipv4(pkt.src), pkt.src != original.src))
     lines.append(_field("dst", format_ipv4(pkt.dst), pkt.dst != original.dst))
@@ -116,11 +117,7 @@ class PacketView(VerticalScroll, can_focus=True, inherit_bindings=False):
         pkt, original = step.packet, state.trace.packet
         set_markup(fields, "\n".join(packet_fields(pkt, original, state)))
         set_markup(meta, "\n".join(["", *skb_meta(state, pkt)]))
-        if wire.scapy_ready():
-            set_markup(hexpane, self._hex(state, pkt, original))
-        else:
-            set_markup(hexpane, "\n[$text-muted]" + escape(state.t("ui.pkt.building")) + "[/]")
-            self._load_scapy()
+        set_markup(hexpane, self._hex(state, pkt, original))
 
     def parent_shown(self) -> bool:
         """Whether no container above is hidden (the tab's switcher hides it; CSS hides the column)."""
@@ -134,17 +131,10 @@ class PacketView(VerticalScroll, can_focus=True, inherit_bindings=False):
         own = dict(state.macs).get(pkt.iif or original.iif or "", wire.DEFAULT_MAC)
         try:
             now, before = wire.frame_bytes(pkt, own), wire.frame_bytes(original, own)
-        except Exception as exc:  # display only: a scapy quirk must not take the app down
+        except (struct.error, ValueError) as exc:  # a field out of range must not take the app down
             return "\n[$error]" + escape(f"hexdump: {exc}") + "[/]"
         changed = wire.changed_offsets(before, now)
         head = "\n[bold]" + escape(state.t("ui.pkt.hex", n=len(now))) + "[/]"
         if changed:
             head += "  [reverse $warning]" + escape(state.t("ui.pkt.changed", n=len(changed))) + "[/]"
         return "\n".join([head, *hexdump(now, changed, self.scrollable_content_region.width or 60)])
-
-    @work(thread=True, exclusive=True, group="scapy")
-    def _load_scapy(self) -> None:
-        import scapy.layers.inet  # noqa: F401
-        import scapy.layers.l2  # noqa: F401
-
-        self.app.call_from_thread(self.watch_state, self.state)
