@@ -39,6 +39,11 @@ class CommandResult:
     """Journeys this command produced (`send`), for viewers to show."""
     changed: bool = False
     """Whether the command changed the host (a viewer re-runs the journey when it did)."""
+    stderr: str = ""
+    """What a successful command writes to stderr before its output (tcpdump's `listening on` line):
+    shown on the terminal, never piped on or written to a file."""
+    stderr_tail: str = ""
+    """Stderr written when the command ends, after its output (tcpdump's packet counts)."""
 
 
 class ProgressReporter(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import conntrack_cmd, ip, iptables, nft, sim, ss, sysctl_cmd, system
+from . import conntrack_cmd, ip, iptables, nft, sim, ss, sysctl_cmd, system, tcpdump
 from .base import Handler
 
 COMMANDS: dict[str, Handler] = {}
@@ -14,6 +14,7 @@ COMMANDS.update(sysctl_cmd.COMMANDS)
 COMMANDS.update(ss.COMMANDS)
 COMMANDS.update(conntrack_cmd.COMMANDS)
 COMMANDS.update(system.COMMANDS)
+COMMANDS.update(tcpdump.COMMANDS)
 from . import filters, legacy, timers  # noqa: E402, I001  (pipes' filters, netstat/lsof/tc/ping, at/iptables-apply)
 COMMANDS.update(filters.COMMANDS)
 COMMANDS.update(legacy.COMMANDS)
@@ -25,7 +26,6 @@ NOT_SIMULATED: dict[str, str] = {
     "ip6tables-restore": "IPv6 is not simulated",
     "ebtables": "bridge filtering is not simulated",
     "arptables": "ARP filtering is not simulated",
-    "tcpdump": "use 'send' and 'trace' to watch packets",
     "curl": "use 'send tcp SRC:PORT > DST:PORT [S]'",
     "nc": "use 'send' and 'listen'",
     "systemctl": "services are simulated with 'listen' and 'kill'",

@@ -119,6 +119,7 @@ class Shell:
     def _run_pipeline(self, stages: list[list[str]], stdin: str | None) -> CommandResult:
         combined = CommandResult()
         messages: list[str] = []
+        tails: list[str] = []  # what commands print on exit comes after the pipe's output
         data = stdin
         for n, argv in enumerate(stages):
             last = n == len(stages) - 1
@@ -127,6 +128,8 @@ class Shell:
             result = self._run_argv(argv, data)
             combined.changed |= result.changed
             combined.traces += result.traces
+            if result.stderr:
+                messages.append(result.stderr)
             if last:
                 combined.status = result.status
                 if result.output:
@@ -138,7 +141,9 @@ class Shell:
                 data = ""
             else:
                 data = result.output + "\n" if result.output and not result.output.endswith("\n") else result.output
-        combined.output = "\n".join(messages)
+            if result.stderr_tail:
+                tails.append(result.stderr_tail)
+        combined.output = "\n".join(messages + tails)
         return combined
 
     def _run_argv(self, argv: list[str], stdin: str | None) -> CommandResult:
@@ -205,7 +210,8 @@ class Shell:
         if path == "/dev/null":
             produced = self.call(argv, stdin)
             return CommandResult("" if produced.status == 0 else produced.output, produced.status,
-                                 produced.traces, produced.changed)
+                                 produced.traces, produced.changed,
+                                 stderr=produced.stderr, stderr_tail=produced.stderr_tail)
         if path.startswith(("/proc/", "/sys/", "/dev/")) or path.endswith("/"):
             return CommandResult(f"sh: {path}: writing here is not simulated (only /proc/sys/..., /dev/null "
                                  "and ordinary files)", 1)
@@ -216,7 +222,7 @@ class Shell:
             return CommandResult(f"sh: {exc}", 1)
         if produced.status != 0:
             return produced
-        return CommandResult("", 0, produced.traces, True)
+        return CommandResult("", 0, produced.traces, True, stderr=produced.stderr, stderr_tail=produced.stderr_tail)
 
     # ---- at(1) jobs -----------------------------------------------------------------------------
 

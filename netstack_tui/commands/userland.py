@@ -36,6 +36,8 @@ class Userland:
     """Per-host user-space state (see the module docstring)."""
 
     files: dict[str, str] = field(default_factory=dict)
+    captures: dict[str, bytes] = field(default_factory=dict)
+    """pcap files `tcpdump -w` wrote (binary, so apart from the text files)."""
     jobs: dict[int, AtJob] = field(default_factory=dict)
     next_job: int = 1
     qdisc_handles: dict[str, int] = field(default_factory=dict)

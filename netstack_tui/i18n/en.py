@@ -35,7 +35,8 @@ MESSAGES: dict[str, str] = {
     "skb.loopback": "The loopback device hands the sk_buff straight back to the receive path (no NIC, no ring).",
     "lo.no_hardware": "Loopback: no hardware stage.",
     "gro.single": "GRO finds nothing to merge this segment with.",
-    "tc.no_ingress_qdisc": "No ingress qdisc on {dev}: tc filters are not consulted.",
+    "tc.no_ingress_qdisc": "No ingress qdisc on {dev}: tc filters are not consulted. "
+    "tcpdump has just seen the frame: what netfilter drops from here on still shows in a capture.",
     "ip_rcv.ok": "ip_rcv() checks the header: version, length {len}, checksum; TTL is {ttl}.",
     "ip_rcv.bad_checksum": "ip_rcv() drops the packet: the IP header checksum is wrong.",
     # netfilter
@@ -103,7 +104,8 @@ MESSAGES: dict[str, str] = {
     "send.app": "An application sends this packet ({owner}).",
     "send.stack": "The kernel itself sends this packet.",
     "tx.qdisc": "Queued on {dev}'s {qdisc} qdisc.",
-    "tx.wire": "The driver puts it in the TX ring; the NIC sends it on the wire from {dev}.",
+    "tx.wire": "The driver puts it in the TX ring; the NIC sends it on the wire from {dev}. "
+    "tcpdump sees it here, NAT already applied.",
     "tx.loopback": "Sent on lo: it comes straight back in.",
     "tx.dev_down": "Device {dev} is down: nothing is sent.",
     # sockets

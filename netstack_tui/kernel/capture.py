@@ -36,7 +36,12 @@ class Captured:
     packet: Packet
     src_mac: str = ""
     dst_mac: str = ""
-    """The Ethernet addresses of the frame (tcpdump -e); empty on lo."""
+    """The Ethernet addresses of the frame (tcpdump -e; all zeros on lo); empty when unknown (a
+    cooked capture read back)."""
+    window: int | None = None
+    tcp_options: str | None = None
+    """A real capture's TCP window and options as tcpdump prints them (`mss 1460,sackOK,...`); the
+    simulator models neither, so frames it captured itself leave them None."""
 
 
 @dataclass(slots=True)

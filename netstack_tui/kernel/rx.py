@@ -101,7 +101,7 @@ def loopback_in(j: Journey) -> None:
     lo.stats.rx_packets += 1
     lo.stats.rx_bytes += j.flow.pkt.length + ETH_HLEN
     # On lo the taps see a frame once, as it comes back in.
-    j.host.capture.tap(j.host.clock, "lo", "In", j.flow.pkt, keep=j.record)
+    j.host.capture.tap(j.host.clock, "lo", "In", j.flow.pkt, (lo.mac, lo.mac), keep=j.record)
     if not j.record:
         return  # batch runs: only skipping steps follow, each followed by another step
     for stage in ("nic", "dma", "napi", "xdp"):

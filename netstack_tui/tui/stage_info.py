@@ -79,7 +79,7 @@ def real_commands(step: Step, trace: Trace) -> list[str]:
         "xdp_generic": [f"ip link show {dev}", "bpftool net show"],
         "skb": ["perf trace -e skb:kfree_skb", "dropwatch -l kas"],
         "gro": [f"ethtool -k {dev} | grep generic-receive-offload"],
-        "tc_ingress": [f"tc qdisc show dev {dev} ingress", f"tc filter show dev {dev} ingress"],
+        "tc_ingress": [f"tc qdisc show dev {dev} ingress", f"tcpdump -ni {dev}"],
         "ip_rcv": ["nstat -az IpInHdrErrors IpInReceives", "netstat -s | grep -i 'ip:' -A 10"],
         "prerouting.conntrack": [f"conntrack -L -s {src}", "conntrack -S"],
         "output.conntrack": [f"conntrack -L -d {dst}", "conntrack -S"],
