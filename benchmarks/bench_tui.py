@@ -14,8 +14,7 @@ The minimal app whose key updates one Static is measured the same way: Textual p
 timer, so its numbers are the floor any app can reach with this measurement.
 
 Memory: RSS of each app 1.5 s after its first screen, in a fresh interpreter, at 120×40 (the packet
-is a tab there, so scapy is not imported until it is opened) and at 160×50 (the packet column is
-shown, and scapy with it).
+is a tab there) and at 160×50 (the packet column is shown, with its hexdump).
 
 `benchmarks/run.py` prints these rows in its table; run alone, this prints them too.
 """
@@ -121,7 +120,7 @@ async def step_latencies(steps: int) -> tuple[list[float], list[float], int]:
             await pilot.pause(0.05)
             if getattr(app.screen, "session", None) is not None:
                 break
-        await pilot.pause(0.5)  # and scapy (for the hexdump) in a worker
+        await pilot.pause(0.5)  # let whatever the first screen scheduled settle
         screen: Any = app.screen
         publish = screen.publish
         box: dict[str, asyncio.Event] = {}
@@ -200,7 +199,7 @@ from netstack_tui.tui.app import NetstackApp
 class Bench(NetstackApp):
     def _loaded(self, scenario, session):
         super()._loaded(scenario, session)
-        self.set_timer(1.5, self.done)  # what loads lazily after the first step (scapy) is counted
+        self.set_timer(1.5, self.done)  # whatever loads lazily after the first screen is counted
     def done(self):
         open(sys.argv[1], "w").write(open("/proc/self/status").read())
         self.exit()
@@ -257,7 +256,7 @@ def rows(runs: int = 7, steps: int = 200) -> list[Row]:
     for size in ((120, 40), (160, 50)):
         base = statistics.median(rss(RSS_MINIMAL, size) for _ in range(3))
         app = statistics.median(rss(RSS_EXPLORER, size) for _ in range(3))
-        what = "packet as a tab, scapy not loaded" if size[0] < 140 else "packet column shown: scapy loaded"
+        what = "packet as a tab" if size[0] < 140 else "packet column with its hexdump shown"
         out.append((f"TUI RSS at {size[0]}×{size[1]} ({what})", f"{app / 2**20:.0f} MiB", "≤ 2× minimal app",
                     f"{app / base:.2f}× minimal Textual app ({base / 2**20:.0f} MiB)"))
     return out

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import islice
+from typing import TYPE_CHECKING
 
-from ..kernel.packet import Packet
-from . import pcap_file
 from .base import CommandError, CommandResult, ShellContext
-from .pcap_filter import FilterError, compile_filter
-from .tcpdump_print import LinePrinter, footer, header
+
+if TYPE_CHECKING:
+    from ..kernel.packet import Packet
+    from .tcpdump_print import LinePrinter
 
 _USAGE = ("Usage: tcpdump [-enStv] [-c count] [-i interface] [-r file] [-w file] [expression]\n"
           "(the simulator's tcpdump prints the frames its host's taps saw so far; see 'help')")
@@ -42,6 +43,12 @@ class _Options:
 
 def tcpdump(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`tcpdump [-i IFACE|any] [-n] [-e] [-t] [-v] [-c N] [-w FILE] [-r FILE] [EXPRESSION]`."""
+    # The filter compiler, the printer and the pcap code load on first use: most sessions never
+    # capture, and the shell's start-up time is a budget.
+    from . import pcap_file
+    from .pcap_filter import FilterError, compile_filter
+    from .tcpdump_print import footer, header
+
     opts = _parse(argv[1:])
     if opts.list_interfaces:
         return CommandResult(_list_interfaces(ctx))
@@ -147,12 +154,16 @@ def _unlisted(ctx: ShellContext, iface: str) -> list[str]:
 
 
 def _printer(ctx: ShellContext, opts: _Options, *, cooked: bool) -> LinePrinter:
+    from .tcpdump_print import LinePrinter
+
     return LinePrinter(numeric=opts.numeric, any_iface=cooked, timestamps=opts.timestamps, verbose=opts.verbose,
                        link=opts.link, ifindexes={name: i.index for name, i in ctx.host.interfaces.items()})
 
 
 def _read(ctx: ShellContext, opts: _Options, wanted: Callable[[Packet], bool]) -> CommandResult:
     assert opts.read is not None
+    from . import pcap_file
+
     capture = pcap_file.load(ctx.host, opts.read)
     printer = _printer(ctx, opts, cooked=capture.cooked)
     frames = [f for f in capture.frames if wanted(f.packet)]
