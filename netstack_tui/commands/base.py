@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -27,6 +28,21 @@ def short_flags(word: str, allowed: str, refusal: str, status: int) -> str:
         if letter not in allowed:
             raise CommandError(refusal.format(letter=letter), status)
     return word[1:]
+
+
+MAX_REAL_FILE = 16 * 1024 * 1024
+
+
+def read_real_file(path: str, prog: str, verb: str) -> bytes:
+    """A file from this machine's disk, named on a command line: refused past 16 MiB, errors as
+    one line in the tool's words (`prog: path: ...`); `verb` says what the tool would do with it."""
+    try:
+        if os.path.getsize(path) > MAX_REAL_FILE:
+            raise CommandError(f"{prog}: {path}: file is larger than 16 MiB; refusing to {verb} it", 1)
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CommandError(f"{prog}: {path}: {exc.strerror or 'cannot read'}", 1) from None
 
 
 @dataclass(slots=True)

@@ -6,14 +6,12 @@ as iptables 1.8.9 (nf_tables) does: same output layouts, same error wording and 
 
 from __future__ import annotations
 
-import os
-
 from ..kernel.netfilter.command import run_iptables
 from ..kernel.netfilter.restore import MAX_BYTES, restore
 from ..kernel.netfilter.save import save
 from ..kernel.netfilter.table import Ruleset
 from ..kernel.netfilter.values import IptablesError
-from .base import CommandError, CommandResult, Handler, ShellContext
+from .base import CommandError, CommandResult, Handler, ShellContext, read_real_file
 
 _TRY = "Try `{prog} -h' or '{prog} --help' for more information."
 
@@ -91,14 +89,7 @@ def iptables_restore(ctx: ShellContext, argv: list[str]) -> CommandResult:
         else:
             raise CommandError("Unknown arguments found on commandline", 1)
     if path is not None:
-        try:
-            size = os.path.getsize(path)
-            if size > MAX_BYTES:
-                raise CommandError(f"iptables-restore: {path}: file is larger than 16 MiB; refusing to load it", 1)
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8", errors="surrogateescape")
-        except OSError as exc:
-            raise CommandError(f"iptables-restore: {path}: {exc.strerror}", 1) from None
+        text = read_real_file(path, "iptables-restore", "load").decode("utf-8", errors="surrogateescape")
     else:
         text = ctx.stdin or ""
         if len(text.encode("utf-8", errors="surrogateescape")) > MAX_BYTES:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..kernel.addr import parse_ipv4
 from ..kernel.capture import Captured
 from ..kernel.packet import ICMP_ERROR_TYPES, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet
 from ..kernel.wire import ethernet_frame, ip_datagram
-from .base import CommandError
+from .base import CommandError, read_real_file
 from .userland import MAX_FILE, userland
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def load(host: Host, path: str) -> Capture:
     """Read a pcap written by `-w` in this session, else a real file (tcpdump -r)."""
     data = userland(host).captures.get(path)
     if data is None:
-        data = _read_disk(path)
+        data = read_real_file(path, "tcpdump", "read")
     from scapy.error import Scapy_Exception  # decoding needs scapy: imported only now
 
     try:
@@ -81,21 +81,6 @@ def load(host: Host, path: str) -> Capture:
     except (Scapy_Exception, struct.error, EOFError, ValueError) as exc:
         raise CommandError(f"tcpdump: {path}: not a pcap or pcapng file ({exc})", 1) from None
     return _frames(host, packets)
-
-
-def _read_disk(path: str) -> bytes:
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE:
-            raise CommandError(f"tcpdump: {path}: file is larger than 16 MiB; refusing to read it", 1)
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise CommandError(f"tcpdump: {path}: No such file or directory", 1) from None
-    except IsADirectoryError:
-        raise CommandError(f"tcpdump: {path}: Is a directory", 1) from None
-    except OSError as exc:
-        raise CommandError(f"tcpdump: {path}: {exc.strerror or 'cannot read'}", 1) from None
 
 
 def _decode(data: bytes) -> list[Any]:
@@ -166,7 +151,7 @@ def _frames(host: Host, packets: list[Any]) -> Capture:
 
 def _packet(ip: Any) -> Packet | None:
     """Our packet record for a decoded IPv4 packet (None for protocols the simulator does not model)."""
-    base: dict[str, Any] = {"proto": ip.proto, "src": _addr(ip.src), "dst": _addr(ip.dst), "ttl": ip.ttl,
+    base: dict[str, Any] = {"proto": ip.proto, "src": parse_ipv4(ip.src), "dst": parse_ipv4(ip.dst), "ttl": ip.ttl,
                             "tos": ip.tos, "ip_id": ip.id}
     l4 = ip.payload
     if ip.proto == IPPROTO_TCP:
@@ -183,11 +168,6 @@ def _packet(ip: Any) -> Packet | None:
         return Packet(**base, icmp_type=l4.type, icmp_code=l4.code, icmp_id=getattr(l4, "id", 0) or 0,
                       payload_len=max(0, ip.len - ip.ihl * 4 - 8))
     return None
-
-
-def _addr(text: str) -> int:
-    a, b, c, d = (int(part) for part in text.split("."))
-    return (a << 24) | (b << 16) | (c << 8) | d
 
 
 _OPTION_NAMES = {"NOP": "nop", "EOL": "eol", "SAckOK": "sackOK"}

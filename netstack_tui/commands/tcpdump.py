@@ -12,7 +12,7 @@ from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from .base import CommandError, CommandResult, ShellContext
+from .base import CommandError, CommandResult, ShellContext, short_flags
 
 if TYPE_CHECKING:
     from ..kernel.packet import Packet
@@ -87,19 +87,12 @@ def _parse(args: list[str]) -> _Options:
                     raise CommandError(f"tcpdump: option requires an argument -- '{flag.lstrip('-')[0]}'\n{_USAGE}", 1)
             _set_valued(opts, flag, value)
         elif word.startswith("-") and len(word) > 1 and not word.startswith("--"):
-            for letter in word[1:]:
-                if letter == "n":
-                    opts.numeric = True
-                elif letter == "e":
-                    opts.link = True
-                elif letter == "t":
-                    opts.timestamps = False
-                elif letter == "v":
-                    opts.verbose = True
-                elif letter in "lSq":
-                    continue  # line buffering, absolute sequence numbers, quiet: nothing to change here
-                else:
-                    raise CommandError(f"tcpdump: invalid option -- '{letter}'\n{_USAGE}", 1)
+            # -l (line buffering), -S (absolute sequence numbers), -q (quiet) change nothing here.
+            letters = short_flags(word, "netvlSq", "tcpdump: invalid option -- '{letter}'\n" + _USAGE, 1)
+            opts.numeric |= "n" in letters
+            opts.link |= "e" in letters
+            opts.timestamps &= "t" not in letters
+            opts.verbose |= "v" in letters
         elif word.startswith("--"):
             raise CommandError(f"tcpdump: unrecognized option '{word}'\n{_USAGE}", 1)
         else:
