@@ -23,7 +23,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netstack-tui", description="Step a packet through a simulated "
                                      "Linux network stack.")
     parser.add_argument("--lang", choices=("en", "ru"), help="interface language (default: from the locale)")
-    parser.add_argument("--theme", help="colour theme: dark, light or contrast")
+    parser.add_argument("--theme", choices=("dark", "light", "contrast", "high-contrast"),
+                        help="colour theme: dark, light or contrast")
     parser.add_argument("--scenario", help="scenario id or YAML file to open")
     sub = parser.add_subparsers(dest="verb")
     shell = sub.add_parser("shell", help="run simulated shell commands from a file or stdin")
@@ -156,6 +157,23 @@ def run_trace(script: str | None, packets: Sequence[str], as_json: bool) -> int:
     return 1 if failed else 0
 
 
+def _scenario_problem(id_or_path: str) -> str | None:
+    """Why `--scenario` cannot open, in one line (None: it can). A learner's own file is loaded and
+    validated here, before the screen takes over the terminal, so its error stays readable; a
+    library id is only looked up (the app loads it behind its first frame)."""
+    from .scenarios.library import library_dir, load_scenario
+    from .scenarios.loader import ScenarioError
+
+    if "/" not in id_or_path and not id_or_path.endswith((".yaml", ".yml")) and not os.path.exists(id_or_path):
+        if (library_dir() / f"{id_or_path}.yaml").exists():
+            return None
+    try:
+        load_scenario(id_or_path)
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
 def _lang(requested: str | None) -> str:
     if requested:
         return requested
@@ -187,6 +205,9 @@ def _main(argv: Sequence[str] | None) -> int:
         from .scenarios.cli import run as run_scenarios
 
         return run_scenarios(args.action, args.files)
+    if args.scenario and (problem := _scenario_problem(args.scenario)):
+        print(f"netstack-tui: {problem}", file=sys.stderr)
+        return 2
     from .tui.app import run_app
 
     return run_app(lang=_lang(args.lang), theme=args.theme, scenario=args.scenario)

@@ -65,8 +65,8 @@ class CommandResult:
 class ProgressReporter(Protocol):
     """Where a long batch reports how far it got; the caller (the CLI, the app) draws it."""
 
-    def update(self, done: int, total: int) -> None:
-        """`done` of `total` packets sent so far."""
+    def update(self, done: int, total: int) -> bool | None:
+        """`done` of `total` packets sent so far; a true answer asks the batch to stop (Esc in the app)."""
 
     def close(self) -> None:
         """The batch ended."""

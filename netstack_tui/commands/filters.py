@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .base import CommandError, CommandResult, ShellContext, short_flags
+from .grep_context import context_option, with_context
 from .userland import read_file
 
 
@@ -51,12 +52,13 @@ def _bre_to_python(pattern: str) -> str:
 
 
 def grep(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`grep [-v] [-i] [-c] [-E] [-F] [-w] [-x] [-q] [-n] [-o] [-e PATTERN] PATTERN [FILE...]`."""
+    """`grep [-v] [-i] [-c] [-E] [-F] [-w] [-x] [-q] [-n] [-o] [-A|-B|-C N] [-e PATTERN] PATTERN [FILE...]`."""
     flags: set[str] = set()
     patterns: list[str] = []
     rest: list[str] = []
     args = iter(argv[1:])
     only_args = False
+    before = after = 0
     for word in args:
         if only_args or not word.startswith("-") or word == "-":
             rest.append(word)
@@ -75,6 +77,11 @@ def grep(ctx: ShellContext, argv: list[str]) -> CommandResult:
             if long is None:
                 raise CommandError(f"grep: option '{word}' is not simulated here", 2)
             flags.add(long)
+        elif (context := context_option(word, args)) is not None:
+            letters, which, count = context
+            flags.update(letters)
+            before = count if which in "BC" else before
+            after = count if which in "AC" else after
         else:
             flags.update(short_flags(word, "vicEFwxqno", "grep: option '-{letter}' is not simulated here", 2))
     if not patterns:
@@ -102,6 +109,11 @@ def grep(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError(f"grep: invalid regular expression: {exc}", 2) from None
     invert = "v" in flags
     matched: list[str] = []
+    if (before or after) and not flags & {"o", "c", "q"}:
+        lines = _lines(text)
+        hits = [(regex.search(line) is not None) != invert for line in lines]
+        shown = with_context(lines, hits, before, after, "n" in flags)
+        return CommandResult("\n".join(shown), 0 if any(hits) else 1)
     for number, line in enumerate(_lines(text), start=1):
         hit = regex.search(line) is not None
         if hit == invert:

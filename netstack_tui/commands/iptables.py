@@ -2,6 +2,11 @@
 
 They act on `ctx.host.iptables` (a `netstack_tui.kernel.netfilter.table.Ruleset`) and answer
 as iptables 1.8.9 (nf_tables) does: same output layouts, same error wording and exit status.
+After each change the tables are numbered for nft (`kernel.nftables.xtview.claim`), so `nft list
+ruleset` shows them in the order and with the handles the kernel would give them.
+
+The simulated host has the nf_tables backend only: the `iptables-legacy*` commands (x_tables, a
+second ruleset on a real host) answer in one line that they are not simulated.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from ..kernel.netfilter.restore import MAX_BYTES, restore
 from ..kernel.netfilter.save import save
 from ..kernel.netfilter.table import Ruleset
 from ..kernel.netfilter.values import IptablesError
+from ..kernel.nftables.xtview import claim
 from .base import CommandError, CommandResult, Handler, ShellContext, read_real_file
 
 _TRY = "Try `{prog} -h' or '{prog} --help' for more information."
@@ -18,6 +24,13 @@ _TRY = "Try `{prog} -h' or '{prog} --help' for more information."
 
 def _ruleset(ctx: ShellContext) -> Ruleset:
     return ctx.host.iptables
+
+
+def _claim(ctx: ShellContext) -> None:
+    """Number what the command created for nft's listings (a bare test host may have no nft)."""
+    nft = getattr(ctx.host, "nft", None)
+    if nft is not None:
+        claim(nft, ctx.host.iptables)
 
 
 def _error(exc: IptablesError, prog: str) -> CommandError:
@@ -34,6 +47,8 @@ def iptables(ctx: ShellContext, argv: list[str]) -> CommandResult:
         output = run_iptables(_ruleset(ctx), argv[1:])
     except IptablesError as exc:
         raise _error(exc, "iptables") from None
+    finally:
+        _claim(ctx)
     listing = any(a in ("-L", "-S", "--list", "--list-rules", "-V", "--version") for a in argv[1:]) or any(
         a.startswith("-") and not a.startswith("--") and ("L" in a or "S" in a) for a in argv[1:]
     )
@@ -101,18 +116,28 @@ def iptables_restore(ctx: ShellContext, argv: list[str]) -> CommandResult:
         if "Error occurred at line" in message:
             message += "\n" + _TRY.format(prog="iptables-restore")
         raise CommandError(message, exc.status) from None
+    _claim(ctx)
     return CommandResult(changed=True)
+
+
+def iptables_legacy(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`iptables-legacy*`: x_tables is a separate ruleset on a real host; this host has none."""
+    raise CommandError(
+        f"{argv[0]}: not simulated here: the simulated host uses the nf_tables backend only "
+        "(use iptables, which is iptables-nft, or nft)",
+        1,
+    )
 
 
 COMMANDS: dict[str, Handler] = {
     "iptables": iptables,
     "iptables-nft": iptables,
-    "iptables-legacy": iptables,
+    "iptables-legacy": iptables_legacy,
     "iptables-save": iptables_save,
     "iptables-nft-save": iptables_save,
-    "iptables-legacy-save": iptables_save,
+    "iptables-legacy-save": iptables_legacy,
     "iptables-restore": iptables_restore,
     "iptables-nft-restore": iptables_restore,
-    "iptables-legacy-restore": iptables_restore,
+    "iptables-legacy-restore": iptables_legacy,
 }
 """Command names this module answers, as the shell's dispatcher maps them."""

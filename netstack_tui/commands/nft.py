@@ -2,9 +2,13 @@
 
 The work happens in `netstack_tui.kernel.nftables.command`; this module reads options and files.
 Like the real tool, the words of a command line are joined with spaces and parsed again, so
-`\\;` and `{ 80, 443 }` work as they do in bash. One leniency: a word that still holds spaces
-(the shell removed its quotes, as in `log prefix "dropped: "`) is quoted again, where real nft
-would report a syntax error.
+`\\;`, `{ 80, 443 }` and a quoted `'{ type filter hook input priority 0; }'` work as they do in
+bash. One leniency: a word after `prefix` or `comment` that still holds spaces (the shell removed
+its quotes, as in `log prefix "dropped: "`) is quoted again, where real nft would report a syntax
+error.
+
+The iptables-nft tables (`host.iptables`) are listed beside nft's own, as on a real host; see
+`netstack_tui.kernel.nftables.xtview` for what nft may change in them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from ..kernel.hooks import registered_now
 from ..kernel.nftables.command import Env, run_text
 from ..kernel.nftables.values import NftError
+from ..kernel.nftables.xtview import claim
 from .base import CommandError, CommandResult, Handler, ShellContext
 
 VERSION = "nftables v1.0.6 (Lester Gooch #5)"
@@ -23,10 +28,17 @@ _IGNORED = {"-n", "-nn", "-nnn", "--numeric", "-N", "--reversedns", "-S", "--ser
             "-p", "--numeric-protocol", "-T", "--numeric-time", "-u", "--guid"}
 
 
-def _join(words: list[str]) -> str:
-    if len(words) == 1:
-        return words[0]
-    return " ".join(f'"{w}"' if (" " in w or "\t" in w) and not w.startswith('"') else w for w in words)
+_QUOTED_AFTER = ("prefix", "comment")
+"""Keywords whose string argument is quoted again when the shell removed its quotes."""
+
+
+def join_argv(words: list[str]) -> str:
+    """nft's own argv handling: the words joined with spaces, to be parsed as one command line."""
+    out = []
+    for index, word in enumerate(words):
+        bare = (" " in word or "\t" in word) and not word.startswith('"')
+        out.append(f'"{word}"' if bare and index and words[index - 1] in _QUOTED_AFTER else word)
+    return " ".join(out)
 
 
 def nft(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -69,22 +81,24 @@ def nft(ctx: ShellContext, argv: list[str]) -> CommandResult:
 
         text, source = read_input_file(path), path
     elif args:
-        text, source = _join(args), None
+        text, source = join_argv(args), None
     else:
         raise CommandError("nft: no command specified")
     host = ctx.host
-    env = Env(ifaces=set(host.interfaces), registered=lambda: registered_now(host), handles=handles)
-    target = host.nft
+    claim(host.nft, host.iptables)
+    target, xt = host.nft, host.iptables
     if check:
         import copy
 
-        target = copy.deepcopy(host.nft)
+        target, xt = copy.deepcopy(host.nft), copy.deepcopy(host.iptables)
+    env = Env(ifaces=set(host.interfaces), registered=lambda: registered_now(host), handles=handles, xt=xt)
     try:
         output = run_text(target, text, env, source=source)
     except NftError as exc:
         raise CommandError(exc.message) from None
     listing = source is None and args[0] == "list"
-    return CommandResult(output=output, changed=not (listing or check))
+    stderr = "\n".join(env.warnings)
+    return CommandResult(output=output, changed=not (listing or check), stderr=stderr)
 
 
 COMMANDS: dict[str, Handler] = {"nft": nft}

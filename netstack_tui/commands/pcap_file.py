@@ -19,7 +19,7 @@ from ..kernel.capture import Captured
 from ..kernel.packet import ICMP_ERROR_TYPES, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet
 from ..kernel.wire import ethernet_frame, ip_datagram
 from .base import CommandError, read_real_file
-from .userland import MAX_FILE, userland
+from .userland import MAX_FILE, read_capture, save_capture
 
 if TYPE_CHECKING:
     from ..kernel.host import Host
@@ -56,7 +56,7 @@ def save(host: Host, path: str, frames: list[Captured], *, cooked: bool) -> None
     data = out.getvalue()
     if len(data) > MAX_FILE:
         raise CommandError(f"tcpdump: {path}: File too large", 1)
-    userland(host).captures[path] = data
+    save_capture(host, path, data)
 
 
 def _cooked(host: Host, frame: Captured) -> bytes:
@@ -71,7 +71,7 @@ def _cooked(host: Host, frame: Captured) -> bytes:
 
 def load(host: Host, path: str) -> Capture:
     """Read a pcap written by `-w` in this session, else a real file (tcpdump -r)."""
-    data = userland(host).captures.get(path)
+    data = read_capture(host, path)
     if data is None:
         data = read_real_file(path, "tcpdump", "read")
     from scapy.error import Scapy_Exception  # decoding needs scapy: imported only now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import conntrack_cmd, ip, iptables, nft, sim, ss, sysctl_cmd, system, tcpdump
+from . import bpftool, conntrack_cmd, ip, iptables, nft, nstat, persistent, pidof, sim, ss, sysctl_cmd, system, tcpdump
 from .base import Handler
 
 COMMANDS: dict[str, Handler] = {}
@@ -15,6 +15,10 @@ COMMANDS.update(ss.COMMANDS)
 COMMANDS.update(conntrack_cmd.COMMANDS)
 COMMANDS.update(system.COMMANDS)
 COMMANDS.update(tcpdump.COMMANDS)
+COMMANDS.update(bpftool.COMMANDS)
+COMMANDS.update(nstat.COMMANDS)
+COMMANDS.update(persistent.COMMANDS)
+COMMANDS.update(pidof.COMMANDS)
 from . import filters, legacy, timers  # noqa: E402, I001  (pipes' filters, netstat/lsof/tc/ping, at/iptables-apply)
 COMMANDS.update(filters.COMMANDS)
 COMMANDS.update(legacy.COMMANDS)
@@ -30,5 +34,6 @@ NOT_SIMULATED: dict[str, str] = {
     "nc": "use 'send' and 'listen'",
     "systemctl": "services are simulated with 'listen' and 'kill'",
     "modprobe": "kernel modules are built in here",
-    "bpftool": "XDP programs attach with 'ip link set dev DEV xdp obj NAME'",
+    "perf": "kernel tracing is not simulated; each step of 'trace' names the kernel function and drop reason",
+    "dropwatch": "kernel tracing is not simulated; 'trace' shows where and why a packet was dropped",
 }

@@ -22,8 +22,19 @@ def render_trace(trace: Trace, *, lang: str = "en", indent: str = "", skipped: b
             continue
         text = message(step.note, step.param, lang)
         lines.append(f"{indent}{n:3} {_MARKS.get(step.verdict, ' ')} {step.stage:<22} {text}")
+        for tested in step.tested:
+            if tested.chain == step.chain and tested.index == step.rule_index:
+                continue  # the deciding rule is printed below
+            if tested.matched:
+                # A matched rule that did not decide: its target acted (TCPMSS, LOG, MARK, a user
+                # chain that returned) and the traversal went on.
+                why = f"  → {tested.target}, then the next rule" if tested.target else ""
+            else:
+                why = f"  ≠ {tested.failed_match}" if tested.failed_match else ""
+            mark = "✓" if tested.matched else "✗"
+            lines.append(f"{indent}{'':25} {mark} {tested.index:>2} {tested.rule}{why}")
         if step.rule:
-            lines.append(f"{indent}{'':27} {step.rule}")
+            lines.append(f"{indent}{'':25} ▶ {step.rule_index or '':>2} {step.rule}")
         for change in step.changes:
             lines.append(f"{indent}{'':27} {change.what}: {change.before} → {change.after}")
     lines.append(f"{indent}=> {trace.summary_line()}")

@@ -57,6 +57,9 @@ class Session:
         self.previous_trace: Trace | None = None
         self._before: Host | None = None
         self._current_spec: str | None = None
+        self.viewed: set[str] = set()
+        """Names of the scenario packets whose journey the learner has followed to its last step
+        (`journey_viewed`); a tour's `followed:` goal check reads it."""
 
     @property
     def host(self) -> Host:
@@ -74,6 +77,19 @@ class Session:
         if 0 <= self.index < len(self.packets) and self._current_spec == self.packets[self.index].spec:
             return self.packets[self.index].name
         return None
+
+    def journey_viewed(self, index: int | None = None) -> bool:
+        """Record that the learner has stepped the journey of scenario packet `index` (default: the
+        current packet, if it is one of the scenario's) to its end. True when this is news, i.e.
+        when the goal is worth evaluating again."""
+        if index is None:
+            name = self.current_name
+        else:
+            name = self.packets[index].name if 0 <= index < len(self.packets) else None
+        if name is None or name in self.viewed:
+            return False
+        self.viewed.add(name)
+        return True
 
     def send_spec(self, spec: str) -> Trace:
         """Send a packet (it becomes the current one); raises PacketSpecError when malformed."""
@@ -105,7 +121,7 @@ class Session:
         """Run a learner's command; if it changes the host, re-run the current packet's journey."""
         words = line.split()
         if words and words[0] in PACKET_VERBS and words[0] == "send":
-            spec = line.strip()[len("send"):].strip()
+            spec = line.strip()[len("send") :].strip()
             try:
                 trace = self.send_spec(spec)
             except PacketSpecError as exc:
@@ -141,21 +157,55 @@ class Session:
         # The journeys may differ in length; the tail is compared below.
         for i, (a, b) in enumerate(zip(old.steps, new.steps, strict=False)):
             if (a.stage, a.verdict, a.rule_index) != (b.stage, b.verdict, b.rule_index):
-                return StepChange(i, b.stage, f"{a.verdict} {a.rule or ''}".strip(),
-                                  f"{b.verdict} {b.rule or ''}".strip())
+                return StepChange(
+                    i, b.stage, f"{a.verdict} {a.rule or ''}".strip(), f"{b.verdict} {b.rule or ''}".strip()
+                )
         if len(old.steps) != len(new.steps) or old.disposition != new.disposition:
             i = min(len(old.steps), len(new.steps)) - 1
-            return StepChange(max(i, 0), new.steps[i].stage if new.steps else "", str(old.disposition),
-                              str(new.disposition))
+            return StepChange(
+                max(i, 0), new.steps[i].stage if new.steps else "", str(old.disposition), str(new.disposition)
+            )
         return None
 
     def restart(self) -> Trace | None:
         """Back to the setup plus every command typed so far, then resend the first packet."""
-        commands = list(self.commands)
+        return self.go_to_packet(0)
+
+    def reset(self) -> Trace | None:
+        """Back to the scenario as it was set up (the typed commands forgotten), first packet sent."""
+        self.commands = []
+        return self.go_to_packet(0)
+
+    def go_to_packet(self, index: int) -> Trace | None:
+        """Rebuild the host from the setup and the typed commands, then send the scenario's packets
+        up to `index` in order, so packet `index` meets the host its predecessors left behind."""
+        commands = [c for c in self.commands if c.split()[0] not in PACKET_VERBS]
         fresh = Session(self.setup, self.packets)
         for line in commands:
+            fresh.shell.run(line)
+        fresh.commands = commands
+        fresh.viewed = self.viewed  # journeys the learner has followed stay followed
+        self.__dict__.update(fresh.__dict__)
+        trace = self.next_packet()
+        while self.index < index and self.has_next_packet:
+            trace = self.next_packet()
+        return trace
+
+    def packet_fates(self, commands: list[str] | None = None) -> list[str]:
+        """Each scenario packet's fate (its journey's summary line), sent in order on the host built
+        from the setup and `commands` (default: the commands typed so far)."""
+        fresh = Session(self.setup, self.packets)
+        for line in self.commands if commands is None else commands:
             if line.split()[0] not in PACKET_VERBS:
                 fresh.shell.run(line)
-        self.__dict__.update(fresh.__dict__)
-        self.commands = [c for c in commands if c.split()[0] not in PACKET_VERBS]
-        return self.next_packet()
+        fates = []
+        while fresh.next_packet() is not None:
+            fates.append(fresh.trace.summary_line() if fresh.trace else "")
+        return fates
+
+    def other_packets_changed(self) -> list[str]:
+        """Names of the scenario's other packets whose fate the last typed command changed."""
+        if not self.commands or len(self.packets) < 2:
+            return []
+        before, after = self.packet_fates(self.commands[:-1]), self.packet_fates()
+        return [p.name for i, p in enumerate(self.packets) if i != self.index and before[i] != after[i]]

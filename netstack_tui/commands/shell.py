@@ -6,7 +6,9 @@ A pipe hands the previous command's output to the next as its standard input; a 
 in the middle of a pipe has its message shown (as its stderr would be) and passes nothing on. The
 exit status is the last command's. Any failure is one line and a non-zero status, never a traceback.
 
-Files written with `>` live in memory on the host (see `userland`); `> /proc/sys/...` writes a sysctl
+Before splitting, `~`, `$HOME` and `$(command)` expand as in sh (see `expand`). Files written with `>`
+live in memory on the host (see `userland`; relative paths start at HOME, /root), and creating one
+says so in a line; `> /proc/sys/...` writes a sysctl
 and `> /dev/null` discards. After every command the at(1) jobs whose time has come run, and their
 output is shown as `at job N: ...` lines.
 """
@@ -20,8 +22,9 @@ from pathlib import Path
 from ..kernel.host import Host
 from ..kernel.trace import Trace
 from .base import CommandError, CommandResult, Handler, ProgressReporter, ShellContext
+from .expand import expand
 from .registry import COMMANDS, NOT_SIMULATED
-from .userland import CURRENT_FILES, read_file, userland, write_file
+from .userland import CURRENT_FILES, absolute, read_file, userland, write_file
 
 MAX_INPUT_FILE = 16 * 1024 * 1024
 # Verbs whose arguments are packets: their `>` is the notation's arrow, never a redirection.
@@ -91,9 +94,12 @@ class Shell:
 
     def _execute(self, line: str, stdin: str | None, depth: int) -> CommandResult:
         try:
+            line = expand(line, lambda inner: self._substitute(inner, depth))
             words = _split(line)
         except ValueError as exc:
             return CommandResult(f"sh: syntax error: {exc}", 2)
+        except CommandError as exc:
+            return CommandResult(exc.message, exc.status)
         try:
             sequence = _sequence(words)
         except CommandError as exc:
@@ -115,6 +121,13 @@ class Shell:
             combined.changed |= jobs.changed
         combined.output = "\n".join(outputs)
         return combined
+
+    def _substitute(self, inner: str, depth: int) -> str:
+        """What `$(inner)` stands for: the command's output (its errors go nowhere, as 2>/dev/null)."""
+        if depth >= MAX_JOB_DEPTH:
+            raise CommandError("sh: $(...) nested too deeply", 2)
+        result = self._execute(inner, None, depth + 1)
+        return result.output if result.status == 0 else ""
 
     def _run_pipeline(self, stages: list[list[str]], stdin: str | None) -> CommandResult:
         combined = CommandResult()
@@ -216,13 +229,16 @@ class Shell:
             return CommandResult(f"sh: {path}: writing here is not simulated (only /proc/sys/..., /dev/null "
                                  "and ordinary files)", 1)
         produced = self.call(argv, stdin)
+        new = read_file(self.host, path) is None and absolute(path) not in userland(self.host).captures
         try:
             write_file(self.host, path, produced.output if produced.status == 0 else "", append=append)
         except ValueError as exc:
             return CommandResult(f"sh: {exc}", 1)
         if produced.status != 0:
             return produced
-        return CommandResult("", 0, produced.traces, True, stderr=produced.stderr, stderr_tail=produced.stderr_tail)
+        # A real shell says nothing; a learner still needs to know the file is in memory, not on disk.
+        tail = "\n".join(t for t in (produced.stderr_tail, _kept_note(path) if new else "") if t)
+        return CommandResult("", 0, produced.traces, True, stderr=produced.stderr, stderr_tail=tail)
 
     # ---- at(1) jobs -----------------------------------------------------------------------------
 
@@ -239,6 +255,7 @@ class Shell:
                 break
             job = due[0]
             del state.jobs[job.number]
+            state.ran.append(job)
             out.changed = True
             lines.append(f"at job {job.number} ran: {'; '.join(job.command.splitlines())}")
             for text in job.command.splitlines():
@@ -249,6 +266,12 @@ class Shell:
                 lines += [f"at job {job.number}: {piece}" for piece in result.output.splitlines()]
         out.output = "\n".join(lines)
         return out
+
+
+def _kept_note(path: str) -> str:
+    """The one line that says where a new file went (said once, when the file is created)."""
+    where = absolute(path)
+    return f"(new file {where} is kept in this session's memory, not on disk: 'cat {where}' or 'ls -l {where}')"
 
 
 class _files_of:

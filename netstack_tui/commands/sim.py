@@ -39,11 +39,31 @@ def run_packet(ctx: ShellContext, spec_words: list[str], verb: str = "send") -> 
     pkt, iface = _parse(spec_words, verb)
     host = ctx.host
     if iface is None and host.is_local(pkt.src):  # type: ignore[attr-defined]
-        return stack.transmit(host, pkt, owner="app")  # type: ignore[arg-type]
+        assert isinstance(pkt, Packet)
+        owner = _connecting(host, pkt) if pkt.proto == IPPROTO_TCP and pkt.flags == SYN else None
+        return stack.transmit(host, pkt, owner=owner or "app")
     iface = iface or "eth0"
     if iface not in host.interfaces:
         raise CommandError(f'{verb}: Cannot find device "{iface}"', 1)
     return stack.receive(host, pkt, iface)  # type: ignore[arg-type]
+
+
+def _connecting(host: Host, pkt: Packet) -> str | None:
+    """A local SYN is what connect() sends: the socket in SYN-SENT it comes from (made for process `app`
+    when none has this 4-tuple), so an answer finds it; its owner, or None when the port is taken."""
+    table = host.sockets
+    local, peer = (pkt.src, pkt.sport), (pkt.dst, pkt.dport)
+    for sock in table.sockets:
+        if sock.proto == "tcp" and sock.local == local and sock.peer == peer and sock.pid is not None:
+            proc = table.processes.get(sock.pid)
+            return f"{proc.name} (pid {proc.pid})" if proc is not None else None
+    proc = table.find_process("app") or table.spawn("app")
+    try:
+        sock = table.bind(proc, "tcp", pkt.src, pkt.sport, now=host.clock)
+    except SocketError:
+        return None
+    sock.peer, sock.state = peer, "SYN-SENT"
+    return f"{proc.name} (pid {proc.pid})"
 
 
 def send_lines(trace: Trace) -> list[str]:
@@ -122,8 +142,8 @@ def run_batch(host: Host, runs: Iterable[tuple[Packet, int]], iface: str, total:
             for outcome, n in stack.receive_repeated(host, pkt, iface, times - 1 if final else times):
                 key = outcome.summary_line()
                 tally[key] = tally.get(key, 0) + n
-                if progress is not None and (done + n) >> 10 != done >> 10:
-                    progress.update(done + n, total)
+                if progress is not None and (done + n) >> 10 != done >> 10 and progress.update(done + n, total):
+                    interrupted.pending = True  # the viewer asked to stop: as Ctrl-C, between packets
                 done += n
                 if interrupted.pending:
                     break

@@ -1,4 +1,4 @@
-"""`ss` (iproute2 6.1): -t -u -l -a -n -p -H -s and `state` filters.
+"""`ss` (iproute2 6.1): -t -u -l -a -n -p -H -s, `state` filters and filter expressions.
 
 The columns are laid out by ss's own algorithm for output that is not a terminal (render_calc_width in
 compact mode): each column is as wide as its widest cell plus its one-space left delimiter; address
@@ -11,6 +11,7 @@ from ..kernel.addr import format_ipv4
 from ..kernel.host import Host
 from ..kernel.sockets import Socket
 from .base import CommandError, CommandResult, ShellContext, short_flags
+from .ss_filter import parse_filter
 
 # (header, left delimiter, right-aligned)
 COLUMNS = (("Netid", "", False), ("State", " ", False), ("Recv-Q", " ", False), ("Send-Q", " ", False),
@@ -36,21 +37,24 @@ LONG_FLAGS = {"--tcp": "t", "--udp": "u", "--listening": "l", "--all": "a", "--n
 
 
 def ss(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`ss [-tulanpsH4] [state STATE]... [exclude STATE]...`."""
-    flags, states = _parse(argv[1:])
+    """`ss [-tulanpsH4] [state STATE]... [exclude STATE]... [EXPRESSION]` (see `ss_filter`)."""
+    flags, states, expression = _parse(argv[1:])
     host = ctx.host
+    wanted = parse_filter(expression, SERVICES) if expression else None
     if "s" in flags:
         return CommandResult(summary(host))
     protos = [p for p, f in (("udp", "u"), ("tcp", "t")) if f in flags] or ["udp", "tcp"]
     if states is None:
         states = ALL_STATES if "a" in flags else {"LISTEN", "UNCONN"} if "l" in flags else CONNECTED
-    rows = [_row(host, s, flags) for s in _sockets(host, protos) if s.state in states]
+    rows = [_row(host, s, flags) for s in _sockets(host, protos)
+            if s.state in states and (wanted is None or wanted(s))]
     show_netid = len(protos) > 1
     show_state = len(states) > 1
     return CommandResult(render(rows, show_netid, show_state, "H" not in flags))
 
 
-def _parse(words: list[str]) -> tuple[set[str], set[str] | None]:
+def _parse(words: list[str]) -> tuple[set[str], set[str] | None, list[str]]:
+    """Options, the state filter, and the words of the filter expression (what follows them)."""
     flags: set[str] = set()
     states: set[str] | None = None
     i = 0
@@ -71,9 +75,9 @@ def _parse(words: list[str]) -> tuple[set[str], set[str] | None]:
         elif word.startswith("-") and not word.startswith("--") and len(word) > 1:
             flags.update(short_flags(word, "tulanpsoH4", "ss: '-{letter}' is not simulated here", 1))
         else:
-            raise CommandError(f"ss: filter '{word}' is not simulated here (use state/exclude)", 1)
+            return flags, states, words[i:]
         i += 1
-    return flags, states
+    return flags, states, []
 
 
 def _sockets(host: Host, protos: list[str]) -> list[Socket]:

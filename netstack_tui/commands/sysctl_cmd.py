@@ -1,4 +1,4 @@
-"""`sysctl` (procps-ng 4.0): read, -n, -w, -q, -a, -p FILE, KEY=VALUE.
+"""`sysctl` (procps-ng 4.0): read, -n, -w, -q, -a, -p FILE, --system, KEY=VALUE.
 
 Wording and exit statuses were captured from procps-ng sysctl on kernel 6.18. Like the real tool,
 `sysctl KEY=VALUE` sets the value even without -w, and a line that fails does not stop the others.
@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from ..kernel.host import Host
 from ..kernel.sysctl import SysctlError
 from .base import CommandError, CommandResult, ShellContext, short_flags
+from .sysctl_known import is_real_key, not_modelled
+from .userland import userland
 
 CONNTRACK_COUNT = "net.netfilter.nf_conntrack_count"
 USAGE_HINT = "Try `sysctl --help' for more information."
@@ -51,7 +53,7 @@ def _parse(argv: list[str]) -> tuple[set[str], list[str], str | None]:
             load = word[2:]
         elif word.startswith("--"):
             long = {"--all": "a", "--values": "n", "--write": "w", "--quiet": "q", "--names": "N",
-                    "--ignore": "e"}.get(word)
+                    "--ignore": "e", "--system": "S"}.get(word)
             if long is None:
                 raise CommandError(f"sysctl: '{word}' is not simulated here", 1)
             flags.add(long)
@@ -65,12 +67,14 @@ def _parse(argv: list[str]) -> tuple[set[str], list[str], str | None]:
 
 
 def sysctl(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`sysctl [-n] [-q] [-w] KEY[=VALUE]... | -a | -p [FILE]`."""
+    """`sysctl [-n] [-q] [-w] KEY[=VALUE]... | -a | -p [FILE] | --system`."""
     flags, args, load = _parse(argv[1:])
     host = ctx.host
     run = Run()
     if "a" in flags:
         run.lines = [_format(host, key, read_value(host, key), flags) for key in _all_keys(host)]
+    elif "S" in flags:
+        _system(host, flags, run)
     elif "p" in flags:
         _load(host, load or "/etc/sysctl.conf", flags, run)
     elif not args:
@@ -109,7 +113,7 @@ def _read(host: Host, key: str, flags: set[str], run: Run) -> None:
         run.lines.append(_format(host, host.sysctl.normalise(key), read_value(host, key), flags))
     except SysctlError as exc:
         if "e" not in flags:
-            run.lines.append(str(exc))
+            run.lines.append(_unknown(host, key, exc))
             run.failed = True
 
 
@@ -123,12 +127,40 @@ def _write(host: Host, key: str, value: str, flags: set[str], run: Run) -> None:
         host.sysctl.set(key, value)
     except SysctlError as exc:
         if "e" not in flags or "cannot stat" not in str(exc):
-            run.lines.append(str(exc))
+            run.lines.append(_unknown(host, key, exc))
             run.failed = True
         return
     run.changed = True
     if "q" not in flags:
         run.lines.append(_format(host, key, value, flags))
+
+
+def _unknown(host: Host, key: str, exc: SysctlError) -> str:
+    """sysctl's own message, except for a real Linux key the model leaves out (see `sysctl_known`)."""
+    key = host.sysctl.normalise(key)
+    return not_modelled(key) if "cannot stat" in str(exc) and is_real_key(host, key) else str(exc)
+
+
+SYSTEM_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
+
+
+def _system(host: Host, flags: set[str], run: Run) -> None:
+    """`sysctl --system`: every *.conf of the sysctl.d directories, by file name (a name in an earlier
+    directory hides the same name in a later one), then /etc/sysctl.conf; each announced as procps does.
+    Only the files this session wrote exist here."""
+    files = userland(host).files
+    chosen: dict[str, str] = {}
+    for directory in SYSTEM_DIRS:
+        for path in files:
+            parent, _, name = path.rpartition("/")
+            if parent == directory and name.endswith(".conf"):
+                chosen.setdefault(name, path)
+    paths = [chosen[name] for name in sorted(chosen)]
+    if "/etc/sysctl.conf" in files:
+        paths.append("/etc/sysctl.conf")
+    for path in paths:
+        run.lines.append(f"* Applying {path} ...")
+        _load(host, path, flags, run)
 
 
 def _load(host: Host, path: str, flags: set[str], run: Run) -> None:

@@ -1,4 +1,4 @@
-"""Small system commands: dmesg, ulimit, ethtool (-i -S -g -G), cat, echo, ls /proc/PID/fd, help.
+"""Small system commands: dmesg, ulimit, ethtool (-i -S -g -G -k), cat, echo, ls, help.
 
 ethtool layouts follow ethtool 6.1 (netlink) on kernel 6.18; `ulimit` answers as bash does.
 """
@@ -10,7 +10,11 @@ from ..kernel.interfaces import DRIVER_INFO, Interface
 from ..kernel.sockets import Process, Socket
 from .base import CommandError, CommandResult, ShellContext
 from .conntrack_cmd import proc_line
+from .ethtool_features import features
+from .files import list_paths
+from .procfs import read_proc
 from .sysctl_cmd import read_value
+from .sysctl_known import is_real_key, not_modelled
 from .userland import read_file
 
 NOFILE_HARD = 524288
@@ -90,7 +94,7 @@ def ulimit(ctx: ShellContext, argv: list[str]) -> CommandResult:
 
 
 def ethtool(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`ethtool -i|-S|-g DEV`, `ethtool -G DEV rx N`."""
+    """`ethtool -i|-S|-g|-k DEV`, `ethtool -G DEV rx N`."""
     args = argv[1:]
     if len(args) < 2 or not args[0].startswith("-"):
         if len(args) == 1 and not args[0].startswith("-"):
@@ -98,7 +102,8 @@ def ethtool(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError("ethtool: bad command line argument(s)\nFor more information run ethtool -h", 1)
     option, name = args[0], args[1]
     handler = {"-i": _driver_info, "--driver": _driver_info, "-S": _stats, "--statistics": _stats,
-               "-g": _rings, "--show-ring": _rings, "-G": _set_rings, "--set-ring": _set_rings}.get(option)
+               "-g": _rings, "--show-ring": _rings, "-G": _set_rings, "--set-ring": _set_rings,
+               "-k": _features, "--show-features": _features, "--show-offload": _features}.get(option)
     if handler is None:
         raise CommandError(f"ethtool: '{option}' is not simulated here", 1)
     iface = ctx.host.interfaces.get(name)
@@ -137,6 +142,12 @@ def _stats(host: Host, iface: Interface | None, name: str, rest: list[str]) -> C
                  ("tx_packets", s.tx_packets), ("tx_bytes", s.tx_bytes), ("tx_dropped", s.tx_dropped),
                  ("rx_xdp_pass", s.xdp_pass), ("rx_xdp_drop", s.xdp_drop)]
     return CommandResult("\n".join(["NIC statistics:"] + [f"     {k}: {v}" for k, v in pairs]))
+
+
+def _features(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
+    if iface is None:
+        raise CommandError("netlink error: no device matches name (offset 24)\nnetlink error: No such device", 1)
+    return CommandResult(features(iface))
 
 
 def _rings(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
@@ -197,7 +208,12 @@ def _proc_file(host: Host, path: str) -> str:
         try:
             return read_value(host, key)
         except ValueError:
+            if is_real_key(host, key):
+                raise CommandError(not_modelled(path, "cat"), 1) from None
             raise missing from None
+    known = read_proc(host, path)
+    if known is not None:
+        return known
     if path == "/proc/net/nf_conntrack":
         return "\n".join(proc_line(e, host.clock) for e in host.conntrack.entries(host.clock))
     parts = path.strip("/").split("/")
@@ -208,7 +224,7 @@ def _proc_file(host: Host, path: str) -> str:
         return _limits(proc.nofile, proc.nofile_hard)
     if path.startswith("/proc/") or path.startswith("/sys/") or path.startswith("/etc/"):
         raise CommandError(f"cat: {path}: not simulated here (try /proc/sys/..., /proc/net/nf_conntrack,"
-                           " /proc/PID/limits)", 1)
+                           " /proc/PID/limits, /proc/interrupts, /proc/net/softnet_stat)", 1)
     raise missing
 
 
@@ -225,15 +241,16 @@ def _limits(soft: int, hard: int) -> str:
 
 
 def ls(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`ls [-l|-1] /proc/PID/fd`: the process's descriptors (sockets as socket:[inode])."""
+    """`ls [-l|-1] /proc/PID/fd`: the process's descriptors (sockets as socket:[inode]); other paths
+    list the files the session wrote (see `files`)."""
     long = any(a.startswith("-") and "l" in a for a in argv[1:])
     one_per_line = any(a.startswith("-") and "1" in a for a in argv[1:])
     paths = [a for a in argv[1:] if not a.startswith("-")]
-    if len(paths) != 1:
-        raise CommandError("ls: only 'ls [-l] /proc/PID/fd' is simulated here", 1)
-    parts = paths[0].strip("/").split("/")
+    parts = paths[0].strip("/").split("/") if len(paths) == 1 else []
     if len(parts) != 3 or parts[0] != "proc" or parts[2] != "fd":
-        raise CommandError(f"ls: {paths[0]}: not simulated here (only /proc/PID/fd)", 1)
+        if any(p.startswith("/proc/") for p in paths):
+            raise CommandError(f"ls: {paths[0]}: not simulated here (only /proc/PID/fd)", 1)
+        return list_paths(ctx.host, paths, long=long, one_per_line=one_per_line)
     proc = _process(ctx.host, parts[1])
     if proc is None:
         raise CommandError(f"ls: cannot access '{paths[0]}': No such file or directory", 2)

@@ -8,11 +8,12 @@ it had been started before them. `-w FILE` saves them as a pcap file in the sess
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from .base import CommandError, CommandResult, ShellContext, short_flags
+from .userland import absolute
 
 if TYPE_CHECKING:
     from ..kernel.packet import Packet
@@ -22,7 +23,7 @@ _USAGE = ("Usage: tcpdump [-enStv] [-c count] [-i interface] [-r file] [-w file]
           "(the simulator's tcpdump prints the frames its host's taps saw so far; see 'help')")
 
 
-_VALUED = ("-i", "--interface", "-c", "-w", "-r")
+_VALUED_LETTERS = "icwr"
 
 
 class _Options:
@@ -67,37 +68,52 @@ def tcpdump(ctx: ShellContext, argv: list[str]) -> CommandResult:
         pcap_file.save(ctx.host, opts.write, matched, cooked=iface == "any")
         link = "LINUX_SLL2 (Linux cooked v2)" if iface == "any" else "EN10MB (Ethernet)"
         listening = f"tcpdump: listening on {iface}, link-type {link}, snapshot length 262144 bytes"
-        return CommandResult("", stderr=listening, stderr_tail=counts)
+        where = absolute(opts.write)
+        saved = f"(saved as {where} in this session's memory, not on disk: 'tcpdump -r {where}' reads it)"
+        return CommandResult("", stderr=listening, stderr_tail=f"{counts}\n{saved}")
     printer = _printer(ctx, opts, cooked=iface == "any")
     return CommandResult("\n".join(printer.line(f) for f in matched),
                          stderr="\n".join(header(iface, iface == "any", verbose=opts.verbose)), stderr_tail=counts)
 
 
 def _parse(args: list[str]) -> _Options:
+    """getopt(3) rules: short options cluster (`-ni eth0` is `-n -i eth0`, `-c5` is `-c 5`); an
+    option that takes a value ends its cluster, the value being the rest of the word or the next word."""
     opts = _Options()
     words = iter(args)
     for word in words:
         if word in ("-D", "--list-interfaces"):
             opts.list_interfaces = True
-        elif word in _VALUED or (word[:2] in _VALUED and len(word) > 2):
-            flag, value = (word[:2], word[2:]) if len(word) > 2 and not word.startswith("--") else (word, None)
+        elif word == "--interface" or word.startswith("--interface="):
+            value = word.partition("=")[2] if "=" in word else next(words, None)
             if value is None:
-                value = next(words, None)
-                if value is None:
-                    raise CommandError(f"tcpdump: option requires an argument -- '{flag.lstrip('-')[0]}'\n{_USAGE}", 1)
-            _set_valued(opts, flag, value)
-        elif word.startswith("-") and len(word) > 1 and not word.startswith("--"):
-            # -l (line buffering), -S (absolute sequence numbers), -q (quiet) change nothing here.
-            letters = short_flags(word, "netvlSq", "tcpdump: invalid option -- '{letter}'\n" + _USAGE, 1)
-            opts.numeric |= "n" in letters
-            opts.link |= "e" in letters
-            opts.timestamps &= "t" not in letters
-            opts.verbose |= "v" in letters
+                raise CommandError(f"tcpdump: option '--interface' requires an argument\n{_USAGE}", 1)
+            _set_valued(opts, "-i", value)
         elif word.startswith("--"):
             raise CommandError(f"tcpdump: unrecognized option '{word}'\n{_USAGE}", 1)
+        elif word.startswith("-") and len(word) > 1:
+            _cluster(opts, word, words)
         else:
             opts.expression.append(word)
     return opts
+
+
+def _cluster(opts: _Options, word: str, words: Iterator[str]) -> None:
+    """One word of clustered short options."""
+    for n, letter in enumerate(word[1:], start=1):
+        if letter in _VALUED_LETTERS:
+            value = word[n + 1:] or next(words, None)
+            if value is None:
+                raise CommandError(f"tcpdump: option requires an argument -- '{letter}'\n{_USAGE}", 1)
+            _set_valued(opts, f"-{letter}", value)
+            return
+        # -l (line buffering), -S (absolute sequence numbers), -q (quiet) change nothing here.
+        short_flags(f"-{letter}", "netvlSqD", "tcpdump: invalid option -- '{letter}'\n" + _USAGE, 1)
+        opts.numeric |= letter == "n"
+        opts.link |= letter == "e"
+        opts.timestamps &= letter != "t"
+        opts.verbose |= letter == "v"
+        opts.list_interfaces |= letter == "D"
 
 
 def _set_valued(opts: _Options, flag: str, value: str) -> None:

@@ -7,6 +7,7 @@ files and pending jobs along. Files are in memory only: nothing a learner types 
 
 from __future__ import annotations
 
+import posixpath
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -19,6 +20,14 @@ EPOCH = 1767225600  # Thu Jan  1 00:00:00 2026 UTC, the date iptables-save print
 """Simulated clock 0 as a Unix time; dates the shell prints (at, atq) are EPOCH + host.clock."""
 
 MAX_FILE = 16 * 1024 * 1024
+HOME = "/root"
+"""The simulated user is root: `~` and `$HOME` expand to this, and relative paths start here (the
+shell has no `cd`, so it is also the working directory)."""
+
+
+def absolute(path: str) -> str:
+    """`path` as the session's files are keyed: relative paths are taken from HOME, `.`/`..` resolved."""
+    return posixpath.normpath(posixpath.join(HOME, path))
 
 
 @dataclass(slots=True)
@@ -36,9 +45,14 @@ class Userland:
     """Per-host user-space state (see the module docstring)."""
 
     files: dict[str, str] = field(default_factory=dict)
+    """Text files by absolute path."""
+    mtimes: dict[str, float] = field(default_factory=dict)
+    """Simulated clock at each file's (text or capture) last write, for `ls -l`."""
     captures: dict[str, bytes] = field(default_factory=dict)
     """pcap files `tcpdump -w` wrote (binary, so apart from the text files)."""
     jobs: dict[int, AtJob] = field(default_factory=dict)
+    ran: list[AtJob] = field(default_factory=list)
+    """Jobs atd has run, oldest first (what atd's \"Starting job N\" log lines record)."""
     next_job: int = 1
     qdisc_handles: dict[str, int] = field(default_factory=dict)
     """Root qdisc major handle per device; a device not listed has its default qdisc (handle 0:)."""
@@ -72,18 +86,32 @@ CURRENT_FILES: ContextVar[dict[str, str] | None] = ContextVar("CURRENT_FILES", d
 
 def write_file(host: Host, path: str, text: str, *, append: bool = False) -> None:
     """Write (or append to) an in-memory file of the host; `text` gets a trailing newline as echo's does."""
-    files = userland(host).files
+    state = userland(host)
+    key = absolute(path)
     if text and not text.endswith("\n"):
         text += "\n"
-    new = (files.get(path, "") if append else "") + text
+    new = (state.files.get(key, "") if append else "") + text
     if len(new) > MAX_FILE:
         raise ValueError(f"{path}: File too large")
-    files[path] = new
+    state.files[key] = new
+    state.mtimes[key] = host.clock
+
+
+def save_capture(host: Host, path: str, data: bytes) -> None:
+    """Keep a pcap file `tcpdump -w` wrote."""
+    state = userland(host)
+    state.captures[absolute(path)] = data
+    state.mtimes[absolute(path)] = host.clock
+
+
+def read_capture(host: Host, path: str) -> bytes | None:
+    """A pcap file this session's `tcpdump -w` wrote, or None."""
+    return userland(host).captures.get(absolute(path))
 
 
 def read_file(host: Host | None, path: str) -> str | None:
     """An in-memory file's text, or None when the shell never wrote it."""
     if host is not None:
-        return userland(host).files.get(path)
+        return userland(host).files.get(absolute(path))
     files = CURRENT_FILES.get()
-    return None if files is None else files.get(path)
+    return None if files is None else files.get(absolute(path))

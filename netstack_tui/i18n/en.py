@@ -10,22 +10,29 @@ MESSAGES: dict[str, str] = {
     "nic.no_such_device": "There is no device {dev}.",
     "dma.slot": "The NIC writes the {bytes}-byte frame into RX ring slot {slot} by DMA; the CPU copies nothing.",
     "dma.ring_full": (
-        "All {size} RX descriptors of {dev} are full: the frame is lost before the kernel sees it (rx_missed)."
+        "All {size} RX descriptors of {dev} are full: the NIC has nowhere to write the frame and loses it. No "
+        "sk_buff ever exists, so there is no drop reason: the driver counts it as missed (`ip -s link` missed, "
+        "`ethtool -S` rx_missed_errors or rx_fifo_errors, depending on the driver)."
     ),
     "napi.poll": (
         "The NIC raises one IRQ; the driver switches to NAPI polling and takes up to {budget} frames per poll."
     ),
     "xdp.none": "No XDP program on {dev}.",
-    "xdp.not_native": "The XDP program on {dev} runs in generic mode, later, after the sk_buff exists.",
+    "xdp.not_native": (
+        "The XDP program on {dev} runs in generic mode: later, once the sk_buff is built and GRO has run."
+    ),
     "xdp.pass": "XDP program {prog} ({mode}) returns {action}: the frame goes on to the stack.",
     "xdp.drop": (
-        "XDP program {prog} ({mode}) returns {action}: dropped before any sk_buff was allocated — the cheapest drop "
-        "there is."
+        "XDP program {prog} ({mode}) returns {action}: the driver reuses the buffer before any sk_buff exists — the "
+        "cheapest drop there is. No sk_buff means no kfree_skb and no drop reason; the driver's XDP counters "
+        "(`ethtool -S {dev}`) and the program's own statistics count it."
     ),
-    "xdp_generic.pass": "XDP program {prog} ({mode}) returns {action}, but only after the sk_buff was built.",
+    "xdp_generic.pass": (
+        "XDP program {prog} ({mode}) returns {action}, but only after the sk_buff was built and GRO ran."
+    ),
     "xdp_generic.drop": (
-        "XDP program {prog} ({mode}) returns {action}: dropped, but the sk_buff was already allocated, so most of "
-        "XDP's gain is lost."
+        "XDP program {prog} ({mode}) returns {action}: dropped, but the sk_buff was already built and GRO had run, so "
+        "most of XDP's gain is lost. do_xdp_generic() frees it with a plain kfree_skb(): reason NOT_SPECIFIED."
     ),
     "xdp.no_generic": "No generic-mode XDP program.",
     "skb.alloc": (
@@ -58,7 +65,10 @@ MESSAGES: dict[str, str] = {
         "Back in over lo, the packet still carries its conntrack entry ({state}): conntrack leaves it as it is."
     ),
     "ct.attached_related": "The answer carries its cause's conntrack entry: RELATED.",
-    "ct.table_full": "nf_conntrack: table full ({max} entries), and none could be evicted: the packet is dropped.",
+    "ct.table_full": (
+        "nf_conntrack: table full ({max} entries), and none could be evicted: conntrack returns NF_DROP (drop reason "
+        "NETFILTER_DROP), counts it under drop= in `conntrack -S` and logs \"table full, dropping packet\"."
+    ),
     "ct.confirm_none": "Nothing to confirm: no conntrack entry.",
     "ct.already_confirmed": "The connection is already in the table ({state}); nothing to confirm.",
     "ct.confirmed": "conntrack confirms the entry; state {state}.",
@@ -110,6 +120,9 @@ MESSAGES: dict[str, str] = {
     "tx.dev_down": "Device {dev} is down: nothing is sent.",
     # sockets
     "sock.tcp_closed": "No socket listens on TCP port {port}: the kernel answers with a RST (connection refused).",
+    "sock.rst_no_socket": (
+        "A RST for TCP port {port}, but no socket holds this connection: it is dropped. A RST is never answered."
+    ),
     "sock.udp_closed": "No socket on UDP port {port}: the kernel answers ICMP port unreachable.",
     "sock.syn_queued": "SYN for {owner}: a request enters the SYN queue ({queued}) and a SYN-ACK goes back.",
     "sock.syncookie": "SYN queue full: answered with a SYN cookie instead of a queue entry ({owner}).",
@@ -152,6 +165,12 @@ MESSAGES: dict[str, str] = {
     "ui.key.first": "Start",
     "ui.key.last": "End",
     "ui.key.next_packet": "Next packet",
+    "ui.key.previous_packet": "Previous packet",
+    "ui.key.reset": "Reset scenario",
+    "ui.key.shell_tab": "Shell",
+    "ui.key.cancel_flood": "Cancel flood",
+    "ui.key.interrupt": "Interrupt",
+    "ui.help.k.restart": "Restart (replay your commands)",
     "ui.key.reply": "Reply",
     "ui.key.summary": "Summary",
     "ui.key.command": "Command",
@@ -210,6 +229,19 @@ MESSAGES: dict[str, str] = {
     "ui.internal_error": "internal error in the simulator ({error}); the host is unchanged",
     "ui.welcome": "→ moves the packet one stage, ← goes back, click a stage to jump · : type a command · ? help",
     "ui.loading": "Loading the walkthrough: setting up the host and sending the first packet…",
+    "ui.unchanged_but_others": "This packet's journey did not change, but the fate of {names} did: press n to send it.",
+    "ui.no_next_packet": "That was the scenario's last packet ({total} of {total}). Send your own with `send ...`.",
+    "ui.reset_done": (
+        "Back to the scenario's broken state (your commands are forgotten; ↑ on the command line recalls "
+        "them)."
+    ),
+    "ui.no_reply": "This host sent nothing back for this packet.",
+    "ui.no_reply.drop": (
+        "No reply: DROP discards the packet silently, so the sender hears nothing and retries until it gives up "
+        "(a timeout). REJECT would have answered with a RST or an ICMP error."
+    ),
+    "ui.quit_confirm": "You typed {n} command(s) here; quitting forgets them. Press q again to quit.",
+    "ui.flood.cancel_hint": "Flood running: Esc or Ctrl-C stops it between two packets.",
     "ui.unchanged": "The host changed, but this packet's journey did not.",
     "ui.restarted": "Restarted: setup plus your commands, first packet again.",
     "ui.rule": "rule:",
@@ -294,7 +326,7 @@ MESSAGES: dict[str, str] = {
     "ui.xdp.prog": "XDP program {prog}, mode {mode}",
     "ui.xdp.pyramid": "Where a packet can be stopped, cheapest first:",
     "ui.xdp.p1": "XDP native — in the driver, no sk_buff yet",
-    "ui.xdp.p2": "XDP generic — after the sk_buff is allocated",
+    "ui.xdp.p2": "XDP generic — after the sk_buff is built and GRO",
     "ui.xdp.p3": "tc ingress — sk_buff, before netfilter",
     "ui.xdp.p4": "netfilter (iptables/nftables) — hooks in the IP layer",
     "ui.xdp.p5": "the application — after the whole stack",
@@ -323,10 +355,12 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.history": "on the command line: history, completion",
     "ui.help.k.escape": "leave the command line; close a window",
     "ui.help.k.packet": "show the packet tab (narrow terminals)",
+    "ui.grouphead.routing": "routing",
+    "ui.grouphead.socket": "socket",
     "ui.group.NIC": (
         "the network card and driver: MAC filter, DMA into the RX ring, the interrupt and NAPI polling, native XDP"
     ),
-    "ui.group.skb": "the kernel's packet buffer is built; generic XDP, GRO and tc ingress run on it",
+    "ui.group.skb": "the kernel's packet buffer is built; GRO, generic XDP and tc ingress run on it",
     "ui.group.IP": "ip_rcv() checks the IP header before anything else sees it",
     "ui.group.PREROUTING": "the first netfilter hook, before routing: raw, conntrack, mangle, nat (DNAT)",
     "ui.group.routing": "the routing decision: for this host, to forward, or no route",
@@ -344,7 +378,8 @@ MESSAGES: dict[str, str] = {
     "ui.sum.replies": "The host answered with {n} packet(s):",
     "ui.pick.title": "Scenarios",
     "ui.pick.filter": "Filter by title, topic or level…",
-    "ui.pick.hint": "Enter: open · Esc: back",
+    "ui.summary.close": "Esc, s or q: close",
+    "ui.pick.hint": "Type to filter · ↑↓: choose · Enter: open · Esc: back · the id column is what --scenario takes",
     "ui.pick.col.title": "Scenario",
     "ui.pick.col.level": "Level",
     "ui.pick.col.topics": "Topics",
@@ -436,6 +471,9 @@ MESSAGES: dict[str, str] = {
     'goal.conntrack_count_below': 'conntrack holds fewer than {n} entries',
     'goal.conntrack_count_at_least': 'conntrack holds at least {n} entries',
     'goal.dmesg_contains': 'dmesg shows "{text}"',
+    'goal.job_ran': 'the at job `{text}` has run',
+    'goal.followed.all': "every packet's journey followed to its end (→ to the last step, n for the next packet)",
+    'goal.followed': 'the journeys of {packets} followed to their end',
     'goal.process': 'process {app} {parts}',
     'goal.process.and': ' and ',
     'goal.process.running': 'is running',

@@ -13,23 +13,33 @@ MESSAGES: dict[str, str] = {
         "копирует."
     ),
     "dma.ring_full": (
-        "Все {size} дескрипторов RX-кольца {dev} заняты: кадр теряется ещё до того, как ядро его увидит (rx_missed)."
+        "Все {size} дескрипторов RX-кольца {dev} заняты: карте некуда записать кадр, и он теряется. sk_buff так и не "
+        "появляется, поэтому причины отбрасывания нет: драйвер считает кадр пропущенным (missed в `ip -s link`, "
+        "rx_missed_errors или rx_fifo_errors в `ethtool -S` — зависит от драйвера)."
     ),
     "napi.poll": (
         "Карта поднимает одно прерывание; драйвер переходит в режим опроса NAPI и забирает до {budget} кадров за "
         "проход."
     ),
     "xdp.none": "На {dev} нет XDP-программы.",
-    "xdp.not_native": "XDP-программа на {dev} работает в generic-режиме — позже, когда sk_buff уже создан.",
+    "xdp.not_native": (
+        "XDP-программа на {dev} работает в generic-режиме — позже, когда sk_buff уже создан и GRO отработал."
+    ),
     "xdp.pass": "XDP-программа {prog} ({mode}) возвращает {action}: кадр идёт дальше в стек.",
     "xdp.drop": (
-        "XDP-программа {prog} ({mode}) возвращает {action}: кадр отброшен до выделения sk_buff — дешевле отбросить "
-        "нельзя."
+        "XDP-программа {prog} ({mode}) возвращает {action}: драйвер пускает буфер в дело заново, "
+        "sk_buff ещё нет — дешевле отбросить нельзя. Раз нет sk_buff, нет ни kfree_skb, ни причины "
+        "отбрасывания; такие кадры считают XDP-счётчики драйвера (`ethtool -S {dev}`) и статистика "
+        "самой программы."
     ),
-    "xdp_generic.pass": "XDP-программа {prog} ({mode}) возвращает {action}, но уже после того, как sk_buff построен.",
+    "xdp_generic.pass": (
+        "XDP-программа {prog} ({mode}) возвращает {action}, но уже после того, как построен sk_buff и "
+        "отработал GRO."
+    ),
     "xdp_generic.drop": (
-        "XDP-программа {prog} ({mode}) возвращает {action}: кадр отброшен, но sk_buff уже выделен, так что выигрыш XDP "
-        "почти потерян."
+        "XDP-программа {prog} ({mode}) возвращает {action}: кадр отброшен, но sk_buff уже построен "
+        "и GRO отработал, так что выигрыш XDP почти потерян. do_xdp_generic() освобождает его "
+        "обычным kfree_skb(): причина NOT_SPECIFIED."
     ),
     "xdp.no_generic": "XDP-программы в generic-режиме нет.",
     "skb.alloc": (
@@ -62,7 +72,10 @@ MESSAGES: dict[str, str] = {
         "Вернувшись через lo, пакет всё ещё несёт свою запись conntrack ({state}): conntrack её не трогает."
     ),
     "ct.attached_related": "Ответ несёт conntrack-запись своей причины: RELATED.",
-    "ct.table_full": "nf_conntrack: таблица заполнена ({max} записей), вытеснить нечего — пакет отброшен.",
+    "ct.table_full": (
+        "nf_conntrack: таблица заполнена ({max} записей), вытеснить нечего: conntrack возвращает NF_DROP (причина "
+        "NETFILTER_DROP), учитывает пакет в drop= у `conntrack -S` и пишет в журнал «table full, dropping packet»."
+    ),
     "ct.confirm_none": "Подтверждать нечего: conntrack-записи нет.",
     "ct.already_confirmed": "Соединение уже есть в таблице ({state}); подтверждать нечего.",
     "ct.confirmed": "conntrack подтверждает запись; состояние {state}.",
@@ -118,6 +131,10 @@ MESSAGES: dict[str, str] = {
     "tx.dev_down": "Устройство {dev} выключено: ничего не отправлено.",
     # sockets
     "sock.tcp_closed": "На TCP-порту {port} никто не слушает: ядро отвечает RST (connection refused).",
+    "sock.rst_no_socket": (
+        "RST на TCP-порт {port}, но сокета с таким соединением нет: пакет отброшен. На RST никогда не "
+        "отвечают."
+    ),
     "sock.udp_closed": "На UDP-порту {port} нет сокета: ядро отвечает ICMP port unreachable.",
     "sock.syn_queued": "SYN для {owner}: запрос встаёт в SYN-очередь ({queued}), назад уходит SYN-ACK.",
     "sock.syncookie": "SYN-очередь полна: вместо записи в очереди отвечаем SYN cookie ({owner}).",
@@ -162,6 +179,12 @@ MESSAGES: dict[str, str] = {
     "ui.key.first": "В начало",
     "ui.key.last": "В конец",
     "ui.key.next_packet": "След. пакет",
+    "ui.key.previous_packet": "Пред. пакет",
+    "ui.key.reset": "Сбросить сценарий",
+    "ui.key.shell_tab": "Оболочка",
+    "ui.key.cancel_flood": "Остановить поток",
+    "ui.key.interrupt": "Прервать",
+    "ui.help.k.restart": "Заново (с вашими командами)",
     "ui.key.reply": "Ответ",
     "ui.key.summary": "Итог",
     "ui.key.command": "Команда",
@@ -220,6 +243,23 @@ MESSAGES: dict[str, str] = {
     "ui.internal_error": "внутренняя ошибка симулятора ({error}); хост не изменён",
     "ui.welcome": "→ — пакет на этап вперёд, ← — назад, щелчок по этапу — переход · «:» — ввести команду · ? — справка",
     "ui.loading": "Загружаем сценарий: настраиваем хост и отправляем первый пакет…",
+    "ui.unchanged_but_others": (
+        "Путь этого пакета не изменился, но изменилась судьба пакета {names}: нажмите n, чтобы отправить его."
+    ),
+    "ui.no_next_packet": (
+        "Это был последний пакет сценария ({total} из {total}). Свой пакет можно отправить командой `send "
+        "...`."
+    ),
+    "ui.reset_done": (
+        "Сценарий снова в исходном сломанном состоянии (ваши команды забыты; ↑ в командной строке вернёт их)."
+    ),
+    "ui.no_reply": "На этот пакет хост ничего не ответил.",
+    "ui.no_reply.drop": (
+        "Ответа нет: DROP молча выбрасывает пакет, отправитель ничего не узнаёт и повторяет попытки, пока не сдастся "
+        "(таймаут). REJECT ответил бы RST или ICMP-ошибкой."
+    ),
+    "ui.quit_confirm": "Вы ввели здесь команд: {n}; при выходе они пропадут. Нажмите q ещё раз, чтобы выйти.",
+    "ui.flood.cancel_hint": "Идёт поток пакетов: Esc или Ctrl-C остановит его между двумя пакетами.",
     "ui.unchanged": "Хост изменился, но путь этого пакета — нет.",
     "ui.restarted": "Заново: начальная настройка, ваши команды и снова первый пакет.",
     "ui.rule": "правило:",
@@ -302,7 +342,7 @@ MESSAGES: dict[str, str] = {
     "ui.xdp.prog": "XDP-программа {prog}, режим {mode}",
     "ui.xdp.pyramid": "Где можно остановить пакет — от самого дешёвого:",
     "ui.xdp.p1": "XDP native — в драйвере, sk_buff ещё нет",
-    "ui.xdp.p2": "XDP generic — после выделения sk_buff",
+    "ui.xdp.p2": "XDP generic — после создания sk_buff и GRO",
     "ui.xdp.p3": "tc ingress — sk_buff, до netfilter",
     "ui.xdp.p4": "netfilter (iptables/nftables) — хуки на уровне IP",
     "ui.xdp.p5": "приложение — после всего стека",
@@ -331,8 +371,10 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.history": "в командной строке: история, дополнение",
     "ui.help.k.escape": "выйти из командной строки; закрыть окно",
     "ui.help.k.packet": "показать вкладку пакета (узкий терминал)",
+    "ui.grouphead.routing": "маршрутизация",
+    "ui.grouphead.socket": "сокет",
     "ui.group.NIC": "сетевая карта и драйвер: фильтр MAC, DMA в RX-кольцо, прерывание и опрос NAPI, XDP в драйвере",
-    "ui.group.skb": "создаётся буфер пакета в ядре; на нём работают generic XDP, GRO и tc ingress",
+    "ui.group.skb": "создаётся буфер пакета в ядре; на нём работают GRO, generic XDP и tc ingress",
     "ui.group.IP": "ip_rcv() проверяет IP-заголовок раньше всех остальных",
     "ui.group.PREROUTING": "первый хук netfilter, до маршрутизации: raw, conntrack, mangle, nat (DNAT)",
     "ui.group.routing": "решение о маршруте: этому хосту, переслать дальше или маршрута нет",
@@ -350,7 +392,10 @@ MESSAGES: dict[str, str] = {
     "ui.sum.replies": "Хост ответил пакетами ({n}):",
     "ui.pick.title": "Сценарии",
     "ui.pick.filter": "Фильтр по названию, теме или уровню…",
-    "ui.pick.hint": "Enter — открыть · Esc — назад",
+    "ui.summary.close": "Esc, s или q — закрыть",
+    "ui.pick.hint": (
+        "Печатайте для фильтра · ↑↓ — выбор · Enter — открыть · Esc — назад · столбец id принимает --scenario"
+    ),
     "ui.pick.col.title": "Сценарий",
     "ui.pick.col.level": "Уровень",
     "ui.pick.col.topics": "Темы",
@@ -442,6 +487,9 @@ MESSAGES: dict[str, str] = {
     'goal.conntrack_count_below': 'в conntrack меньше {n} записей',
     'goal.conntrack_count_at_least': 'в conntrack не меньше {n} записей',
     'goal.dmesg_contains': 'в dmesg есть «{text}»',
+    'goal.job_ran': 'задание at `{text}` выполнено',
+    'goal.followed.all': 'путь каждого пакета пройден до конца (→ до последнего шага, n — следующий пакет)',
+    'goal.followed': 'пути пакетов {packets} пройдены до конца',
     'goal.process': 'процесс {app}: {parts}',
     'goal.process.and': ', ',
     'goal.process.running': 'работает',

@@ -107,7 +107,8 @@ def _tcp_rcv(j: Journey) -> None:
         return
     listener = table.lookup_listener("tcp", pkt.dst, pkt.dport)
     if listener is None:
-        _no_socket(j, "sock.tcp_closed", replies.tcp_reset(pkt))
+        # tcp_v4_send_reset() never answers a RST: a stray one is just dropped.
+        _no_socket(j, "sock.rst_no_socket" if pkt.flags & RST else "sock.tcp_closed", replies.tcp_reset(pkt))
         return
     if not (pkt.flags & SYN) or pkt.flags & (ACK | RST):
         # A segment for a listener that is not a SYN and matches no pending request.
@@ -272,9 +273,11 @@ def _app_accept(j: Journey, listener: Socket) -> None:
         return
     accept_pending(j.host, listener)
     if listener.accept_queue:
+        # The packet is not dropped: its connection waits, established, in the accept queue. It is
+        # the application that does not get it (SKIP), so the journey still ends delivered.
         j.step(
             "app",
-            Verdict.DROP,
+            Verdict.SKIP,
             "app.emfile",
             params={"app": proc.name, "limit": proc.nofile, "queued": len(listener.accept_queue)},
             view=_socket_view(j, listener),

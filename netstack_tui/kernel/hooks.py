@@ -138,8 +138,15 @@ def _context(j: Journey, hook: Hook) -> MatchContext:
         ct_mark=entry.mark if entry is not None else 0,
         ct_expire=entry.expires_in(j.host.clock) if entry is not None and entry.id else 0,
         addr_type=j.host.addr_type,
+        in_mac=_in_mac(j),
         rules=j.host.iptables.state,
     )
+
+
+def _in_mac(j: Journey) -> str | None:
+    """The receiving device's MAC, or None for a locally sent packet."""
+    iface = j.host.interfaces.get(j.flow.pkt.iif or "")
+    return iface.mac if iface is not None else None
 
 
 def _table_active(j: Journey, table: str) -> bool:
@@ -440,16 +447,18 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
     f.ct_looked_up = True
     if result.new and result.entry is not None:
         if not _ct_reserve(j):
+            # nf_conntrack_in() returns NF_DROP when __nf_conntrack_alloc() fails, and nf_hook_slow()
+            # frees the skb with NETFILTER_DROP; `conntrack -S` counts it under drop=.
             j.step(
                 stage,
                 Verdict.DROP,
                 "ct.table_full",
                 params={"max": _ct_max(host)},
                 cost_ns=cost.CONNTRACK_CREATE_NS,
-                drop_reason=DropReason.NF_CONNTRACK_FULL,
+                drop_reason=DropReason.NETFILTER_DROP,
                 view=ConntrackView(None, "NEW", False, ct_table.count(host.clock), _ct_max(host)) if j.record else None,
             )
-            raise j.stop(Disposition.DROPPED, DropReason.NF_CONNTRACK_FULL)
+            raise j.stop(Disposition.DROPPED, DropReason.NETFILTER_DROP)
     entry = result.entry
     j.step(
         stage,

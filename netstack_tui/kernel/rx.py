@@ -1,4 +1,5 @@
-"""The driver and early receive: NIC, DMA into the RX ring, NAPI, XDP, sk_buff, GRO, tc, ip_rcv."""
+"""The driver and early receive: NIC, DMA into the RX ring, NAPI, native XDP, sk_buff, GRO, generic XDP, tc,
+ip_rcv."""
 
 from __future__ import annotations
 
@@ -48,9 +49,10 @@ def driver_rx(j: Journey) -> None:
             "dma.ring_full",
             params={"dev": iface.name, "size": iface.rx_ring},
             view=RingView(iface.name, iface.rx_ring, iface.rx_ring_used, -1) if rec else None,
-            drop_reason=DropReason.RX_RING_FULL,
         )
-        raise j.stop(Disposition.DROPPED, DropReason.RX_RING_FULL)
+        # No sk_buff exists, so no kfree_skb and no drop reason: the driver counts the frame as
+        # missed (`ip -s link` "missed", `ethtool -S` rx_missed_errors / rx_fifo_errors).
+        raise j.stop(Disposition.DROPPED, None)
     slot = (iface.stats.rx_packets + iface.stats.rx_missed) % iface.rx_ring
     iface.stats.rx_packets += 1
     iface.stats.rx_bytes += frame
@@ -85,14 +87,16 @@ def driver_rx(j: Journey) -> None:
         j.flow.skb = SkbView(0, NET_SKB_PAD, NET_SKB_PAD + frame, RX_BUFFER_END, "napi_build_skb", "ethernet")
         j.step("skb", Verdict.PASS, "skb.alloc", params={"len": frame, "headroom": NET_SKB_PAD}, view=j.flow.skb)
         j.flow.skb = pull_header(j.flow.skb, ETH_HLEN, "eth_type_trans: skb_pull(14)", "ip")
+    if rec:
+        j.step("gro", Verdict.PASS, "gro.single")
+    # GRO hands the skb to netif_receive_skb(); __netif_receive_skb_core() runs generic XDP first,
+    # then the packet taps (tcpdump), then tc ingress.
     if iface.xdp is not None and iface.xdp_mode == "generic":
         _run_xdp(j, "xdp_generic")
     elif rec:
         j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
-    # The packet taps (tcpdump) see the frame now: after XDP, before tc ingress and netfilter.
     host.capture.tap(host.clock, iface.name, "In", j.flow.pkt, (pkt.src_mac, dst_mac), keep=rec)
     if rec:
-        j.step("gro", Verdict.PASS, "gro.single")
         j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": iface.name})
 
 
@@ -115,8 +119,8 @@ def loopback_in(j: Journey) -> None:
         "ip",
     )
     j.step("skb", Verdict.PASS, "skb.loopback", view=j.flow.skb)
-    j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
     j.step("gro", Verdict.SKIP, "gro.single", cost_ns=0)
+    j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
     j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": "lo"})
 
 
@@ -153,8 +157,13 @@ def _run_xdp(j: Journey, stage: str) -> None:
     params = {"prog": prog.name, "mode": iface.xdp_mode, "action": action, "dev": iface.name}
     if action == "XDP_DROP":
         iface.stats.xdp_drop += 1
-        j.step(stage, Verdict.DROP, f"{stage}.drop", params=params, view=view, drop_reason=DropReason.XDP)
-        raise j.stop(Disposition.DROPPED, DropReason.XDP)
+        # Native: the driver recycles the buffer; no sk_buff, so no kfree_skb and no drop reason
+        # (the driver's XDP counters in `ethtool -S` count it). Generic: do_xdp_generic() frees the
+        # skb with plain kfree_skb(), reason NOT_SPECIFIED (SKB_DROP_REASON_XDP is only for a
+        # failed redirect; measured on 6.18 with the skb:kfree_skb tracepoint).
+        reason = DropReason.NOT_SPECIFIED if stage == "xdp_generic" else None
+        j.step(stage, Verdict.DROP, f"{stage}.drop", params=params, view=view, drop_reason=reason)
+        raise j.stop(Disposition.DROPPED, reason)
     iface.stats.xdp_pass += 1
     j.step(stage, Verdict.PASS, f"{stage}.pass", params=params, view=view)
 

@@ -3,8 +3,9 @@
 The engine (`netstack_tui.kernel.stack`) emits steps whose `stage` is one of these ids, and the TUI
 draws its pipeline from this same table, so the picture is the graph the engine walks.
 
-Ordering follows the kernel, not folklore: on the way out, POSTROUTING runs in ip_output() /
-ip_finish_output() *before* the packet reaches the egress qdisc in __dev_queue_xmit().
+Ordering follows the kernel, not folklore: on the way in, generic XDP runs after GRO, in
+__netif_receive_skb_core(); on the way out, POSTROUTING runs in ip_output() / ip_finish_output()
+*before* the packet reaches the egress qdisc in __dev_queue_xmit().
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("napi", "NIC", "IRQ → NAPI poll", "napi_poll", Path.RX),
     Stage("xdp", "NIC", "XDP (native)", "bpf_prog_run_xdp", Path.RX),
     Stage("skb", "skb", "sk_buff alloc", "napi_build_skb", Path.RX),
-    Stage("xdp_generic", "skb", "XDP (generic)", "do_xdp_generic", Path.RX),
     Stage("gro", "skb", "GRO", "napi_gro_receive", Path.RX),
+    # Generic XDP runs in __netif_receive_skb_core(), which GRO's netif_receive_skb() leads to:
+    # after GRO, before the packet taps and tc ingress.
+    Stage("xdp_generic", "skb", "XDP (generic)", "do_xdp_generic", Path.RX),
     Stage("tc_ingress", "skb", "tc ingress", "sch_handle_ingress", Path.RX),
     Stage("ip_rcv", "IP", "ip_rcv checks", "ip_rcv", Path.RX),
     _nf("PREROUTING", "raw", NF_IP_PRI_RAW, Path.PREROUTING),

@@ -32,7 +32,11 @@ class Disposition(StrEnum):
 
 
 class DropReason(StrEnum):
-    """The kernel's own `enum skb_drop_reason` names (include/net/dropreason-core.h)."""
+    """The kernel's own `enum skb_drop_reason` names (include/net/dropreason-core.h).
+
+    Only drops of an sk_buff have one: a frame lost for want of an RX descriptor, or dropped by
+    native XDP, never became an skb, so its step and trace carry no drop reason at all.
+    """
 
     NOT_SPECIFIED = "NOT_SPECIFIED"
     NO_SOCKET = "NO_SOCKET"
@@ -50,10 +54,6 @@ class DropReason(StrEnum):
     TCP_FLAGS = "TCP_FLAGS"
     QDISC_DROP = "QDISC_DROP"
     DEV_READY = "DEV_READY"
-    RX_RING_FULL = "RX_RING_FULL"
-    """Not a kernel drop reason: the NIC had no free descriptor (counted as rx_missed/rx_fifo)."""
-    NF_CONNTRACK_FULL = "NF_CONNTRACK_FULL"
-    """Reported by the kernel as NETFILTER_DROP with 'nf_conntrack: table full' in dmesg."""
     TC_INGRESS = "TC_INGRESS"
     PKT_TOO_BIG = "PKT_TOO_BIG"
     SOCKET_RCVBUFF = "SOCKET_RCVBUFF"

@@ -80,23 +80,36 @@ def session_state(session: Session) -> Host:
 
 
 def evaluate(scenario: Scenario, session: Session, lang: str = "en") -> GoalStatus:
-    """Is the scenario's goal reached in this session? Never changes the session's host."""
-    results = run_checks(scenario.source.goal.checks, session_state(session), scenario.packets, lang)
+    """Is the scenario's goal reached in this session? Never changes the session's host.
+
+    A `followed:` check reads which journeys the learner has stepped to their end: the viewer
+    reports each with `Session.journey_viewed()`.
+    """
+    followed = frozenset(getattr(session, "viewed", ()))
+    results = run_checks(scenario.source.goal.checks, session_state(session), scenario.packets, lang,
+                         followed=followed)
     return GoalStatus(all(r.ok for r in results), [(r.label, r.ok) for r in results])
 
 
 # ---- checks ------------------------------------------------------------------------------------------
 
 
-def run_checks(checks: list[Check], host: Host, packets: list[NamedPacket], lang: str = "en") -> list[CheckResult]:
-    """Evaluate each check on its own copy of `host`."""
+def run_checks(checks: list[Check], host: Host, packets: list[NamedPacket], lang: str = "en", *,
+               followed: frozenset[str] = frozenset()) -> list[CheckResult]:
+    """Evaluate each check on its own copy of `host`; `followed` names the packets whose journeys the
+    learner has stepped to their end."""
     specs = {p.name: p.spec for p in packets}
-    return [run_check(check, host, specs, lang) for check in checks]
+    return [run_check(check, host, specs, lang, followed=followed) for check in checks]
 
 
-def run_check(check: Check, host: Host, specs: dict[str, str], lang: str = "en") -> CheckResult:
+def run_check(check: Check, host: Host, specs: dict[str, str], lang: str = "en", *,
+              followed: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one check on a copy of `host` (after its `given` commands)."""
     label = describe(check, lang)
+    if check.kind == "followed":
+        names = list(specs) if check.body == "all" else list(check.body)
+        missing = [name for name in names if name not in followed]
+        return CheckResult(label, not missing, f"not followed to the end yet: {', '.join(missing)}" if missing else "")
     shell = Shell(copy.deepcopy(host))
     for line in check.given:
         result = shell.run(line)
@@ -161,6 +174,9 @@ def _holds(check: Check, shell: Shell, specs: dict[str, str]) -> tuple[bool, str
         return ok, f"conntrack has {count} entries"
     if kind == "dmesg_contains":
         return any(body in line for _, line in host.dmesg), f"dmesg has {len(host.dmesg)} lines"
+    if kind == "job_ran":
+        ran = list(getattr(getattr(host, "userland", None), "ran", []))
+        return any(body in job.command for job in ran), f"at jobs run: {len(ran)}"
     if kind == "process":
         return _process(host, body)
     raise AssertionError(f"unhandled check kind {kind}")
@@ -362,6 +378,10 @@ def _describe(kind: str, b: Any, lang: str) -> str:
         return t(kind, n=b)
     if kind == "dmesg_contains":
         return t("dmesg_contains", text=b)
+    if kind == "job_ran":
+        return t("job_ran", text=b)
+    if kind == "followed":
+        return t("followed.all") if b == "all" else t("followed", packets=", ".join(f"`{n}`" for n in b))
     if kind == "process":
         parts = []
         if b.alive is not None:

@@ -276,6 +276,12 @@ class Check(_Model):
     """The kernel log contains this text."""
     process: ProcessState | None = None
     """A process's state: alive, open fds, RLIMIT_NOFILE."""
+    job_ran: Annotated[str, StringConstraints(min_length=1)] | None = None
+    """An at(1) job whose command contains this text has run (e.g. a timed rollback)."""
+    followed: Literal["all"] | list[Name] | None = None
+    """The learner has stepped these packets' journeys to their end in the explorer (`all`: every
+    packet of the scenario). Goals only; a tour's goal needs one, so it is not reached before the
+    learner has looked."""
     not_: Check | None = Field(default=None, alias="not")
     """The inner check must be false."""
     given: list[Command] = []
@@ -330,7 +336,7 @@ class Check(_Model):
 CHECK_KINDS = ("delivered", "dropped", "rejected", "forwarded", "sent", "replies", "visits", "cost_below",
                "cost_above", "sysctl", "listening", "command_succeeds", "command_fails", "output_contains",
                "output_lacks", "rule", "policy", "conntrack_count_below", "conntrack_count_at_least",
-               "dmesg_contains", "process", "not")
+               "dmesg_contains", "process", "job_ran", "followed", "not")
 """Every check kind, in the order the documentation lists them."""
 
 
@@ -491,15 +497,36 @@ class ScenarioFile(_Model):
         for field, block in groups:
             for i, check in enumerate(block.checks if block else []):
                 check_refs((field, "checks", i), check)
+                _followed_only_in_goal((field, "checks", i), check, field == "goal", names)
         for i, hint in enumerate(self.hints):
             if hint.premise is not None:
                 check_refs(("hints", i, "premise"), hint.premise)
+                _followed_only_in_goal(("hints", i, "premise"), hint.premise, False, names)
+        if self.kind == "tour" and not any(c.kind == "followed" for c in self.goal.checks):
+            raise LocatedError(("goal", "checks"), "a tour's goal needs a `followed: all` check, or it is reached "
+                               "before the learner has stepped through a single journey")
         for part in ("broken", "fixed", "observed"):
             for name in getattr(self.expect, part) or {}:
                 if name not in seen:
                     raise LocatedError(("expect", part, name), f"there is no packet called '{name}' in this "
                                        "scenario; the packets are: " + ", ".join(names))
         return self
+
+
+def _followed_only_in_goal(where: tuple[Any, ...], check: Check, in_goal: bool, names: list[str]) -> None:
+    """`followed:` is about what the learner has looked at: only a goal's own checks may ask it."""
+    if check.kind == "not":
+        _followed_only_in_goal(where + ("not",), check.body, False, names)
+        return
+    if check.kind != "followed":
+        return
+    if not in_goal or check.given:
+        raise LocatedError(where + ("followed",), "`followed:` says what the learner has looked at; it belongs in "
+                           "the goal's checks, without `given:` or `not:`")
+    for name in [] if check.body == "all" else check.body:
+        if name not in names:
+            raise LocatedError(where + ("followed",), f"there is no packet called '{name}' in this scenario; the "
+                               "packets are: " + ", ".join(names))
 
 
 class LocatedError(ValueError):

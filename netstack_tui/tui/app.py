@@ -171,7 +171,10 @@ class NetstackApp(App[int]):
         if session is None:
             self.notify(self.load_error or "", severity="error", timeout=15)
             return
-        self.switch_screen(MainScreen(scenario, session))
+        # The explorer is the base screen (nothing to switch from): it takes the new scenario itself.
+        screen = self.screen_stack[0]
+        if isinstance(screen, MainScreen):
+            screen.set_session(scenario, session)
 
     def watch_lang(self) -> None:
         """Relabel every screen that speaks."""

@@ -61,6 +61,24 @@ def analogy_key(step: Step) -> str | None:
     return f"ui.analogy.{name}" if name else None
 
 
+SOFTWARE_DRIVERS = frozenset({"loopback", "dummy", "veth", "bridge"})
+"""Devices without an RX ring: `ethtool -g` and the NIC's drop counters do not apply to them."""
+
+
+def _has_rx_ring(trace: Trace, dev: str) -> bool:
+    """Whether the device the packet arrived on is a NIC with a ring (its driver, from the nic step)."""
+    for step in trace.steps:
+        if step.stage == "nic" and step.param.get("dev") == dev:
+            return step.param.get("driver") not in SOFTWARE_DRIVERS
+    return dev != "lo"
+
+
+def _fd_count(step: Step) -> list[str]:
+    """How many descriptors the step's app holds, when the step names the app."""
+    app = step.param.get("app", "-")
+    return [] if app == "-" else [f"ls -l /proc/$(pidof -s {app})/fd | wc -l"]
+
+
 def real_commands(step: Step, trace: Trace) -> list[str]:
     """Commands that show, on a real machine, what this step shows here."""
     pkt = step.packet
@@ -72,8 +90,9 @@ def real_commands(step: Step, trace: Trace) -> list[str]:
         return [f"iptables {table}-L {chain} -v -n --line-numbers", f"nft list chain ip {stage.table} {chain}"]
     src, dst = format_ipv4(pkt.src), format_ipv4(pkt.dst)
     by_stage: dict[str, list[str]] = {
-        "nic": [f"ip -s link show {dev}", f"ethtool -i {dev}"],
-        "dma": [f"ethtool -g {dev}", f"ethtool -S {dev} | grep -E 'rx_(missed|fifo|dropped)'"],
+        "nic": [f"ip -s link show {dev}", f"ethtool -i {dev}"] if dev != "lo" else [f"ip -s link show {dev}"],
+        "dma": ([f"ethtool -g {dev}", f"ethtool -S {dev} | grep -E 'rx_(missed|fifo|dropped)'"]
+                if _has_rx_ring(trace, dev) else [f"ip -s link show {dev}"]),
         "napi": ["cat /proc/interrupts", "cat /proc/net/softnet_stat"],
         "xdp": [f"ip link show {dev}", "bpftool net show"],
         "xdp_generic": [f"ip link show {dev}", "bpftool net show"],
@@ -90,7 +109,7 @@ def real_commands(step: Step, trace: Trace) -> list[str]:
         "reroute": [f"ip route get {dst} mark {pkt.mark:#x}"],
         "ip_forward": ["sysctl net.ipv4.ip_forward", "nstat -az IpForwDatagrams"],
         "socket": ["ss -ltn", f"ss -tn state syn-recv '( sport = :{pkt.dport} )'"],
-        "app": ["ss -ltnp", "ls -l /proc/PID/fd | wc -l"],
+        "app": ["ss -ltnp", *_fd_count(step)],
         "send": ["ss -tnp", f"ip route get {dst}"],
         "qdisc": [f"tc -s qdisc show dev {pkt.oif or dev}"],
         "tx": [f"ip -s link show {pkt.oif or dev}", f"tcpdump -ni {pkt.oif or dev}"],

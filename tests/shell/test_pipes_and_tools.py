@@ -101,7 +101,10 @@ def test_pipe_into_iptables_restore(sh: Shell) -> None:
 
 def test_files_live_in_memory() -> None:
     sh = Shell()
-    assert out(sh, 'echo "net.ipv4.ip_forward = 1" >> /etc/sysctl.conf') == ""
+    # Creating a file says where it went, once; a real shell says nothing, so later writes are silent.
+    assert out(sh, 'echo "net.ipv4.ip_forward = 1" >> /etc/sysctl.conf') == (
+        "(new file /etc/sysctl.conf is kept in this session's memory, not on disk: 'cat /etc/sysctl.conf' or "
+        "'ls -l /etc/sysctl.conf')")
     assert out(sh, "echo net.ipv4.tcp_fin_timeout=15 >> /etc/sysctl.conf") == ""
     assert out(sh, "cat /etc/sysctl.conf") == "net.ipv4.ip_forward = 1\nnet.ipv4.tcp_fin_timeout=15"
     assert out(sh, "sysctl -p") == "net.ipv4.ip_forward = 1\nnet.ipv4.tcp_fin_timeout = 15"

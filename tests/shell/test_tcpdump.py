@@ -122,7 +122,7 @@ def test_the_real_tcpdump_reads_our_pcap_and_prints_our_lines(iface: str, tmp_pa
     sh = _shell()
     sh.run(f"tcpdump -nn -i {iface} -w cap.pcap")
     path = tmp_path / "cap.pcap"
-    path.write_bytes(userland(sh.host).captures["cap.pcap"])
+    path.write_bytes(userland(sh.host).captures["/root/cap.pcap"])
     real = subprocess.run(["tcpdump", "-nn", "-r", str(path)], capture_output=True, text=True, timeout=30, check=True,
                           env={"TZ": "UTC", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
     theirs = [line.removesuffix(": HTTP") for line in real.stdout.splitlines()]

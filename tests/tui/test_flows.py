@@ -249,7 +249,8 @@ async def test_following_the_reply(make_app: object) -> None:
 
 
 async def test_next_packet_and_its_key_state(make_app: object) -> None:
-    """`n` sends the next scenario packet; after the last one the key is disabled."""
+    """`n` sends the next scenario packet and after the last one says so; `a` on a dropped packet
+    says DROP sends nothing back; `N` returns to the previous packet."""
     app = make_app()  # type: ignore[operator]
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
@@ -258,7 +259,20 @@ async def test_next_packet_and_its_key_state(make_app: object) -> None:
         await pilot.press("end")
         text = screen.query_one("#explain", ExplainPane).text
         assert "policy" in text and "NETFILTER_DROP" in text and "follow the replies" not in text
-        assert screen.check_action("next_packet", ()) is None
+        await pilot.press("n")
+        assert screen.session.current_name == "closed"
+        assert "last packet" in notices(app)[-1]
+        await pilot.press("a")
+        assert screen.state.reply == 0 and "DROP discards the packet silently" in notices(app)[-1]
+        assert len(notices(app)) == 1, "a new notice replaces the last"
+        await pilot.press("N")
+        assert screen.session.current_name == "http" and screen.state.trace.replies
+        assert screen.check_action("previous_packet", ()) is None
+
+
+def notices(app: NetstackApp) -> list[str]:
+    """The notifications on screen, oldest first."""
+    return [n.message for n in app._notifications]
 
 
 async def test_autoplay_advances_and_stops_at_the_end(make_app: object) -> None:

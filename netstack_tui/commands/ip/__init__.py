@@ -52,9 +52,9 @@ def _parse_options(words: list[str]) -> tuple[Options, list[str]]:
             opts.stats += 1
         elif word == "force":
             opts.force = True
+        elif word and "details".startswith(word):
+            opts.details = True
         elif word in (
-            "d",
-            "details",
             "o",
             "oneline",
             "j",

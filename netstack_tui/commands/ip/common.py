@@ -60,6 +60,7 @@ class Options:
     brief: bool = False
     stats: int = 0
     force: bool = False
+    details: bool = False
 
 
 def not_simulated(what: str) -> CommandError:

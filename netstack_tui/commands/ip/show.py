@@ -9,6 +9,7 @@ from ...kernel.host import Host
 from ...kernel.interfaces import Interface
 from ..base import CommandError
 from .common import Options, not_simulated
+from .details import detail_suffix, detail_tail
 
 # ---- ip link / ip addr: listing ---------------------------------------------------------------
 
@@ -149,6 +150,15 @@ def _select(host: Host, args: list[str]) -> list[Interface]:
     return [iface for iface in chosen if iface.up or not only_up]
 
 
+def _details(host: Host, iface: Interface, opts: Options) -> str:
+    """What `-d` adds after the `link/...` line's address (possibly a line of its own)."""
+    if not opts.details:
+        return ""
+    virtio = [i for i in host.interfaces.values() if i.kind == "ether" and i.driver == "virtio_net"]
+    number = virtio.index(iface) if iface in virtio else 0
+    return detail_suffix(iface) + detail_tail(iface, number)
+
+
 def show_links(host: Host, opts: Options, args: list[str]) -> str:
     """`ip link show`."""
     lines: list[str] = []
@@ -156,7 +166,8 @@ def show_links(host: Host, opts: Options, args: list[str]) -> str:
         if opts.brief:
             lines.append(f"{_ifname(iface):<16} {oper_state(host, iface):<14} {iface.mac} <{link_flags(host, iface)}> ")
             continue
-        lines += [_header(host, iface, link=True), _link_line(iface)] + _prog_line(iface)
+        lines += [_header(host, iface, link=True), _link_line(iface) + _details(host, iface, opts)]
+        lines += _prog_line(iface)
         if opts.stats:
             lines += stats_lines(iface)
     return "\n".join(lines)
@@ -174,6 +185,6 @@ def show_addrs(host: Host, opts: Options, args: list[str]) -> str:
             continue
         lines.append(_header(host, iface, link=False))
         if not opts.family4:
-            lines.append(_link_line(iface))
+            lines.append(_link_line(iface) + _details(host, iface, opts))
         lines += _inet_lines(iface)
     return "\n".join(lines)

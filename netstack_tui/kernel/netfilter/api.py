@@ -61,6 +61,9 @@ class MatchContext:
     owner_uid: int | None = None
     """uid of the sending socket (OUTPUT and POSTROUTING only)."""
     owner_gid: int | None = None
+    in_mac: str | None = None
+    """MAC address of the device the packet came in on: the frame's destination when the packet
+    names none (LOG's MAC= prints it)."""
     rules: RulesetState | None = None
     """The traversed ruleset's match state (recent lists, limit buckets); `Ruleset.traverse`
     fills it in."""

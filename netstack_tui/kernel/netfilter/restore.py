@@ -66,12 +66,15 @@ def _fail(message: str, line: int, status: int = 2) -> IptablesError:
 def _clone(table: Table, flush: bool) -> Table:
     copy = Table(table.name)
     copy.touched = table.touched
-    if flush:
+    copy.nft_handle, copy.nft_next = table.nft_handle, table.nft_next
+    if flush:  # the built-in chains stay in nf_tables (with their handles); user chains go
+        for name, chain in copy.chains.items():
+            chain.nft_handle = table.chains[name].nft_handle
         return copy
     copy.chains = {}
     for name, chain in table.chains.items():
         copy.chains[name] = Chain(chain.name, chain.builtin, chain.policy, chain.pkts, chain.bytes, list(chain.entries),
-                                      chain.counting)
+                                      chain.counting, nft_handle=chain.nft_handle)
     return copy
 
 

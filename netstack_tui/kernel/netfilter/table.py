@@ -53,7 +53,7 @@ def _error(text: str, status: int = 1) -> IptablesError:
 class RuleEntry:
     """A rule in a chain with its counters and its compiled predicates."""
 
-    __slots__ = ("rule", "pkts", "bytes", "checks", "tests", "text", "_evals", "_evals_at", "_ports")
+    __slots__ = ("rule", "pkts", "bytes", "checks", "tests", "text", "handle", "_evals", "_evals_at", "_ports")
     ACCUMULATORS: ClassVar = ("pkts", "bytes")
     """Fields that only count (see `kernel.steady`); nothing on the packet path reads them."""
     CACHES: ClassVar = ("_evals", "_evals_at", "_ports")
@@ -68,6 +68,8 @@ class RuleEntry:
         self.pkts = pkts
         self.bytes = bytes_
         self.text = rule.spec
+        self.handle = 0
+        """The rule's nf_tables handle (`nft -a` shows it); 0 until `nftables.xtview.claim` numbers it."""
         self._evals: dict[int, RuleEval] = {}
         self._evals_at: tuple[str, int] = ("", 0)
         self._ports = _port_filter(rule)
@@ -79,7 +81,7 @@ class RuleEntry:
         5,000-rule host cost a quarter of a second."""
         new = RuleEntry.__new__(RuleEntry)
         new.rule, new.checks, new.tests, new.text = self.rule, self.checks, self.tests, self.text
-        new.pkts, new.bytes = self.pkts, self.bytes
+        new.pkts, new.bytes, new.handle = self.pkts, self.bytes, self.handle
         new._evals, new._evals_at, new._ports = {}, ("", 0), self._ports
         memo[id(self)] = new
         return new
@@ -135,13 +137,17 @@ class Chain:
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     """Derived data (rule texts for views, the proto/port index), stamped with the ruleset
     generation it was built at; see `Ruleset.generation`."""
+    nft_handle: int = 0
+    """The chain's nf_tables handle; 0 while iptables-nft has not created it in the kernel (it
+    creates a built-in chain on first use, so `nft list` does not show an untouched one)."""
     ACCUMULATORS: ClassVar = ("pkts", "bytes")
     CACHES: ClassVar = ("cache",)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Chain:
         """A copy of the rules and counters; the derived cache starts empty (it is rebuilt on use)."""
         new = Chain(self.name, self.builtin, self.policy, self.pkts, self.bytes,
-                    [copy.deepcopy(entry, memo) for entry in self.entries], self.counting)
+                    [copy.deepcopy(entry, memo) for entry in self.entries], self.counting,
+                    nft_handle=self.nft_handle)
         memo[id(self)] = new
         return new
 
@@ -196,6 +202,11 @@ class Table:
     name: str
     chains: dict[str, Chain] = field(default_factory=dict)
     touched: bool = False
+    nft_handle: int = 0
+    """The table's nf_tables handle, from the namespace's table counter it shares with nft's own
+    tables; 0 until `nftables.xtview.claim` numbers it."""
+    nft_next: int = 0
+    """The last chain or rule handle given out in this table (one counter per table, as nft has)."""
 
     def __post_init__(self) -> None:
         for name in BUILTIN_CHAINS[self.name]:
@@ -303,7 +314,9 @@ class Ruleset:
         entries = self.chain(table, chain).entries
         if index > len(entries):
             raise _error(_NO_CHAIN)
-        entries[index - 1] = self._entry(table, chain, rule, "RULE_REPLACE", counters)
+        entry = self._entry(table, chain, rule, "RULE_REPLACE", counters)
+        entry.handle = entries[index - 1].handle  # NFT_MSG_NEWRULE with NLM_F_REPLACE keeps it
+        entries[index - 1] = entry
 
     def find(self, table: str, chain: str, rule: Rule) -> int:
         """1-based index of the first rule equal to `rule` (by canonical text), or 0."""

@@ -152,7 +152,8 @@ class LogTarget(Target):
         hook = run.chain
         in_dev = run.pkt.iif if hook in ("PREROUTING", "INPUT", "FORWARD") else None
         out_dev = run.pkt.oif if hook in ("FORWARD", "OUTPUT", "POSTROUTING") else None
-        run.logs.append(log_line(run.pkt, self.prefix, self.flags, in_dev, out_dev, uid=run.ctx.owner_uid))
+        run.logs.append(log_line(run.pkt, self.prefix, self.flags, in_dev, out_dev, own_mac=run.ctx.in_mac,
+                                 uid=run.ctx.owner_uid))
         return None
 
 

@@ -13,6 +13,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from ..generation import next_generation
+from ..netfilter.table import Ruleset as XtRuleset
+from ..netfilter.table import Table as XtTable
+from . import xtview
 from .exprs import Nat, Verdict
 from .lexer import tokenize
 from .listing import chain_lines, ruleset_text, table_text, tables_text
@@ -36,6 +39,10 @@ class Env:
     """iptables tables (and `conntrack`) whose hooks are registered now."""
     handles: bool = False
     """`-a`: list with handles."""
+    xt: XtRuleset | None = None
+    """The host's iptables-nft tables, which nft lists beside its own (and may flush or delete)."""
+    warnings: list[str] = field(default_factory=list)
+    """What the run wrote to stderr (nft's warning about tables iptables-nft manages)."""
 
 
 @dataclass(slots=True)
@@ -52,6 +59,55 @@ class Runner:
         self.rs = ruleset
         self.env = env
         self.output: list[str] = []
+        self.xt_ops: list[Callable[[XtRuleset], None]] = []
+        """Changes to the iptables-nft tables, made only when the whole transaction succeeds."""
+        self.xt_gone: set[str] = set()
+        """iptables-nft tables this transaction deleted (later commands no longer see them)."""
+
+    # ---- iptables-nft tables ---------------------------------------------------------------------
+
+    def managed(self, family: str, name: str) -> XtTable | None:
+        """The iptables-nft table `family name`, when nf_tables holds it in this transaction."""
+        table = xtview.managed(self.env.xt, family, name)
+        return None if table is None or name in self.xt_gone else table
+
+    def tables(self, family: str | None, *, rules: bool = True) -> list[Table]:
+        """nft's own tables and iptables-nft's (as views), in handle order; when the listing shows
+        `rules`, notes nft's warnings."""
+        found = [t for t in self.rs.tables if family in (None, t.family)]
+        xt = self.env.xt
+        if xt is not None and family in (None, "ip"):
+            for name in xt.tables:
+                xt_table = self.managed("ip", name)
+                if xt_table is not None:
+                    found.append(xtview.view(xt_table))
+        found.sort(key=lambda t: t.handle)
+        for table in found if rules else ():
+            self.warn(table)
+        return found
+
+    def warn(self, table: Table) -> None:
+        """nft's stderr warning before listing a table that holds xt expressions."""
+        xt_table = self.managed(table.family, table.name)
+        if xt_table is not None and table.handle == xt_table.nft_handle:
+            line = xtview.warning(xt_table)
+            if line is not None and line not in self.env.warnings:
+                self.env.warnings.append(line)
+
+    def find_table(self, family: str, name: str) -> Table | None:
+        """A table to list: nft's own, or an iptables-nft view."""
+        table = self.rs.find(family, name)
+        if table is None:
+            xt_table = self.managed(family, name)
+            if xt_table is not None:
+                table = xtview.view(xt_table)
+                self.warn(table)
+        return table
+
+    def forget(self, name: str) -> None:
+        """Delete iptables-nft table `name` when the transaction commits."""
+        self.xt_gone.add(name)
+        self.xt_ops.append(lambda xt: xtview.reset_table(xt, name))
 
     # ---- grammar ---------------------------------------------------------------------------------
 
@@ -115,7 +171,15 @@ class Runner:
     def table_block(self, cur: Cursor, *, create: bool) -> None:
         """`table [FAMILY] NAME [{ chain ... }]`."""
         family = self.family(cur)
-        table = self.rs.add_table(family, self.name(cur, "table name"), create=create)
+        name = self.name(cur, "table name")
+        xt_table = self.managed(family, name)
+        if xt_table is not None:
+            if create:
+                raise NftError("Error: Could not process rule: File exists")
+            if cur.peek_text() == "{":
+                raise xtview.refuse(xt_table)
+            return
+        table = self.rs.add_table(family, name, create=create)
         if not cur.accept("{"):
             return
         pending: list[_PendingRule] = []
@@ -235,7 +299,7 @@ class Runner:
 
     def _add_chain(self, cur: Cursor, create: bool = False) -> None:
         family = self.family(cur, 2)
-        table = self.rs.table(family, self.name(cur, "table name"))
+        table = self.rs.table(family, self.xt_free(family, self.name(cur, "table name")))
         name = self.name(cur, "chain name")
         if create and name in table.chains:
             raise NftError("Error: Could not process rule: File exists")
@@ -253,9 +317,16 @@ class Runner:
         return sum(1 for c in table.chains.values() for r in c.rules for e in r.exprs
                    if isinstance(e, Verdict) and e.chain == name)
 
+    def xt_free(self, family: str, name: str) -> str:
+        """`name`, unless it is an iptables-nft table this simulator does not let nft change."""
+        xt_table = self.managed(family, name)
+        if xt_table is not None:
+            raise xtview.refuse(xt_table)
+        return name
+
     def _delete_chain(self, cur: Cursor) -> None:
         family = self.family(cur, 2)
-        table = self.rs.table(family, self.name(cur, "table name"))
+        table = self.rs.table(family, self.xt_free(family, self.name(cur, "table name")))
         name = self.name(cur, "chain name")
         if name not in table.chains:
             raise NftError("Error: Could not process rule: No such file or directory")
@@ -265,7 +336,16 @@ class Runner:
 
     def _flush_chain(self, cur: Cursor) -> None:
         family = self.family(cur, 2)
-        table = self.rs.table(family, self.name(cur, "table name"))
+        table_name = self.name(cur, "table name")
+        xt_table = self.managed(family, table_name)
+        if xt_table is not None:
+            chain_name = self.name(cur, "chain name")
+            found = xt_table.chains.get(chain_name)
+            if found is None or not found.nft_handle:
+                raise NftError("Error: Could not process rule: No such file or directory")
+            self.xt_ops.append(lambda xt: xt.flush(table_name, chain_name))
+            return
+        table = self.rs.table(family, table_name)
         name = self.name(cur, "chain name")
         if name not in table.chains:
             raise NftError("Error: Could not process rule: No such file or directory")
@@ -304,7 +384,7 @@ class Runner:
     def rule_target(self, cur: Cursor) -> tuple[Table, Chain]:
         """`[FAMILY] TABLE CHAIN` of a rule command, with nft's 'did you mean' for a chain typo."""
         family = self.family(cur, 2)
-        table = self.rs.table(family, self.name(cur, "table name"))
+        table = self.rs.table(family, self.xt_free(family, self.name(cur, "table name")))
         name = self.name(cur, "chain name")
         chain = table.chains.get(name)
         if chain is None:
@@ -356,6 +436,19 @@ class Runner:
         chain.rules[index] = rule
 
     def _delete_rule(self, cur: Cursor) -> None:
+        mark = cur.i
+        family = self.family(cur, 2)
+        table_name = self.name(cur, "table name")
+        xt_table = self.managed(family, table_name)
+        if xt_table is not None:
+            chain_name = self.name(cur, "chain name")
+            if chain_name not in xt_table.chains or not xt_table.chains[chain_name].nft_handle:
+                raise NftError("Error: No such file or directory")
+            cur.expect("handle")
+            index = xtview.rule_index(xt_table, chain_name, int(self.name(cur, "handle"), 0))
+            self.xt_ops.append(lambda xt: xt.delete(table_name, chain_name, index=index))
+            return
+        cur.i = mark
         _, chain = self.rule_target(cur)
         del chain.rules[self._handle(cur, chain)]
 
@@ -364,6 +457,9 @@ class Runner:
     def _delete_table(self, cur: Cursor) -> None:
         family = self.family(cur)
         name = self.name(cur, "table name")
+        if self.managed(family, name) is not None:
+            self.forget(name)
+            return
         table = self.rs.find(family, name)
         if table is None:
             raise NftError("Error: Could not process rule: No such file or directory")
@@ -371,13 +467,20 @@ class Runner:
 
     def _destroy_table(self, cur: Cursor) -> None:
         family = self.family(cur)
-        table = self.rs.find(family, self.name(cur, "table name"))
+        name = self.name(cur, "table name")
+        if self.managed(family, name) is not None:
+            self.forget(name)
+        table = self.rs.find(family, name)
         if table is not None:
             self.rs.tables.remove(table)
 
     def _flush_table(self, cur: Cursor) -> None:
         family = self.family(cur)
-        table = self.rs.find(family, self.name(cur, "table name"))
+        name = self.name(cur, "table name")
+        if self.managed(family, name) is not None:
+            self.xt_ops.append(lambda xt: xt.flush(name))
+            return
+        table = self.rs.find(family, name)
         if table is None:
             raise NftError("Error: Could not process rule: No such file or directory")
         for chain in table.chains.values():
@@ -386,31 +489,35 @@ class Runner:
     def _flush_ruleset(self, cur: Cursor) -> None:
         family = cur.next().text if cur.peek_text() in FAMILIES else None
         self.rs.tables = [t for t in self.rs.tables if family not in (None, t.family)]
+        if self.env.xt is not None and family in (None, "ip"):
+            for name in list(self.env.xt.tables):
+                if self.managed("ip", name) is not None:
+                    self.forget(name)
 
     # ---- listing ---------------------------------------------------------------------------------
 
     def _list_ruleset(self, cur: Cursor) -> None:
         family = cur.next().text if cur.peek_text() in FAMILIES else None
-        text = ruleset_text(self.rs, family, self.env.handles)
+        text = ruleset_text(self.tables(family), self.env.handles)
         if text:
             self.output.append(text)
 
     def _list_tables(self, cur: Cursor) -> None:
         family = cur.next().text if cur.peek_text() in FAMILIES else None
-        text = tables_text(self.rs, family)
+        text = tables_text(self.tables(family, rules=False))
         if text:
             self.output.append(text)
 
     def _list_table(self, cur: Cursor) -> None:
         family = self.family(cur)
-        table = self.rs.find(family, self.name(cur, "table name"))
+        table = self.find_table(family, self.name(cur, "table name"))
         if table is None:
             raise NftError("Error: No such file or directory")
         self.output.append(table_text(table, self.env.handles))
 
     def _list_chain(self, cur: Cursor) -> None:
         family = self.family(cur, 2)
-        table = self.rs.find(family, self.name(cur, "table name"))
+        table = self.find_table(family, self.name(cur, "table name"))
         chain = table.chains.get(self.name(cur, "chain name")) if table is not None else None
         if table is None or chain is None:
             raise NftError("Error: No such file or directory")
@@ -418,7 +525,7 @@ class Runner:
 
     def _list_chains(self, cur: Cursor) -> None:
         family = cur.next().text if cur.peek_text() in FAMILIES else None
-        for table in self.rs.tables:
+        for table in self.tables(family, rules=False):
             if family in (None, table.family):
                 lines = [f"table {table.family} {table.name} {{"]
                 for chain in table.chains.values():
@@ -459,4 +566,7 @@ def run_text(ruleset: NftRuleset, text: str, env: Env | None = None, *, source: 
         raise
     ruleset.__dict__.update(work.__dict__)
     ruleset.generation = next_generation()
+    if env.xt is not None:
+        for change in runner.xt_ops:
+            change(env.xt)
     return "\n".join(runner.output)

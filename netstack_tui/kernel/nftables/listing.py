@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Chain, NftRuleset, Table
+from .model import Chain, Table
 from .values import format_priority
 
 
@@ -34,11 +34,11 @@ def table_text(table: Table, handles: bool, chains: list[Chain] | None = None, t
     return "\n".join(lines)
 
 
-def ruleset_text(ruleset: NftRuleset, family: str | None = None, handles: bool = False) -> str:
-    """`nft list ruleset [FAMILY]`."""
-    return "\n".join(table_text(t, handles) for t in ruleset.tables if family in (None, t.family))
+def ruleset_text(tables: list[Table], handles: bool = False) -> str:
+    """`nft list ruleset [FAMILY]` for the tables of that family, in handle order."""
+    return "\n".join(table_text(t, handles) for t in tables)
 
 
-def tables_text(ruleset: NftRuleset, family: str | None = None) -> str:
+def tables_text(tables: list[Table]) -> str:
     """`nft list tables [FAMILY]`."""
-    return "\n".join(f"table {t.family} {t.name}" for t in ruleset.tables if family in (None, t.family))
+    return "\n".join(f"table {t.family} {t.name}" for t in tables)

@@ -9,6 +9,8 @@ session to run commands.
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
@@ -42,7 +44,7 @@ SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Autoplay speeds in steps per second."""
 
 
-_ALWAYS_ACTIONS = ("help", "language", "theme", "quit", "scenarios", "command", "packet_tab")
+_ALWAYS_ACTIONS = ("help", "language", "theme", "quit", "scenarios", "command", "packet_tab", "shell_tab", "interrupt")
 """Actions that work while the scenario is still loading."""
 
 _STATEFUL_ACTIONS = (
@@ -54,6 +56,7 @@ _STATEFUL_ACTIONS = (
     "faster",
     "slower",
     "next_packet",
+    "previous_packet",
     "reply",
     "summary",
 )
@@ -71,6 +74,7 @@ class MainScreen(Screen[None]):
         Binding("g", "goal", "Goal"),
         Binding("space", "play", "Play", key_display="␣"),
         Binding("n", "next_packet", "Next packet"),
+        Binding("N", "previous_packet", "Previous packet", show=False, key_display="N"),
         Binding("a", "reply", "Reply"),
         Binding("s", "summary", "Summary"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+"),
@@ -78,10 +82,14 @@ class MainScreen(Screen[None]):
         Binding("home", "first", "Start", show=False),
         Binding("end", "last", "End", show=False),
         Binding("r", "restart", "Restart", show=False),
+        Binding("R", "reset", "Reset", show=False, key_display="R"),
         Binding("o", "scenarios", "Scenarios", show=False),
         Binding("l", "language", "Language", show=False),
         Binding("t", "theme", "Theme", show=False),
         Binding("p", "packet_tab", "Packet", show=False),
+        Binding("dollar_sign", "shell_tab", "Shell", show=False, key_display="$"),
+        Binding("escape", "cancel_flood", "Cancel", show=False),
+        Binding("ctrl+c", "interrupt", "Interrupt", show=False),
         Binding("q", "quit", "Quit", show=False),
     ]
 
@@ -104,6 +112,9 @@ class MainScreen(Screen[None]):
         self.change: StepChange | None = None
         """What the last host-changing command changed in the journey."""
         self._timer: Timer | None = None
+        self._flood_cancel: threading.Event | None = None
+        """Set by Esc or Ctrl-C to stop a running flood between two packets (None: no flood runs)."""
+        self._quit_armed_at = -1.0
         self._state = ViewState()
         self._enabled: tuple[bool | None, ...] = ()
         self._built = False
@@ -184,8 +195,16 @@ class MainScreen(Screen[None]):
 
     def set_session(self, scenario: library.ScenarioLike, session: Session) -> None:
         """The scenario finished loading: show its journey from the first step."""
+        replacing = self.session is not None
         self.scenario, self.session = scenario, session
         if self._built and self.is_mounted:
+            if replacing:
+                # Another scenario in the same screen (the picker): its own log, from its first step.
+                if self._flood_cancel is not None:
+                    self._flood_cancel.set()
+                self._log.clear()
+                self.show_tab("stage")
+                self._stage.focus()
             self._new_journey(None)
         else:
             self.call_later(self._build)
@@ -243,6 +262,9 @@ class MainScreen(Screen[None]):
         )
         for widget in self._panes_to_publish:
             widget.state = self._state
+        if self._state.at_end and not self.reply and session is not None and session.journey_viewed():
+            # A tour is done when its packets were followed to the end: that may reach the goal.
+            self.call_later(self._check_goal)
         self._update_header()
         enabled = tuple(self.check_action(name, ()) for name in _STATEFUL_ACTIONS)
         if enabled != self._enabled:
@@ -365,10 +387,13 @@ class MainScreen(Screen[None]):
             return None if self.speed >= len(SPEEDS) - 1 else True
         if action == "slower":
             return None if self.speed <= 0 else True
-        if action == "next_packet":
-            return None if self.session is None or not self.session.has_next_packet else True
-        if action == "reply":
-            return None if self.root is None or not self.root.replies else True
+        if action in ("next_packet", "reply", "reset"):
+            # Always enabled once loaded: with no next packet or no reply, the action says why.
+            return None if self.root is None else True
+        if action == "previous_packet":
+            return None if self.session is None or self.session.index <= 0 else True
+        if action == "cancel_flood":
+            return self._flood_cancel is not None
         if action == "summary":
             return None if self.trace is None else True
         return True
@@ -407,9 +432,30 @@ class MainScreen(Screen[None]):
         self.speed = max(0, self.speed - 1)
 
     def action_next_packet(self) -> None:
-        """Send the scenario's next packet and follow it from the start."""
-        if self.session is not None and self.session.next_packet() is not None:
+        """Send the scenario's next packet and follow it from the start (or say it was the last)."""
+        if self.session is None:
+            return
+        if self.session.next_packet() is not None:
             self._new_journey(None)
+        else:
+            self.say(self.t("ui.no_next_packet", total=len(self.session.packets)))
+
+    def action_previous_packet(self) -> None:
+        """Back to the scenario's previous packet, on the host as its predecessors left it."""
+        session = self.session
+        if session is None or session.index <= 0:
+            return
+        session.go_to_packet(session.index - 1)
+        self._new_journey(None)
+
+    def action_reset(self) -> None:
+        """Back to the scenario's broken state: the setup only, the typed commands forgotten."""
+        if self.session is None:
+            return
+        self.session.reset()
+        self._log.clear()
+        self._new_journey(None)
+        self.say(self.t("ui.reset_done"))
 
     def action_restart(self) -> None:
         """Rebuild the host from the setup plus the typed commands, resend the first packet."""
@@ -422,7 +468,14 @@ class MainScreen(Screen[None]):
     def action_reply(self) -> None:
         """Follow the next reply's journey (and back to the sent packet after the last)."""
         root = self.root
-        if root is None or not root.replies:
+        if root is None:
+            return
+        if not root.replies:
+            from ...kernel.trace import Verdict
+
+            last = root.steps[-1] if root.steps else None
+            dropped = last is not None and last.verdict == Verdict.DROP and last.table is not None
+            self.say(self.t("ui.no_reply.drop" if dropped else "ui.no_reply"))
             return
         self.playing = False
         self.reply = (self.reply + 1) % (len(root.replies) + 1)
@@ -477,8 +530,35 @@ class MainScreen(Screen[None]):
         self.show_tab("stage" if self.active_tab == "packet-tab" else "packet-tab")
 
     async def action_quit(self) -> None:
-        """Leave the app."""
+        """Leave the app; with commands typed in this scenario, only on a second `q` (they would be lost)."""
+        typed = len(self.session.commands) if self.session is not None else 0
+        now = time.monotonic()
+        if typed and now - self._quit_armed_at > 4:
+            self._quit_armed_at = now
+            self.say(self.t("ui.quit_confirm", n=typed), severity="warning")
+            return
         self.app.exit(0)
+
+    def action_shell_tab(self) -> None:
+        """Show the shell's output (and back to the stage)."""
+        self.show_tab("stage" if self.active_tab == "shell-log" else "shell-log")
+
+    def action_cancel_flood(self) -> None:
+        """Esc while a flood runs: stop it between two packets; what was sent stays sent."""
+        if self._flood_cancel is not None:
+            self._flood_cancel.set()
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: stop a running flood, as in the headless shell; otherwise the app's own Ctrl-C."""
+        if self._flood_cancel is not None:
+            self._flood_cancel.set()
+        else:
+            self.app.action_help_quit()
+
+    def say(self, text: str, *, severity: str = "information", timeout: float = 6) -> None:
+        """One notice at a time: a new one replaces the last, so toasts never pile up over the text."""
+        self.app.clear_notifications()
+        self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
     @property
     def active_tab(self) -> str:
@@ -523,10 +603,9 @@ class MainScreen(Screen[None]):
         """Run a shell line in the session; show its output, and the journey again if it changed."""
         if not self._built:
             return
-        log = self._log
-        log.write_line(f"$ {line}")
+        self.write_log(f"$ {line}")
         if line.strip() in ("clear",):
-            log.clear()
+            self._log.clear()
             return
         if self.session is None:
             return
@@ -537,10 +616,19 @@ class MainScreen(Screen[None]):
         try:
             result = self.session.run_command(line)
         except Exception as exc:  # a simulator bug must not take the learner's session down
-            log.write_line(self.t("ui.internal_error", error=f"{type(exc).__name__}: {exc}"))
+            self.write_log(self.t("ui.internal_error", error=f"{type(exc).__name__}: {exc}"))
             self.show_tab("shell-log")
             return
         self._after_command(result, before)
+
+    def write_log(self, text: str) -> None:
+        """Append output to the Shell tab, wrapped at the pane's width as a terminal wraps it
+        (`iptables -L -v -n` and `ip link` lines are wider than a narrow pane)."""
+        width = max(20, self._log.scrollable_content_region.width or self._switcher.size.width - 1)
+        lines: list[str] = []
+        for line in text.splitlines() or [""]:
+            lines += [line[i : i + width] for i in range(0, len(line), width)] or [""]
+        self._log.write_lines(lines)
 
     def _run_flood(self, line: str, before: Trace | None) -> None:
         """A flood runs in a worker thread with a progress bar; the command line waits for it."""
@@ -553,13 +641,16 @@ class MainScreen(Screen[None]):
         bar = ProgressBar(show_eta=False, id="flood-progress")
         self.mount(bar, before=self._command)
         self._command.disabled = True
+        cancel = self._flood_cancel = threading.Event()
+        self.say(self.t("ui.flood.cancel_hint"))
         screen = self
 
         class BarReporter:
-            """Moves the bar from the flood's thread (via call_from_thread)."""
+            """Moves the bar from the flood's thread (via call_from_thread); answers Esc's request to stop."""
 
-            def update(self, done: int, total: int) -> None:
+            def update(self, done: int, total: int) -> bool:
                 screen.app.call_from_thread(bar.update, total=total, progress=done)
+                return cancel.is_set()
 
             def close(self) -> None:
                 """Nothing: the bar goes when the result arrives."""
@@ -575,6 +666,7 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(finished, result)
 
         def finished(result: CommandResult) -> None:
+            self._flood_cancel = None
             bar.remove()
             self._command.disabled = False
             self._command.focus()
@@ -583,27 +675,32 @@ class MainScreen(Screen[None]):
         self.run_worker(flood, thread=True, exclusive=True, group="flood")
 
     def _after_command(self, result: CommandResult, before: Trace | None) -> None:
-        """Show a command's output, and the journey again if the command changed it."""
-        log = self._log
+        """Show a command's output, and the journey again if the command changed it.
+
+        Focus stays where it is (the command line), so commands can be typed one after another;
+        the view stays on the step being studied unless the journey changed, then it moves there.
+        """
         if result.output:
-            log.write_lines(result.output.splitlines())
+            self.write_log(result.output)
         if result.status != 0:
-            log.write_line(self.t("ui.cmd.status", status=result.status))
+            self.write_log(self.t("ui.cmd.status", status=result.status))
         session = self.session
         assert session is not None
         if session.trace is not before:
             change = session.changed_step() if session.previous_trace is not None else None
+            studied = self.index
             self._new_journey(change)
+            last = len(self.trace.steps) - 1 if self.trace else 0
+            self.index = max(0, min(change.index if change is not None else studied, last))
             if change is not None:
-                self.index = min(change.index, len(self.trace.steps) - 1) if self.trace else 0
-                self.notify(change_text(self._state) or "", timeout=6)
+                self.say(change_text(self._state) or "")
             else:
-                self.notify(self.t("ui.unchanged"))
-            self.show_tab("stage")
-            # Back to the journey, so → and ← work at once on the re-run.
-            self._stage.focus()
-        elif result.output or result.status:
-            self.show_tab("shell-log")
+                others = session.other_packets_changed()
+                if others:
+                    self.say(self.t("ui.unchanged_but_others", names=", ".join(others)))
+                else:
+                    self.say(self.t("ui.unchanged"))
+        self.show_tab("shell-log" if result.output or result.status else "stage")
         self._check_goal()
 
     def _new_journey(self, change: StepChange | None) -> None:
@@ -625,7 +722,7 @@ class MainScreen(Screen[None]):
         if status.reached:
             if library.progress_status(self.scenario.id) != "solved":
                 problem = library.mark(self.scenario.id, "solved")
-                self.notify(self.t("ui.goal.reached_toast"), timeout=8)
+                self.say(self.t("ui.goal.reached_toast"), timeout=8)
         else:
             problem = library.mark(self.scenario.id, "in progress")
         if problem is not None:

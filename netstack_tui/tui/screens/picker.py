@@ -16,7 +16,12 @@ from .. import library
 class PickerScreen(ModalScreen[str | None]):
     """Choose a scenario; returns its id (None when cancelled)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # The filter has the focus; the arrows still move through the list.
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
 
     def __init__(self, lang: str, current: str | None = None) -> None:
         super().__init__()
@@ -47,9 +52,10 @@ class PickerScreen(ModalScreen[str | None]):
             self.t("ui.pick.col.level"),
             self.t("ui.pick.col.progress"),
             self.t("ui.pick.col.topics"),
+            "id",
         )
         self._fill("")
-        table.focus()
+        self.query_one("#picker-filter", Input).focus()
 
     def _fill(self, needle: str) -> None:
         table = self.query_one(DataTable)
@@ -69,6 +75,7 @@ class PickerScreen(ModalScreen[str | None]):
                 self.t("ui.level." + scenario.level),
                 self.t("ui.progress." + status.replace(" ", "_")),
                 ", ".join(scenario.topics),
+                scenario.id,
                 key=scenario.id,
             )
 
@@ -78,7 +85,16 @@ class PickerScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#picker-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        """Enter in the filter opens the highlighted scenario."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self.dismiss(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    def action_move(self, delta: int) -> None:
+        """Move the highlighted row while the filter keeps the focus."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...i18n import message
 from ...kernel.packet import format_packet
 from ...kernel.trace import Trace, Verdict
 from ..model import disposition_text, escape, escaped_translator, note_text, outcome, stage_of
@@ -81,6 +82,7 @@ class SummaryScreen(ModalScreen[None]):
         """One scrolling page."""
         with VerticalScroll(id="summary-body", classes="modal-body"):
             yield Static(summary_text(self.trace, self.lang), id="summary-text")
+            yield Static(message("ui.summary.close", None, self.lang), classes="modal-hint")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         """Close the summary."""

@@ -33,18 +33,8 @@ def explanation(state: ViewState) -> str:
     kind = outcome(step)
     style = {"dropped": "$error", "passed": "$success", "skipped": "$text-muted"}.get(kind, "$accent")
     lines.append(f"[bold {style}]" + escape(note_text(step, state.lang)) + "[/]")
-    if step.rule:
-        lines.append("  [$text-muted]" + escape(state.t("ui.rule")) + "[/] " + escape(step.rule))
-    if step.drop_reason is not None:
-        lines.append("  [$error]" + escape(state.t("ui.drop_reason", reason=step.drop_reason)) + "[/]")
-    cmds = real_commands(step, state.trace)
-    if cmds:
-        lines.append(
-            "[$secondary]" + escape(state.t("ui.real")) + "[/] " + "  ".join(f"[bold]$ {escape(c)}[/]" for c in cmds)
-        )
-    key = analogy_key(step)
-    if key:
-        lines.append("[$secondary]" + escape(state.t("ui.analogy")) + "[/] " + escape(message(key, None, state.lang)))
+    # The end of the journey comes right after what happened, above the details: the pane is only a
+    # few lines high and the ending is what the learner stepped here for.
     if state.at_end:
         ending = disposition_text(state.trace, state.lang)
         end_style = "$error" if state.trace.disposition in (Disposition.DROPPED, Disposition.REJECTED) else "$success"
@@ -57,6 +47,18 @@ def explanation(state: ViewState) -> str:
             )
             + "[/]"
         )
+    if step.rule:
+        lines.append("  [$text-muted]" + escape(state.t("ui.rule")) + "[/] " + escape(step.rule))
+    if step.drop_reason is not None:
+        lines.append("  [$error]" + escape(state.t("ui.drop_reason", reason=step.drop_reason)) + "[/]")
+    cmds = real_commands(step, state.trace)
+    if cmds:
+        lines.append(
+            "[$secondary]" + escape(state.t("ui.real")) + "[/] " + "  ".join(f"[bold]$ {escape(c)}[/]" for c in cmds)
+        )
+    key = analogy_key(step)
+    if key:
+        lines.append("[$secondary]" + escape(state.t("ui.analogy")) + "[/] " + escape(message(key, None, state.lang)))
     return "\n".join(lines)
 
 

@@ -112,14 +112,14 @@ class PipelineView(ScrollView, can_focus=False):
                 if group is not None:
                     rows.append(PipelineRow("gap", "", "pipeline--group"))
                 group = heading
-                rows.append(PipelineRow("group", heading, "pipeline--group"))
+                rows.append(PipelineRow("group", _heading(heading, state), "pipeline--group"))
             self._line_of_step.append(len(rows))
             rows.append(self._step_row(state, i))
         for missed in unreached_stages(state.trace):
             if missed.group != group:
                 rows.append(PipelineRow("gap", "", "pipeline--group"))
                 group = missed.group
-                rows.append(PipelineRow("group", group, "pipeline--group-unreached"))
+                rows.append(PipelineRow("group", _heading(group, state), "pipeline--group-unreached"))
             rows.append(PipelineRow("unreached", f"{SYMBOLS['unreached']} {stage_label(missed, state.lang)}",
                                     "pipeline--unreached",
                                     tooltip=f"{missed.function} — {state.t('ui.outcome.unreached')}"))
@@ -171,8 +171,9 @@ class PipelineView(ScrollView, can_focus=False):
             style += Style(bgcolor=self.get_component_rich_style("pipeline--hover").bgcolor)
             rest = style
         lead = len(text) - len(text.lstrip(" "))
-        return Strip([Segment(text[:lead], rest), Segment(text[lead:], style),
-                      Segment(" " * (width - len(text)), rest)], width)
+        return Strip(
+            [Segment(text[:lead], rest), Segment(text[lead:], style), Segment(" " * (width - len(text)), rest)], width
+        )
 
     def notify_style_update(self) -> None:
         """A theme change restyles every row."""
@@ -208,3 +209,10 @@ class PipelineView(ScrollView, can_focus=False):
         if line is not None and self.rows[line].step is not None:
             event.stop()
             self.post_message(self.StageSelected(self.rows[line].step))  # type: ignore[arg-type]
+
+
+def _heading(group: str, state: ViewState) -> str:
+    """A group's heading: kernel names (hooks, NIC, skb, IP) as they are, words in the reader's language."""
+    key = f"ui.grouphead.{group}"
+    text = state.t(key)
+    return group if text == key else text

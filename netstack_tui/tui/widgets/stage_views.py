@@ -213,11 +213,19 @@ def _result(row: RuleRow, tested: dict[int, tuple[bool, str | None]]) -> tuple[s
     return "[$error]✗[/]", failed or ""
 
 
+def _prot_n(prot: str) -> str:
+    """The prot column as `iptables -L -n` (1.8.9) prints it: the number (`6`, not `tcp`), as the shell does."""
+    from ...kernel.netfilter.values import PROTOCOLS
+
+    name = prot.removeprefix("!")
+    return prot[: len(prot) - len(name)] + str(PROTOCOLS.get(name.lower(), name))
+
+
 def _rule_line(row: RuleRow, decided: bool, tested: dict[int, tuple[bool, str | None]], width: int) -> str:
     prot, opt, iif, oif, src, dst, extra = rule_columns(row.rule)
     if width >= FULL_WIDTH:
         text = (
-            f"{row.index:<4}{_human(row.pkts):>5} {_human(row.bytes):>5} {row.target:<9} {prot:<5}{opt:<4}"
+            f"{row.index:<4}{_human(row.pkts):>5} {_human(row.bytes):>5} {row.target:<9} {_prot_n(prot):<5}{opt:<4}"
             f"{iif:<6}{oif:<6}{src:<16} {dst:<16} {extra}"
         )
     else:
@@ -236,8 +244,10 @@ def _rule_line(row: RuleRow, decided: bool, tested: dict[int, tuple[bool, str | 
         line = f"[reverse bold {style}]▶{line}[/]"
     else:
         line = " " + line
-    if failed and len(text) + len(failed) + 6 <= width:
-        line += f"  [$text-muted]≠ {escape(failed)}[/]"
+    if failed:
+        # The failed test is the point of a ✗: beside the rule when it fits, else on a line of its own.
+        reason = f"[$text-muted]≠ {escape(failed)}[/]"
+        line += f"  {reason}" if len(text) + len(failed) + 6 <= width else f"\n{'':>6}{reason}"
     return f"{symbol}{line}"
 
 
