@@ -16,7 +16,10 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .commands.shell import Shell
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -30,6 +33,9 @@ def _build_parser() -> argparse.ArgumentParser:
     shell = sub.add_parser("shell", help="run simulated shell commands from a file or stdin")
     shell.add_argument("--script", help="file with one command per line (default: stdin)")
     shell.add_argument("--echo", action="store_true", help="print each command before its output")
+    shell.add_argument("--bare", action="store_true",
+                       help="start from a bare host: eth0 without an address, nothing simulated behind it (as "
+                            "scenarios start); by default the machine reaches a simulated Internet")
     trace = sub.add_parser("trace", help="set up with a script, send packets, print their traces")
     trace.add_argument("--script", help="setup commands, one per line")
     trace.add_argument("--packet", action="append", required=True, help="packet in tcpdump-like notation")
@@ -84,12 +90,18 @@ class TerminalProgress:
             self.bar.stop()
 
 
-def run_shell(script: str, *, echo: bool = False, out: object = None) -> int:
-    """Run a script line by line; return 1 if any command failed, else 0."""
+def _new_shell(bare: bool) -> Shell:
+    """A shell on a fresh machine: connected to the simulated Internet, or bare."""
     from .commands.shell import Shell
+    from .kernel.world import World
 
+    return Shell(world=World() if bare else World.connected())
+
+
+def run_shell(script: str, *, echo: bool = False, out: object = None, bare: bool = False) -> int:
+    """Run a script line by line; return 1 if any command failed, else 0."""
     stream = out or sys.stdout
-    shell = Shell()
+    shell = _new_shell(bare)
     shell.progress = TerminalProgress
     failed = False
     for number, line in enumerate(script.splitlines(), 1):
@@ -107,14 +119,12 @@ def run_shell(script: str, *, echo: bool = False, out: object = None) -> int:
     return 1 if failed else 0
 
 
-def _interactive() -> int:
-    from .commands.shell import Shell
-
+def _interactive(bare: bool = False) -> int:
     try:
         import readline  # noqa: F401  (line editing and history for input())
     except ImportError:
         pass
-    shell = Shell()
+    shell = _new_shell(bare)
     shell.progress = TerminalProgress
     status = 0
     while True:
@@ -197,8 +207,8 @@ def _main(argv: Sequence[str] | None) -> int:
     args = _build_parser().parse_args(argv)
     if args.verb == "shell":
         if args.script is None and sys.stdin.isatty():
-            return _interactive()
-        return run_shell(_read_script(args.script), echo=args.echo)
+            return _interactive(args.bare)
+        return run_shell(_read_script(args.script), echo=args.echo, bare=args.bare)
     if args.verb == "trace":
         return run_trace(_read_script(args.script) if args.script else None, args.packet, args.json)
     if args.verb == "scenarios":

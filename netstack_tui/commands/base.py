@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..kernel.host import Host
     from ..kernel.trace import Trace
+    from ..kernel.world import World
 
 
 class CommandError(Exception):
@@ -81,6 +82,19 @@ class ShellContext:
     last_traces: list[Trace] = field(default_factory=list)
     progress: Callable[[], ProgressReporter] | None = None
     """Makes a reporter for long batches (None: report nothing)."""
+    world: World | None = None
+    """The namespaces `host` lives among (`ip netns`, `ip -n`)."""
+    run_in: Callable[[Host, list[str], str | None], CommandResult] | None = None
+    """Runs a parsed command in another namespace (`ip netns exec NS CMD...`)."""
+
+    @property
+    def worldview(self) -> World:
+        """`world`, which every shell context has (a bare one for a host made on its own)."""
+        if self.world is None:
+            from ..kernel.world import World
+
+            self.world = self.host.world or World(self.host)
+        return self.world
 
 
 Handler = Callable[[ShellContext, list[str]], CommandResult]

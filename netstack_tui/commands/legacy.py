@@ -1,4 +1,4 @@
-"""Classic tools the seeds use: netstat (net-tools 2.10), lsof (4.95), tc qdisc (iproute2 6.1), ping (iputils).
+"""Classic tools the seeds use: netstat (net-tools 2.10), lsof (4.95), tc qdisc (iproute2 6.1).
 
 Layouts were captured from the real tools in a scratch network namespace (see tests/shell/); where
 the simulator has no data for a column (lsof's DEVICE for non-sockets, netstat -s counters the model
@@ -7,13 +7,10 @@ does not keep) it prints a fixed plausible value or 0 and says so once.
 
 from __future__ import annotations
 
-from ..kernel import stack
-from ..kernel.addr import AddressError, format_ipv4, parse_ipv4
+from ..kernel.addr import format_ipv4
 from ..kernel.host import Host
 from ..kernel.interfaces import Interface
-from ..kernel.packet import PacketSpecError, parse_packet
 from ..kernel.sockets import Socket
-from ..kernel.trace import Disposition, Trace
 from .base import CommandError, CommandResult, ShellContext, short_flags
 from .ss import SERVICES, _sockets
 from .system import _inode
@@ -383,124 +380,4 @@ def _dev_arg(words: list[str]) -> str | None:
     return None
 
 
-# ---- ping -----------------------------------------------------------------------------------------
-
-PING_DEFAULT_COUNT = 4
-
-
-def ping(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`ping [-c N] [-i S] [-W S] [-q] [-4] ADDR`: N echo-requests sent by this host, each traced.
-
-    Replies come only from this host itself (its own addresses, loopback); a request that leaves on
-    a wire has no simulated host to answer it, which the last line says.
-    """
-    count: int | None = None
-    interval = 1.0
-    quiet = False
-    target: str | None = None
-    args = iter(argv[1:])
-    for word in args:
-        if word in ("-c", "-i", "-W", "-w", "-t", "-s"):
-            value = next(args, None)
-            if value is None:
-                raise CommandError(f"ping: option requires an argument -- '{word[1]}'", 2)
-            try:
-                number = float(value)
-            except ValueError:
-                raise CommandError(f"ping: invalid argument: '{value}'", 1) from None
-            if word == "-c":
-                if number < 1 or number != int(number):
-                    raise CommandError(f"ping: invalid argument: '{value}': out of range: 1 <= value <= "
-                                       "9223372036854775807", 1)
-                count = min(int(number), 1000)
-            elif word == "-i":
-                interval = max(0.0, number)
-        elif word in ("-q", "-4", "-n"):
-            quiet |= word == "-q"
-        elif word.startswith("-c") and word[2:].isdigit():
-            count = min(max(1, int(word[2:])), 1000)
-        elif word.startswith("-"):
-            raise CommandError(f"ping: option '{word}' is not simulated here (use -c N, -i S, -q)", 2)
-        else:
-            target = word
-    if target is None:
-        raise CommandError("ping: usage error: Destination address required", 1)
-    host = ctx.host
-    try:
-        dst = parse_ipv4(target)
-    except AddressError:
-        raise CommandError(f"ping: {target}: Temporary failure in name resolution", 2) from None
-    src = _source_for(host, dst)
-    if src is None:
-        raise CommandError("ping: connect: Network is unreachable", 2)
-    capped = count is None
-    total = PING_DEFAULT_COUNT if capped else count
-    assert total is not None
-    lines = [f"PING {target} ({format_ipv4(dst)}) 56(84) bytes of data."]
-    received = errors = 0
-    left_on_wire: set[str] = set()
-    traces = []
-    for seq in range(1, total + 1):
-        try:
-            pkt, _ = parse_packet(f"icmp {format_ipv4(src)} > {format_ipv4(dst)} echo-request")
-        except PacketSpecError as exc:  # pragma: no cover - the spec above is always well formed
-            raise CommandError(f"ping: {exc}", 2) from None
-        trace = stack.transmit(host, pkt, owner="ping")
-        traces.append(trace)
-        reply = next((r for r in trace.replies if "echo-reply" in str(r.final_packet)
-                      and r.disposition == Disposition.DELIVERED), None)
-        if reply is not None:
-            received += 1
-            if not quiet:
-                lines.append(f"64 bytes from {format_ipv4(dst)}: icmp_seq={seq} ttl=64 time=0.040 ms")
-        elif trace.disposition == Disposition.REJECTED:
-            errors += 1
-            if not quiet:
-                lines.append(f"From {format_ipv4(src)} icmp_seq={seq} Destination Port Unreachable")
-        elif trace.disposition == Disposition.DROPPED and _dropped_on_output(trace):
-            errors += 1
-            if not quiet:
-                lines.append("ping: sendmsg: Operation not permitted")
-        elif trace.disposition == Disposition.SENT:
-            left_on_wire.add(_out_dev(trace) or "the wire")
-        if seq < total:
-            host.advance(interval)
-    loss = round(100 * (total - received) / total)
-    lines += ["", f"--- {target} ping statistics ---",
-              f"{total} packets transmitted, {received} received, " + (f"+{errors} errors, " if errors else "")
-              + f"{loss}% packet loss, time {int((total - 1) * interval * 1000)}ms"]
-    if received:
-        lines.append("rtt min/avg/max/mdev = 0.040/0.040/0.040/0.000 ms")
-    if left_on_wire:
-        lines.append(f"(simulated: the echo-requests left on {', '.join(sorted(left_on_wire))}; no simulated host "
-                     f"at {format_ipv4(dst)} answers them — 'trace' shows their way out)")
-    if capped:
-        lines.append(f"(simulated: ping stops after {PING_DEFAULT_COUNT} packets here, as if you pressed Ctrl-C; "
-                     "use -c N)")
-    return CommandResult("\n".join(lines), 0 if received else 1, traces[-1:], changed=True)
-
-
-def _source_for(host: Host, dst: int) -> int | None:
-    if host.is_local(dst):
-        return dst
-    found = host.routing.lookup(dst)
-    route = found.route
-    if route is None or found.error is not None:
-        return None
-    if route.src is not None:
-        return route.src
-    if route.dev is None:
-        return None
-    return host.primary_address(route.dev, toward=route.via if route.via is not None else dst)
-
-
-def _dropped_on_output(trace: Trace) -> bool:
-    """Whether a netfilter rule on the way out dropped it (sendmsg() then fails with EPERM)."""
-    return bool(trace.steps) and trace.steps[-1].stage.startswith(("output.", "postrouting."))
-
-
-def _out_dev(trace: Trace) -> str | None:
-    return trace.final_packet.oif
-
-
-COMMANDS = {"netstat": netstat, "lsof": lsof, "tc": tc, "ping": ping}
+COMMANDS = {"netstat": netstat, "lsof": lsof, "tc": tc}

@@ -23,6 +23,9 @@ from . import filters, legacy, timers  # noqa: E402, I001  (pipes' filters, nets
 COMMANDS.update(filters.COMMANDS)
 COMMANDS.update(legacy.COMMANDS)
 COMMANDS.update(timers.COMMANDS)
+from . import bridge_cmd, ping  # noqa: E402, I001  (namespaces: ping between them, the bridge tool)
+COMMANDS.update(ping.COMMANDS)
+COMMANDS.update(bridge_cmd.COMMANDS)
 
 NOT_SIMULATED: dict[str, str] = {
     "ip6tables": "IPv6 is not simulated",

@@ -17,7 +17,12 @@ def render_trace(trace: Trace, *, lang: str = "en", indent: str = "", skipped: b
     iface = trace.packet.iif
     head = f"{indent}{format_packet(trace.packet)}" + (f" on {iface}" if iface else " (sent by this host)")
     lines = [head]
+    here = trace.host
     for n, step in enumerate(trace.steps, 1):
+        if step.host != here:
+            # The journey crossed into another namespace: say where it is now.
+            here = step.host
+            lines.append(f"{indent}    ── in {here} ──")
         if step.verdict == Verdict.SKIP and not skipped:
             continue
         text = message(step.note, step.param, lang)

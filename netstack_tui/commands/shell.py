@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..kernel.host import Host
 from ..kernel.trace import Trace
+from ..kernel.world import World
 from .base import CommandError, CommandResult, Handler, ProgressReporter, ShellContext
 from .expand import expand
 from .registry import COMMANDS, NOT_SIMULATED
@@ -71,8 +72,12 @@ def read_input_file(path: str) -> str:
 class Shell:
     """A shell session on one simulated host."""
 
-    def __init__(self, host: Host | None = None) -> None:
-        self.host = host if host is not None else Host()
+    def __init__(self, host: Host | None = None, *, world: World | None = None) -> None:
+        if world is None:
+            world = host.world if host is not None and host.world is not None else World(host)
+        self.world = world
+        """Every namespace; commands run in `host`, one of them."""
+        self.host = host if host is not None else world.root
         self.last_traces: list[Trace] = []
         self.history: list[str] = []
         self.progress: Callable[[], ProgressReporter] | None = None
@@ -203,7 +208,7 @@ class Shell:
                 return CommandResult(f"{name}: not simulated here ({NOT_SIMULATED[name]})", 127)
             return CommandResult(f"{name}: command not found (type 'help' for the commands this shell simulates)",
                                  127)
-        ctx = ShellContext(self.host, stdin, self.last_traces, self.progress)
+        ctx = ShellContext(self.host, stdin, self.last_traces, self.progress, self.world, self._call_in)
         try:
             with _files_of(self.host):
                 result = handler(ctx, argv)
@@ -212,6 +217,15 @@ class Shell:
         if result.traces:
             self.last_traces = list(result.traces)
         return result
+
+    def _call_in(self, host: Host, argv: list[str], stdin: str | None) -> CommandResult:
+        """Run one parsed command inside namespace `host` (`ip netns exec`), then come back."""
+        here = self.host
+        self.host = host
+        try:
+            return self.call(argv, stdin)
+        finally:
+            self.host = here
 
     def _write_file(self, argv: list[str], path: str, append: bool, stdin: str | None) -> CommandResult:
         if path.startswith("/proc/sys/"):

@@ -16,6 +16,7 @@ from ..kernel import deliver, stack
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.host import Host
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
+from ..kernel.link import neigh
 from ..kernel.packet import IPPROTO_TCP, SYN, Packet, PacketSpecError, parse_packet
 from ..kernel.sockets import SocketError
 from ..kernel.trace import Disposition, Trace
@@ -45,7 +46,9 @@ def run_packet(ctx: ShellContext, spec_words: list[str], verb: str = "send") -> 
     iface = iface or "eth0"
     if iface not in host.interfaces:
         raise CommandError(f'{verb}: Cannot find device "{iface}"', 1)
-    return stack.receive(host, pkt, iface)  # type: ignore[arg-type]
+    assert isinstance(pkt, Packet)
+    neigh.note_sender(host, iface, pkt.src, pkt.src_mac)
+    return stack.receive(host, pkt, iface)
 
 
 def _connecting(host: Host, pkt: Packet) -> str | None:
@@ -70,9 +73,20 @@ def send_lines(trace: Trace) -> list[str]:
     """The disposition line, then one line per reply that left the host, in packet notation."""
     lines = [trace.summary_line()]
     for reply in trace.replies:
-        if reply.disposition == Disposition.SENT:
-            lines.append(str(reply.final_packet))
+        if _left(reply, trace.steps[-1].host if trace.steps else trace.host):
+            lines.append(str(reply.final_packet if reply.disposition == Disposition.SENT else _as_sent(reply)))
     return lines
+
+
+def _left(reply: Trace, host: str) -> bool:
+    """Whether a reply left `host` on a device (it may go on through other namespaces)."""
+    return reply.disposition == Disposition.SENT or any(
+        s.stage == "tx" and s.host == host and s.note != "tx.loopback" for s in reply.steps)
+
+
+def _as_sent(reply: Trace) -> Packet:
+    """The reply as it left its host (the packet at its first transmit step)."""
+    return next(s.packet for s in reply.steps if s.stage == "tx")
 
 
 def send(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -343,7 +357,8 @@ def sleep(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError(f"sleep: invalid time interval '{argv[1]}'", 1) from None
     if seconds < 0 or seconds > 10 * 365 * 86400:
         raise CommandError(f"sleep: invalid time interval '{argv[1]}'", 1)
-    ctx.host.advance(seconds)
+    world = ctx.host.world
+    (world.advance if world is not None else ctx.host.advance)(seconds)
     return CommandResult(changed=True)
 
 

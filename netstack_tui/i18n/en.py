@@ -117,6 +117,45 @@ MESSAGES: dict[str, str] = {
     "tx.wire": "The driver puts it in the TX ring; the NIC sends it on the wire from {dev}. "
     "tcpdump sees it here, NAT already applied.",
     "tx.loopback": "Sent on lo: it comes straight back in.",
+    # ---- between namespaces: neighbours (ARP), cables, bridges -------------------------------------
+    "neigh.arp": (
+        "{hop} on {dev} was not in the neighbour table: the kernel broadcasts an ARP request (\"who has {hop}?\"), "
+        "namespace {owner} answers \"{hop} is at {mac}\", the entry becomes REACHABLE and the waiting packet leaves."
+    ),
+    "neigh.cached": "The neighbour table already knows {hop} on {dev}: {mac} ({before}). No ARP needed.",
+    "neigh.failed": (
+        "Nobody answers the ARP requests for {hop} on {dev} (three, a second apart): the entry becomes FAILED, "
+        "the packet is dropped and its sender is told \"host unreachable\"."
+    ),
+    "tx.cable": "The driver puts the frame on {dev}; at the other end of the link it arrives at {peer} in {ns}.",
+    "veth.rx": (
+        "{dev} receives the frame its peer sent from {ns}: a veth pair is a cable with no NIC at either end, so "
+        "no DMA, no ring and no IRQ; the same sk_buff goes on to the backlog queue."
+    ),
+    "veth.otherhost": (
+        "The frame is for {mac}, not for {dev} ({own}): eth_type_trans() marks it PACKET_OTHERHOST and it is dropped."
+    ),
+    "bridge.up": (
+        "Bridge {bridge} learns that {src} is behind {port}. The frame is for the bridge itself ({mac}), so it goes "
+        "up to this namespace's IP stack, arriving on {bridge}."
+    ),
+    "bridge.fdb": (
+        "Bridge {bridge} learns that {src} is behind {port}. Its forwarding database says {mac} is behind {out}: "
+        "the frame goes out there, and nowhere else."
+    ),
+    "bridge.flood": (
+        "Bridge {bridge} learns that {src} is behind {port}. {mac} is not in its forwarding database yet, so the "
+        "frame is flooded out of every other port ({n}); the journey follows the copy on {out}."
+    ),
+    "bridge.filtered": "Bridge {bridge}: {mac} is behind the port the frame came in on ({port}); nothing to forward.",
+    "bridge.down": "Bridge {bridge} is down: the frame goes nowhere.",
+    "bridge.no_port": "Bridge {bridge} has no port up to send the frame for {mac} out of.",
+    "bridge.out_fdb": "The frame goes out through bridge {bridge}: its forwarding database has {mac} behind {port}.",
+    "bridge.out_flood": (
+        "The frame goes out through bridge {bridge}: {mac} is not learned yet, so it leaves by every port ({n}); "
+        "the journey follows the copy on {port}."
+    ),
+    "link.too_many_hops": "The frame crossed too many namespaces (a loop between bridges?): the simulator stops it.",
     "tx.dev_down": "Device {dev} is down: nothing is sent.",
     # sockets
     "sock.tcp_closed": "No socket listens on TCP port {port}: the kernel answers with a RST (connection refused).",
@@ -250,6 +289,18 @@ MESSAGES: dict[str, str] = {
     "ui.real": "On a real machine:",
     "ui.end_hint": "End of the journey — s: summary · n: next packet",
     "ui.end_hint_replies": "End of the journey — s: summary · a: follow the replies ({n}) · n: next packet",
+    "ui.analogy.veth": (
+        "A network namespace is a flat with its own door, phone line and address book; a veth pair is a cable run "
+        "between two flats: whatever goes in one end comes out of the other, and nothing else is on it."
+    ),
+    "ui.analogy.bridge": (
+        "A bridge is the building's switch in the stairwell: it remembers which flat each sender's cable comes from, "
+        "and passes a letter only to the flat it is for, or to every flat while it does not know yet."
+    ),
+    "ui.analogy.neigh": (
+        "ARP is calling out in the stairwell \"who lives at 10.0.0.2?\": the right neighbour shouts back their "
+        "door number (the MAC), and you write it in your address book so you need not ask again for a while."
+    ),
     "ui.analogy.path": (
         "A post office: the packet is a letter that is unloaded, checked, sorted and taken to a counter; each stage is "
         "one desk it crosses."
@@ -355,6 +406,8 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.history": "on the command line: history, completion",
     "ui.help.k.escape": "leave the command line; close a window",
     "ui.help.k.packet": "show the packet tab (narrow terminals)",
+    "ui.grouphead.link": "link",
+    "ui.group.link": "a frame arriving from a veth peer: no NIC, no ring, no IRQ; the sender's skb crosses over",
     "ui.grouphead.routing": "routing",
     "ui.grouphead.socket": "socket",
     "ui.group.NIC": (
@@ -409,6 +462,9 @@ MESSAGES: dict[str, str] = {
     "stage.xdp_generic": "XDP (generic)",
     "stage.gro": "GRO",
     "stage.tc_ingress": "tc ingress",
+    "stage.veth": "veth: from the peer",
+    "stage.bridge": "bridge",
+    "stage.neigh": "neighbour (ARP)",
     "stage.ip_rcv": "ip_rcv checks",
     "stage.prerouting.raw": "raw",
     "stage.prerouting.conntrack": "conntrack",

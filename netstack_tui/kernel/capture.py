@@ -25,6 +25,19 @@ PEER_MAC = "02:00:00:00:00:02"
 
 
 @dataclass(frozen=True, slots=True)
+class ArpFrame:
+    """An ARP request or reply (RFC 826, Ethernet/IPv4), as the taps see it."""
+
+    op: str
+    """`request` or `reply`."""
+    sender_mac: str
+    sender_ip: int
+    target_mac: str
+    """All zeros in a request (the MAC being asked for)."""
+    target_ip: int
+
+
+@dataclass(frozen=True, slots=True)
 class Captured:
     """One frame at a tap."""
 
@@ -42,6 +55,9 @@ class Captured:
     tcp_options: str | None = None
     """A real capture's TCP window and options as tcpdump prints them (`mss 1460,sackOK,...`); the
     simulator models neither, so frames it captured itself leave them None."""
+    arp: ArpFrame | None = None
+    """For an ARP frame: its fields (then `packet` only carries the two addresses, protocol 0, so
+    address filters such as `host X` match it as tcpdump's do)."""
 
 
 @dataclass(slots=True)
@@ -68,6 +84,14 @@ class CaptureRing:
             self.kept += 1
         else:
             self.unlisted[iface] = self.unlisted.get(iface, 0) + 1
+
+    def tap_arp(self, time: float, iface: str, direction: str, arp: ArpFrame, macs: tuple[str, str]) -> None:
+        """An ARP frame passes a tap (ARP is only exchanged for traced journeys: always kept)."""
+        from .packet import Packet
+
+        placeholder = Packet(0, arp.sender_ip, arp.target_ip)
+        self.frames.append(Captured(time, iface, direction, placeholder, *macs, arp=arp))
+        self.kept += 1
 
     @property
     def pushed_out(self) -> int:

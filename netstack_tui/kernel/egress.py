@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from . import replies
+from .addr import format_ipv4
 from .capture import PEER_MAC
 from .hooks import run_hook
-from .journey import ETH_HLEN, MAX_REPLY_DEPTH, Journey, Stop
+from .host import Host
+from .interfaces import Interface
+from .journey import ETH_HLEN, MAX_REPLY_DEPTH, Handoff, Journey, Stop
+from .link import bridge, neigh
+from .link.cable import reach
 from .netfilter.api import Hook
-from .packet import ICMP_TIME_EXCEEDED, Packet
+from .packet import ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED, Packet
 from .routes import answer_source
 from .trace import (
     Change,
@@ -19,6 +24,7 @@ from .trace import (
 )
 
 ICMP_REDIRECT, ICMP_REDIR_HOST = 5, 1
+ICMP_HOST_UNREACH = 1
 REDIRECT_LOAD = 0.02
 """ip_rt_redirect_load (HZ/50): the first gap between redirects to one peer; it doubles each time."""
 REDIRECT_NUMBER = 9
@@ -63,11 +69,15 @@ def _redirect_allowed(host: object, peer: int) -> bool:
 
 
 def dev_xmit(j: Journey, disposition: Disposition) -> None:
+    """ip_finish_output2() onwards: the next hop's MAC, the qdisc, the driver; then the frame is on
+    the wire, or on its way into the next namespace (`j.handoff`), or back in over lo."""
     host, pkt = j.host, j.flow.pkt
     iface = host.interfaces.get(pkt.oif or "")
     if iface is None or not iface.up:
         j.step("qdisc", Verdict.DROP, "tx.dev_down", params={"dev": pkt.oif}, drop_reason=DropReason.DEV_READY)
         raise j.stop(Disposition.DROPPED, DropReason.DEV_READY)
+    linked = iface.cable is not None or iface.kind == "bridge"
+    dst_mac = resolve_next_hop(j, iface) if linked else _next_hop_mac(j, pkt)
     if j.flow.skb is not None:
         j.flow.skb = SkbView(
             j.flow.skb.head,
@@ -85,36 +95,87 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
             params={"dev": iface.name, "qdisc": iface.qdisc},
             view=QueueView(iface.name, iface.qdisc, 0, iface.txqueuelen),
         )
-    iface.stats.tx_packets += 1
-    iface.stats.tx_bytes += pkt.length + ETH_HLEN
-    if not iface.is_loopback:  # dev_queue_xmit_nit(): after the qdisc, as the frame goes to the driver
-        host.capture.tap(host.clock, iface.name, "Out", pkt, (iface.mac, _next_hop_mac(j, pkt)), keep=j.record)
-    j.step("tx", Verdict.TRANSMIT, "tx.wire" if not iface.is_loopback else "tx.loopback", params={"dev": iface.name})
-    if iface.is_loopback and j.depth < MAX_REPLY_DEPTH:
-        # Loopback: the packet re-enters the receive path on `lo` within the same journey.
-        from .stack import receive, receive_batch  # the receive path calls back here: import at use
-
-        if j.record:
-            looped = receive(host, pkt.replace(oif=None), "lo", depth=j.depth + 1, sent=j.flow)
-            j.steps.extend(looped.steps)
-        else:
-            looped = receive_batch(host, pkt.replace(oif=None), "lo", depth=j.depth + 1,  # type: ignore[assignment]
-                                   sent=j.flow)
-            end = looped.last  # type: ignore[attr-defined]
-            if end is not None:
-                j.last = (end.stage, end.table, end.chain, end.rule_index)
-                j.last_packet = looped.final_packet
-        j.looped_replies.extend(looped.replies)
-        j.disposition, j.drop_reason, j.delivered_to = looped.disposition, looped.drop_reason, looped.delivered_to
-        raise Stop()
+    out = iface
+    if iface.kind == "bridge":
+        out = bridge_egress_port(j, iface, dst_mac)
+    count_tx(host, out, pkt, dst_mac, keep=j.record)
+    if iface.is_loopback:
+        j.step("tx", Verdict.TRANSMIT, "tx.loopback", params={"dev": iface.name})
+        if j.depth < MAX_REPLY_DEPTH:
+            # Loopback: the packet comes back in on `lo`, within the same journey.
+            j.handoff = Handoff(host, "lo", pkt.replace(oif=None), sent=j.flow)
+            raise Stop()
+        raise j.stop(disposition)
+    if out.cable is None:
+        j.step("tx", Verdict.TRANSMIT, "tx.wire", params={"dev": out.name})
+        raise j.stop(disposition)
+    far = out.cable
+    j.step("tx", Verdict.TRANSMIT, "tx.cable", params={"dev": out.name, "peer": far.dev, "ns": far.host.name})
+    j.handoff = Handoff(far.host, far.dev, pkt.replace(oif=None, iif=None, src_mac=out.mac, dst_mac=dst_mac))
     raise j.stop(disposition)
 
 
+def count_tx(host: Host, iface: Interface, pkt: Packet, dst_mac: str, *, keep: bool) -> None:
+    """The driver takes the frame: counters, and the packet taps (dev_queue_xmit_nit(), after the
+    qdisc: tcpdump sees what leaves, NAT applied). On lo the taps see it once, coming back in."""
+    iface.stats.tx_packets += 1
+    iface.stats.tx_bytes += pkt.length + ETH_HLEN
+    if not iface.is_loopback:
+        host.capture.tap(host.clock, iface.name, "Out", pkt, (iface.mac, dst_mac), keep=keep)
+
+
+def resolve_next_hop(j: Journey, iface: Interface) -> str:
+    """neigh_resolve_output(): the next hop's MAC from the neighbour table, or by ARP; an unanswered
+    ARP drops the packet and reports "host unreachable" to its sender (arp_error_report)."""
+    host, pkt = j.host, j.flow.pkt
+    lookup = host.routing.lookup(pkt.dst, pkt.src, oif=pkt.oif, mark=pkt.mark)
+    hop = lookup.route.via if lookup.route is not None and lookup.route.via else pkt.dst
+    if hop == 0xFFFFFFFF or _is_broadcast(host, iface, hop):
+        return "ff:ff:ff:ff:ff:ff"
+    found = neigh.resolve(host, iface, hop)
+    params = {"hop": format_ipv4(hop), "dev": iface.name, "mac": found.mac or "", "owner": found.answered_by,
+              "before": found.state_before}
+    if found.mac is None:
+        j.step("neigh", Verdict.DROP, "neigh.failed", params=params, drop_reason=DropReason.NEIGH_FAILED)
+        j.emit_related(replies.icmp_error(host, pkt, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, answer_source(j, pkt)))
+        raise j.stop(Disposition.DROPPED, DropReason.NEIGH_FAILED)
+    if j.record:
+        j.step("neigh", Verdict.PASS, f"neigh.{found.how}", params=params)
+    return found.mac
+
+
+def _is_broadcast(host: Host, iface: Interface, addr: int) -> bool:
+    return any(a.broadcast == addr for a in iface.addresses)
+
+
+def bridge_egress_port(j: Journey, br: Interface, dst_mac: str) -> Interface:
+    """br_dev_xmit(): a frame the host sends through its bridge leaves by the port the FDB names,
+    or, for a MAC the bridge has not learned, by every port (the journey follows the one that
+    leads to the MAC's owner, else the first)."""
+    host = j.host
+    decision = bridge.decide(host, br.name, None, dst_mac)
+    ports = decision.ports
+    if not ports:
+        j.step("bridge", Verdict.DROP, "bridge.no_port", params={"bridge": br.name, "mac": dst_mac})
+        raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
+    chosen = ports[0]
+    if len(ports) > 1:
+        for port in ports:
+            if any(landing.iface.mac == dst_mac for landing in reach(host, port, br.mac, dst_mac)):
+                chosen = port
+                break
+    if j.record:
+        j.step("bridge", Verdict.PASS, f"bridge.out_{decision.how}",
+               params={"bridge": br.name, "port": chosen, "mac": dst_mac, "n": len(ports)})
+    return host.interfaces[chosen]
+
+
 def _next_hop_mac(j: Journey, pkt: Packet) -> str:
-    """The destination MAC a sent frame carries: the neighbour entry of its next hop if the host
-    has one, else the peer's address on the simulated link."""
+    """The destination MAC of a frame sent onto the unsimulated wire: the neighbour entry of its
+    next hop if the host has one, else the peer's address on the simulated link."""
     if not j.record:
         return ""
     lookup = j.host.routing.lookup(pkt.dst, pkt.src, oif=pkt.oif, mark=pkt.mark)
     hop = lookup.route.via if lookup.route is not None and lookup.route.via else pkt.dst
-    return j.host.neighbours.get((hop, pkt.oif or ""), PEER_MAC)
+    found = j.host.neighbours.get((hop, pkt.oif or ""))
+    return found.mac if found is not None and found.mac else PEER_MAC

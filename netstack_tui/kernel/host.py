@@ -8,15 +8,22 @@ empty conntrack, clock at 0.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .addr import format_ipv4, in_prefix, prefix_mask
 from .capture import CaptureRing
 from .conntrack import Conntrack
 from .interfaces import Address, Interface, XdpProgram
+from .link.bridge import Bridge, port_removed
+from .link.neigh import Neighbour
 from .netfilter.table import Ruleset
 from .nftables.model import NftRuleset
 from .routing import RT_TABLE_LOCAL, RT_TABLE_MAIN, Route, Routing
 from .sockets import SocketTable
 from .sysctl import Sysctls
+
+if TYPE_CHECKING:
+    from .world import World
 
 LOOPBACK = 0x7F000001
 
@@ -33,6 +40,8 @@ class Host:
 
     def __init__(self, name: str = "host") -> None:
         self.name = name
+        self.world: World | None = None
+        """The world this namespace belongs to (set by `World`; copying a host copies its world)."""
         self.clock = 0.0
         """Simulated seconds since boot; only `sleep` and packet timing advance it."""
         self.interfaces: dict[str, Interface] = {}
@@ -45,8 +54,10 @@ class Host:
         self.dmesg: list[tuple[float, str]] = []
         self.capture = CaptureRing()
         """The frames that passed the packet taps, for `tcpdump`."""
-        self.neighbours: dict[tuple[int, str], str] = {}
-        """(address, device) → MAC, as `ip neigh` lists them."""
+        self.neighbours: dict[tuple[int, str], Neighbour] = {}
+        """(address, device) → entry, as `ip neigh` lists them (see `kernel.link.neigh`)."""
+        self.bridges: dict[str, Bridge] = {}
+        """Each bridge device's forwarding database (see `kernel.link.bridge`)."""
         self.xdp_programs: dict[str, XdpProgram] = dict(BUILTIN_XDP_PROGRAMS)
         self.redirect_state: dict[int, tuple[int, float]] = {}
         """Per-peer ICMP redirect back-off (count, time of the last one)."""
@@ -63,6 +74,20 @@ class Host:
         lo.mtu, lo.qdisc, lo.driver = 65536, "noqueue", "loopback"
         self.add_address("lo", LOOPBACK, 8, scope="host")
         self.add_interface("eth0", mac="02:00:00:00:00:01")
+
+    @classmethod
+    def namespace(cls, name: str) -> Host:
+        """A new network namespace as `ip netns add` makes it: only `lo`, down, without an address
+        (it gets 127.0.0.1/8 when brought up), and the default sysctls."""
+        host = cls(name)
+        del host.interfaces["eth0"]
+        host.sysctl.remove_interface("eth0")
+        host._next_ifindex = 2
+        lo = host.interfaces["lo"]
+        lo.addresses.clear()
+        host.routing.remove_dev("lo")
+        lo.up, lo.qdisc = False, "noop"
+        return host
 
     # ---- interfaces --------------------------------------------------------------------------
 
@@ -98,6 +123,19 @@ class Host:
         self.routing.remove_dev(name)
         del self.interfaces[name]
         self.sysctl.remove_interface(name)
+        for key in [k for k in self.neighbours if k[1] == name]:
+            del self.neighbours[key]
+        if iface.master is not None and iface.master in self.interfaces:
+            port_removed(self, iface.master, iface)
+        for port in [i for i in self.interfaces.values() if i.master == name]:
+            port.master = None  # deleting a bridge releases its ports
+        self.bridges.pop(name, None)
+        cable, iface.cable = iface.cable, None
+        if iface.kind == "veth" and cable is not None and cable.far() is not None:
+            far = cable.far()
+            assert far is not None
+            far.cable = None
+            cable.host.delete_interface(far.name)  # a veth pair lives and dies as one
 
     def set_link(self, name: str, up: bool) -> None:
         """`ip link set DEV up|down`: routes through a down device go away, and come back with it."""
@@ -108,6 +146,9 @@ class Host:
         if not up:
             self.routing.remove_dev(name)
         else:
+            if iface.is_loopback and not iface.addresses:
+                self.add_address(name, LOOPBACK, 8, scope="host")  # inetdev: lo gets 127.0.0.1 when up
+                return
             for address in iface.addresses:
                 self._add_address_routes(iface, address)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .host import Host
 
 # Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
 # generic XDP, which runs after the sk_buff is built.
@@ -75,6 +78,19 @@ class InterfaceStats:
     xdp_pass: int = 0
 
 
+@dataclass(slots=True, eq=False)
+class Cable:
+    """Where a device's frames go: device `dev` of the namespace `host`. A veth pair is two devices
+    whose cables point at each other; the uplink joins the root namespace's `eth0` to the Internet's."""
+
+    host: Host
+    dev: str
+
+    def far(self) -> Interface | None:
+        """The device at the other end, if it still exists."""
+        return self.host.interfaces.get(self.dev)
+
+
 @dataclass(slots=True)
 class Interface:
     """A network device of a host."""
@@ -101,6 +117,18 @@ class Interface:
     """The other end of a veth pair (`ip link` prints `eth0@peer`)."""
     stats: InterfaceStats = field(default_factory=InterfaceStats)
     promisc: bool = False
+    cable: Cable | None = None
+    """The other end of this device's link (None: a NIC on the unsimulated wire, lo, a dummy)."""
+    master: str | None = None
+    """The bridge this device is a port of (`ip link set DEV master BR`)."""
+
+    @property
+    def carrier(self) -> bool:
+        """Whether the link is up at both ends (a veth whose peer is down has NO-CARRIER)."""
+        if self.cable is None:
+            return True
+        far = self.cable.far()
+        return far is not None and far.up
 
     @property
     def native_xdp(self) -> bool:

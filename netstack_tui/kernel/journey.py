@@ -57,8 +57,23 @@ TX_HEADROOM = 320
 MAX_REPLY_DEPTH = 3
 
 
+MAX_HOPS = 64
+"""Namespaces one journey may cross (a bridge loop would otherwise carry a frame forever)."""
+
+
 class Stop(Exception):
     """Raised inside a journey when a stage ends it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """The frame leaves this namespace's stack: it is received next on `dev` of `host` (another
+    namespace across a cable, or this one again over lo, carrying `sent`, its flow on the way out)."""
+
+    host: Host
+    dev: str
+    pkt: Packet
+    sent: Flow | None = None
 
 
 @dataclass(slots=True)
@@ -112,6 +127,10 @@ class Journey:
     delivered_to: str | None = None
     notes: list[str] = field(default_factory=list)
     looped_replies: list[Trace] = field(default_factory=list)
+    handoff: Handoff | None = None
+    """Set when the frame has left for another receive path (see `kernel.stack`)."""
+    hops: int = 0
+    """Namespaces crossed so far."""
 
     def step(
         self,

@@ -3,6 +3,7 @@ ip_rcv."""
 
 from __future__ import annotations
 
+from .interfaces import Interface
 from .journey import ETH_HLEN, NET_SKB_PAD, RX_BUFFER_END, TX_HEADROOM, Journey, Stop, pull_header
 from .trace import (
     Disposition,
@@ -89,15 +90,51 @@ def driver_rx(j: Journey) -> None:
         j.flow.skb = pull_header(j.flow.skb, ETH_HLEN, "eth_type_trans: skb_pull(14)", "ip")
     if rec:
         j.step("gro", Verdict.PASS, "gro.single")
-    # GRO hands the skb to netif_receive_skb(); __netif_receive_skb_core() runs generic XDP first,
-    # then the packet taps (tcpdump), then tc ingress.
+    _receive_core(j, iface, pkt.src_mac, dst_mac)
+
+
+def _receive_core(j: Journey, iface: Interface, src_mac: str, dst_mac: str) -> None:
+    """__netif_receive_skb_core() (GRO or the backlog hands the skb here): generic XDP first, then the
+    packet taps (tcpdump), then tc ingress."""
+    host, rec = j.host, j.record
     if iface.xdp is not None and iface.xdp_mode == "generic":
         _run_xdp(j, "xdp_generic")
     elif rec:
         j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
-    host.capture.tap(host.clock, iface.name, "In", j.flow.pkt, (pkt.src_mac, dst_mac), keep=rec)
+    host.capture.tap(host.clock, iface.name, "In", j.flow.pkt, (src_mac, dst_mac), keep=rec)
     if rec:
         j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": iface.name})
+
+
+def veth_rx(j: Journey) -> None:
+    """veth_xmit() on the peer → __netif_rx() here: the sender's own skb arrives (scrubbed of its
+    namespace's marks and conntrack), without a NIC, a ring or an IRQ; the backlog's NAPI poll
+    (process_backlog) hands it on. eth_type_trans() marks a frame for another MAC PACKET_OTHERHOST,
+    which ip_rcv() drops, unless the device is a bridge port (ports are promiscuous)."""
+    host, pkt = j.host, j.flow.pkt
+    iface = host.interfaces.get(pkt.iif or "")
+    if iface is None:
+        raise _unknown_iface(j, pkt.iif)
+    dst_mac = pkt.dst_mac or iface.mac
+    if not iface.up:
+        j.step("veth", Verdict.DROP, "nic.down", params={"dev": iface.name}, drop_reason=DropReason.DEV_READY)
+        raise j.stop(Disposition.DROPPED, DropReason.DEV_READY)
+    frame = pkt.length + ETH_HLEN
+    iface.stats.rx_packets += 1
+    iface.stats.rx_bytes += frame
+    peer = iface.cable.host.name if iface.cable is not None else "?"
+    mine = dst_mac in (iface.mac, "ff:ff:ff:ff:ff:ff") or iface.promisc or iface.master is not None
+    if not mine and not _multicast_mac(dst_mac):
+        j.step("veth", Verdict.DROP, "veth.otherhost", params={"dev": iface.name, "mac": dst_mac, "own": iface.mac},
+               drop_reason=DropReason.OTHERHOST)
+        raise j.stop(Disposition.DROPPED, DropReason.OTHERHOST)
+    if j.record:
+        j.flow.skb = SkbView(0, NET_SKB_PAD, NET_SKB_PAD + frame, RX_BUFFER_END, "veth_xmit: skb_scrub_packet",
+                             "ethernet")
+        j.step("veth", Verdict.PASS, "veth.rx", params={"dev": iface.name, "peer": iface.peer or "?", "ns": peer},
+               view=j.flow.skb)
+        j.flow.skb = pull_header(j.flow.skb, ETH_HLEN, "eth_type_trans: skb_pull(14)", "ip")
+    _receive_core(j, iface, pkt.src_mac, dst_mac)
 
 
 def loopback_in(j: Journey) -> None:

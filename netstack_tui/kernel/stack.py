@@ -14,11 +14,12 @@ from .deliver import local_deliver
 from .egress import dev_xmit, forward
 from .hooks import run_hook
 from .host import Host
-from .journey import MAX_REPLY_DEPTH, RX_BUFFER_END, TX_HEADROOM, Flow, Journey, Stop
+from .journey import MAX_HOPS, MAX_REPLY_DEPTH, RX_BUFFER_END, TX_HEADROOM, Flow, Journey, Stop
+from .link.bridge_rx import bridge_rx
 from .netfilter.api import Hook
 from .packet import ACK, IPPROTO_TCP, SYN, Packet
 from .routes import route_input, route_output
-from .rx import driver_rx, ip_rcv, loopback_in
+from .rx import driver_rx, ip_rcv, loopback_in, veth_rx
 from .steady import repeat, snapshot
 from .trace import (
     Disposition,
@@ -85,7 +86,7 @@ def transmit_batch(host: Host, pkt: Packet, *, owner: str | None = None, depth: 
 
 
 def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool,
-             sent: Flow | None = None) -> tuple[Journey, Packet]:
+             sent: Flow | None = None, hops: int = 0) -> tuple[Journey, Packet]:
     if pkt.iif != iface or pkt.oif is not None:
         pkt = pkt.replace(iif=iface, oif=None)
     flow = Flow(pkt)
@@ -96,12 +97,17 @@ def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool,
         flow.notrack, flow.related_attached = sent.notrack, sent.related_attached
         flow.ct_looked_up = sent.ct_looked_up
         flow.loopback_ct = sent.ct_looked_up or sent.related_attached
-    j = Journey(host, flow, depth, record)
+    j = Journey(host, flow, depth, record, hops=hops)
     try:
+        device = host.interfaces.get(iface)
         if iface == "lo":
             loopback_in(j)
+        elif device is not None and device.kind == "veth":
+            veth_rx(j)
         else:
             driver_rx(j)
+        if device is not None and device.master is not None:
+            bridge_rx(j)  # forwards out another port (a handoff), or hands the frame up on the bridge
         ip_rcv(j)
         run_hook(j, Hook.PREROUTING)
         if route_input(j):
@@ -113,6 +119,8 @@ def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool,
             dev_xmit(j, Disposition.FORWARDED)
     except Stop:
         pass
+    if j.handoff is not None:
+        _cross(j)
     return j, pkt
 
 
@@ -143,7 +151,34 @@ def _transmit(host: Host, pkt: Packet, owner: str | None, depth: int, flow: Flow
         dev_xmit(j, Disposition.SENT)
     except Stop:
         pass
+    if j.handoff is not None:
+        _cross(j)
     return j, pkt
+
+
+def _cross(j: Journey) -> None:
+    """The frame left for another receive path (the next namespace across a cable, or this one over
+    lo): the journey goes on there, and takes its steps, its ending and the answers sent there."""
+    handoff, j.handoff = j.handoff, None
+    assert handoff is not None
+    if j.hops >= MAX_HOPS:
+        j.notes.append("link.too_many_hops")
+        j.disposition = Disposition.DROPPED
+        return
+    looped = handoff.sent is not None
+    depth = j.depth + 1 if looped else j.depth
+    after = _finish(*_receive(handoff.host, handoff.pkt, handoff.dev, depth, j.record, handoff.sent,
+                              j.hops + (0 if looped else 1)))
+    if isinstance(after, Trace):
+        j.steps.extend(after.steps)
+        if not looped:
+            j.notes.extend(after.notes)
+    elif after.last is not None:
+        end = after.last
+        j.last = (end.stage, end.table, end.chain, end.rule_index)
+        j.last_packet = after.final_packet
+    j.looped_replies.extend(after.replies)  # type: ignore[arg-type]
+    j.disposition, j.drop_reason, j.delivered_to = after.disposition, after.drop_reason, after.delivered_to
 
 
 def _note_synack(host: Host, synack: Packet, *, sent: bool) -> None:

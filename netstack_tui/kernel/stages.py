@@ -65,6 +65,8 @@ NF_IP_PRI_NAT_SRC = 100
 NF_IP_PRI_CONNTRACK_CONFIRM = 2**31 - 1
 
 STAGES: tuple[Stage, ...] = (
+    # A frame from a veth's peer skips the NIC entirely: the sending side hands over its skb.
+    Stage("veth", "link", "veth: from the peer", "veth_xmit → __netif_rx", Path.RX),
     Stage("nic", "NIC", "NIC", "NIC hardware (MAC filter, offloads)", Path.RX),
     Stage("dma", "NIC", "DMA → RX ring", "NIC DMA engine (RX descriptor ring)", Path.RX),
     Stage("napi", "NIC", "IRQ → NAPI poll", "napi_poll", Path.RX),
@@ -75,6 +77,8 @@ STAGES: tuple[Stage, ...] = (
     # after GRO, before the packet taps and tc ingress.
     Stage("xdp_generic", "skb", "XDP (generic)", "do_xdp_generic", Path.RX),
     Stage("tc_ingress", "skb", "tc ingress", "sch_handle_ingress", Path.RX),
+    # The bridge is the port's rx_handler, after tc ingress: up to its host, or out another port.
+    Stage("bridge", "skb", "bridge", "br_handle_frame", Path.RX),
     Stage("ip_rcv", "IP", "ip_rcv checks", "ip_rcv", Path.RX),
     _nf("PREROUTING", "raw", NF_IP_PRI_RAW, Path.PREROUTING),
     Stage("prerouting.conntrack", "PREROUTING", "conntrack", "nf_conntrack_in", Path.PREROUTING,
@@ -108,6 +112,7 @@ STAGES: tuple[Stage, ...] = (
     _nf("POSTROUTING", "nat", NF_IP_PRI_NAT_SRC, Path.POSTROUTING),
     Stage("postrouting.confirm", "POSTROUTING", "conntrack confirm", "nf_conntrack_confirm",
           Path.POSTROUTING, "POSTROUTING", None, NF_IP_PRI_CONNTRACK_CONFIRM),
+    Stage("neigh", "TX", "neighbour (ARP)", "neigh_resolve_output", Path.TX),
     Stage("qdisc", "TX", "egress qdisc", "__dev_queue_xmit", Path.TX),
     Stage("tx", "TX", "driver TX ring", "ndo_start_xmit", Path.TX),
 )

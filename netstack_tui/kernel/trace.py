@@ -57,6 +57,7 @@ class DropReason(StrEnum):
     TC_INGRESS = "TC_INGRESS"
     PKT_TOO_BIG = "PKT_TOO_BIG"
     SOCKET_RCVBUFF = "SOCKET_RCVBUFF"
+    NEIGH_FAILED = "NEIGH_FAILED"
 
 
 class Verdict(StrEnum):

@@ -18,6 +18,9 @@ ANALOGY_BY_STAGE: dict[str, str] = {
     "skb": "skb",
     "gro": "skb",
     "tc_ingress": "path",
+    "veth": "veth",
+    "bridge": "bridge",
+    "neigh": "neigh",
     "ip_rcv": "path",
     "route_input": "routing",
     "route_output": "routing",
@@ -36,6 +39,7 @@ ANALOGY_BY_STAGE: dict[str, str] = {
 """Stage id → analogy name (`ui.analogy.<name>` in the catalogs); netfilter tables use `netfilter`."""
 
 GROUP_KEYS: tuple[str, ...] = (
+    "link",
     "NIC",
     "skb",
     "IP",

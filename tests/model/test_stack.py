@@ -49,7 +49,7 @@ def _send(sh: Shell, spec: str) -> Trace:
         ((), "tcp 10.0.0.2:40000 > 192.0.2.1:80 [S]", Disposition.DROPPED, "route_input", None),
         (("sysctl -w net.ipv4.ip_forward=1", "ip link add eth1 type veth peer name peer1", "ip link set eth1 up",
           "ip addr add 192.168.1.1/24 dev eth1", "ip route add default via 192.168.1.254"),
-         "tcp 10.0.0.2:40000 > 192.0.2.1:80 [S]", Disposition.FORWARDED, "tx", None),
+         "tcp 10.0.0.2:40000 > 192.0.2.1:80 [S]", Disposition.DROPPED, "neigh", "host-unreachable"),
         (("sysctl -w net.ipv4.ip_forward=1", "ip route add default via 10.0.0.254"),
          "tcp 10.0.0.2:40000 > 192.0.2.1:80 [S]", Disposition.FORWARDED, "tx", "host-redirect"),
         (("sysctl -w net.ipv4.ip_forward=1", "ip route add default via 10.0.0.254"),

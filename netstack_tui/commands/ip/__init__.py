@@ -10,7 +10,8 @@ from ..base import CommandError, CommandResult, ShellContext
 from .addr import ip_addr
 from .common import OBJECTS, Options, match_word, not_simulated
 from .link import ip_link
-from .neigh import ip_neigh, ip_netns
+from .neigh import ip_neigh
+from .netns import ip_netns, run_in_namespace
 from .route import ip_route
 from .rule import ip_rule
 
@@ -18,6 +19,11 @@ from .rule import ip_rule
 def ip(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`ip [OPTIONS] OBJECT COMMAND`."""
     opts, args = _parse_options(argv[1:])
+    if opts.netns is not None:
+        # `ip -n NS ...` is `ip netns exec NS ip ...`
+        words = argv[1:]
+        at = next(i for i, w in enumerate(words) if w.lstrip("-") in ("n", "netns"))
+        return run_in_namespace(ctx, opts.netns, ["ip", *words[:at], *words[at + 2 :]])
     if not args:
         raise CommandError("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", 255)
     obj = next((name for name in OBJECTS if match_word(args[0], name)), None)
@@ -30,8 +36,9 @@ def ip(ctx: ShellContext, argv: list[str]) -> CommandResult:
         "rule": ip_rule,
         "neighbor": ip_neigh,
         "neighbour": ip_neigh,
-        "netns": ip_netns,
     }.get(obj)
+    if obj == "netns":
+        return ip_netns(ctx, args[1:])
     if handler is None:
         raise not_simulated(obj)
     return handler(ctx.host, opts, args[1:])
@@ -61,8 +68,6 @@ def _parse_options(words: list[str]) -> tuple[Options, list[str]]:
             "json",
             "p",
             "pretty",
-            "n",
-            "netns",
             "c",
             "color",
             "h",
@@ -77,6 +82,11 @@ def _parse_options(words: list[str]) -> tuple[Options, list[str]]:
             "batch",
         ):
             raise not_simulated(words[i])
+        elif word in ("n", "netns"):
+            if i + 1 >= len(words):
+                raise CommandError("No netns name specified", 255)
+            opts.netns = words[i + 1]
+            i += 1
         else:
             raise CommandError(f'Option "{words[i]}" is unknown, try "ip -help".', 255)
         i += 1

@@ -61,6 +61,8 @@ class Options:
     stats: int = 0
     force: bool = False
     details: bool = False
+    netns: str | None = None
+    """`-n NS`: run in that namespace."""
 
 
 def not_simulated(what: str) -> CommandError:

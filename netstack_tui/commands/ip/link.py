@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from ...kernel.host import Host
+from ...kernel.addr import AddressError, parse_mac
+from ...kernel.host import Host, HostError
 from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface, XdpProgram
+from ...kernel.link.bridge import port_added
+from ...kernel.link.bridge import state as bridge_state
+from ...kernel.world import World, set_master
 from ..base import CommandError, CommandResult
 from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
 from .show import show_links
@@ -52,14 +56,16 @@ def _link_set(host: Host, opts: Options, args: list[str]) -> CommandResult:
             i += 2
         elif word in ("xdp", "xdpgeneric", "xdpdrv", "xdpoffload"):
             i = _set_xdp(host, opts, iface, words, i)
+        elif word in ("netns", "master", "address") and i + 1 < len(words):
+            iface = _set_topology(host, iface, word, words[i + 1])
+            i += 2
+        elif word == "nomaster":
+            set_master(host, iface, None)
+            i += 1
         elif word in (
-            "address",
             "name",
             "txqueuelen",
             "qlen",
-            "master",
-            "nomaster",
-            "netns",
             "arp",
             "multicast",
             "alias",
@@ -73,6 +79,36 @@ def _link_set(host: Host, opts: Options, args: list[str]) -> CommandResult:
         else:
             raise CommandError(f'Error: either "dev" is duplicate, or "{word}" is a garbage.', 255)
     return CommandResult(changed=True)
+
+
+def _set_topology(host: Host, iface: Interface, word: str, value: str) -> Interface:
+    """`netns NS`, `master BR`, `address MAC`: the settings that change how devices connect."""
+    world = _world(host)
+    try:
+        if word == "netns":
+            if value not in world.namespaces:
+                raise bad_arg(value, 'Invalid "netns" value')
+            return world.move(host, iface.name, world.namespaces[value])
+        if word == "master":
+            set_master(host, iface, value)
+            return iface
+        try:
+            mac = parse_mac(value)
+        except AddressError:
+            raise bad_arg(value, 'Invalid "address" value') from None
+        iface.mac = mac
+        if iface.kind == "bridge":
+            bridge_state(host, iface.name).mac_set = True
+        elif iface.master is not None:
+            port_added(host, iface.master, iface)
+        return iface
+    except HostError as exc:
+        text = str(exc)
+        raise CommandError(text, 255 if text.startswith("Error: argument") else 2) from None
+
+
+def _world(host: Host) -> World:
+    return host.world if host.world is not None else World(host)
 
 
 def _set_updown(host: Host, iface: Interface, up: bool) -> None:
@@ -150,7 +186,7 @@ def _attach(host: Host, opts: Options, iface: Interface, prog: XdpProgram, mode:
 
 
 def _link_add(host: Host, args: list[str]) -> CommandResult:
-    name, kind, peer = None, None, None
+    name, kind, peer, peer_ns = None, None, None, None
     i = 0
     while i < len(args):
         word = args[i]
@@ -159,7 +195,7 @@ def _link_add(host: Host, args: list[str]) -> CommandResult:
             name, i = value, i + 2
         elif word == "type" and value is not None:
             kind, rest = value, args[i + 2 :]
-            peer = _veth_peer(rest) if kind == "veth" else None
+            peer, peer_ns = _veth_peer(rest) if kind == "veth" else (None, None)
             if kind != "veth" and rest:
                 raise not_simulated(f"link add type {kind} {rest[0]}")
             break
@@ -175,34 +211,50 @@ def _link_add(host: Host, args: list[str]) -> CommandResult:
         if kind in ("vlan", "vxlan", "macvlan", "ipvlan", "bond", "gre", "ipip", "vrf", "wireguard", "tun", "tap"):
             raise not_simulated(f"link add type {kind}")
         raise ext_error("Unknown device type")
-    for new in (name, peer):
-        if new is not None and new in host.interfaces:
-            raise rtnl("File exists")
-    _create(host, name, kind, peer)
+    world = _world(host)
+    peer_host = host
+    if peer_ns is not None:
+        if peer_ns not in world.namespaces:
+            raise bad_arg(peer_ns, 'Invalid "netns" value')
+        peer_host = world.namespaces[peer_ns]
+    if name in host.interfaces or (peer is not None and (peer in peer_host.interfaces or
+                                                          (peer_host is host and peer == name))):
+        raise rtnl("File exists")
+    if kind == "veth":
+        world.add_veth(host, name, peer or f"veth{_free_veth_number(host)}", peer_host)
+    elif kind == "bridge":
+        world.add_bridge(host, name)
+    else:
+        host.add_interface(name, kind=kind, up=False, mac=world.new_mac()).qdisc = "noop"
     return CommandResult(changed=True)
 
 
-def _veth_peer(rest: list[str]) -> str | None:
+def _free_veth_number(host: Host) -> int:
+    """The kernel names an unnamed peer veth0, veth1, ...: the first that is free."""
+    n = 0
+    while f"veth{n}" in host.interfaces:
+        n += 1
+    return n
+
+
+def _veth_peer(rest: list[str]) -> tuple[str | None, str | None]:
+    """`peer [name] NAME [netns NS]`: the peer's name and namespace."""
     if not rest:
-        return None
+        return None, None
     if rest[0] != "peer":
         raise not_simulated(f"link add type veth {rest[0]}")
     rest = rest[1:]
     if rest[:1] == ["name"]:
         rest = rest[1:]
-    if len(rest) != 1:
+    if not rest:
+        raise CommandError('Not enough information: "dev" argument is required.', 1)
+    peer, rest = rest[0], rest[1:]
+    netns = None
+    if rest[:1] == ["netns"] and len(rest) == 2:
+        netns, rest = rest[1], []
+    if rest:
         raise not_simulated("link add type veth peer " + " ".join(rest))
-    return rest[0]
-
-
-def _create(host: Host, name: str, kind: str, peer: str | None) -> None:
-    if kind == "veth":
-        peer = peer or f"veth{len(host.interfaces)}"
-        # The peer is created first by the kernel, so it gets the lower ifindex.
-        for this, other in ((peer, name), (name, peer)):
-            host.add_interface(this, kind="veth", up=False, peer=other).qdisc = "noop"
-        return
-    host.add_interface(name, kind=kind, up=False).qdisc = "noop"
+    return peer, netns
 
 
 def _link_del(host: Host, args: list[str]) -> CommandResult:
@@ -213,8 +265,5 @@ def _link_del(host: Host, args: list[str]) -> CommandResult:
     iface = device(host, args[0])
     if iface.is_loopback:
         raise rtnl("Operation not supported")
-    peer = iface.peer if iface.kind == "veth" else None
-    host.delete_interface(iface.name)
-    if peer and peer in host.interfaces:
-        host.delete_interface(peer)
+    host.delete_interface(iface.name)  # a veth's peer goes with it, wherever it is
     return CommandResult(changed=True)

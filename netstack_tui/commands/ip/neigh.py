@@ -1,9 +1,10 @@
-"""`ip neigh` and `ip netns`."""
+"""`ip neigh`: the neighbour table (see `kernel.link.neigh`)."""
 
 from __future__ import annotations
 
 from ...kernel.addr import AddressError, format_ipv4, parse_mac
 from ...kernel.host import Host
+from ...kernel.link import neigh
 from ..base import CommandError, CommandResult
 from .common import Options, device, ext_error, ipv4_arg, not_simulated, rtnl, sub_command
 
@@ -19,14 +20,14 @@ def ip_neigh(host: Host, opts: Options, args: list[str]) -> CommandResult:
         dev = rest[1] if rest[:1] == ["dev"] and len(rest) == 2 else None
         if rest and dev is None:
             raise not_simulated("neigh show " + rest[0])
-        entries = reversed(list(host.neighbours.items()))
-        return CommandResult(
-            "\n".join(
-                f"{format_ipv4(a)} dev {d} lladdr {mac} PERMANENT "
-                for (a, d), mac in entries
-                if dev is None or d == dev
-            )
-        )
+        lines = []
+        for (addr, name), _ in reversed(list(host.neighbours.items())):
+            found = neigh.entry(host, addr, name)
+            if found is None or (dev is not None and name != dev):
+                continue
+            lladdr = f" lladdr {found.mac}" if found.mac is not None else ""
+            lines.append(f"{format_ipv4(addr)} dev {name}{lladdr} {found.state} ")
+        return CommandResult("\n".join(lines))
     if sub in ("add", "replace", "change"):
         return _neigh_add(host, sub, rest)
     if sub == "delete":
@@ -73,7 +74,10 @@ def _neigh_add(host: Host, sub: str, args: list[str]) -> CommandResult:
         raise rtnl("File exists")
     if sub == "change" and key not in host.neighbours:
         raise rtnl("No such file or directory")
-    host.neighbours[key] = mac
+    state = fields.get("nud", "permanent").upper()
+    if state not in ("PERMANENT", "REACHABLE", "STALE", "NOARP", "DELAY", "PROBE", "NONE", "INCOMPLETE", "FAILED"):
+        raise CommandError(f'Error: argument "{fields["nud"]}" is wrong: nud state is bad', 255)
+    host.neighbours[key] = neigh.Neighbour(mac, state, host.clock)
     return CommandResult(changed=True)
 
 
@@ -87,16 +91,3 @@ def _neigh_del(host: Host, args: list[str]) -> CommandResult:
         raise rtnl("No such file or directory")
     del host.neighbours[key]
     return CommandResult(changed=True)
-
-
-# ---- ip netns -----------------------------------------------------------------------------------
-
-
-def ip_netns(host: Host, opts: Options, args: list[str]) -> CommandResult:
-    """`ip netns list` (no namespaces besides this host); the rest comes with multi-host support."""
-    sub = args[0] if args else "list"
-    if sub in ("list", "show", "ls"):
-        return CommandResult("")
-    return CommandResult(
-        f"ip: 'netns {sub}' is not simulated here (namespaces will appear in the topology view in a later version)", 1
-    )

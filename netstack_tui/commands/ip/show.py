@@ -22,7 +22,7 @@ def link_flags(host: Host, iface: Interface) -> str:
     if iface.promisc:
         names.append("PROMISC")
     peer_down = _peer_down(host, iface)
-    carrier = not (peer_down or iface.kind == "bridge")
+    carrier = not peer_down and (iface.kind != "bridge" or _bridge_carrier(host, iface))
     if iface.up:
         names += ["UP", "LOWER_UP"] if carrier else ["UP"]
         if not carrier:
@@ -33,8 +33,17 @@ def link_flags(host: Host, iface: Interface) -> str:
 
 
 def _peer_down(host: Host, iface: Interface) -> bool:
+    """A veth whose other end is down (or gone) has no carrier."""
+    if iface.cable is not None:
+        far = iface.cable.far()
+        return far is None or not far.up
     peer = host.interfaces.get(iface.peer) if iface.kind == "veth" and iface.peer else None
     return peer is not None and not peer.up
+
+
+def _bridge_carrier(host: Host, iface: Interface) -> bool:
+    """A bridge has a carrier once one of its ports is up with a carrier of its own."""
+    return any(p.master == iface.name and p.up and not _peer_down(host, p) for p in host.interfaces.values())
 
 
 def oper_state(host: Host, iface: Interface) -> str:
@@ -44,7 +53,7 @@ def oper_state(host: Host, iface: Interface) -> str:
     if iface.is_loopback or iface.kind == "dummy":
         return "UNKNOWN"
     if iface.kind == "bridge":
-        return "DOWN"
+        return "UP" if _bridge_carrier(host, iface) else "DOWN"
     return "LOWERLAYERDOWN" if _peer_down(host, iface) else "UP"
 
 
@@ -56,8 +65,28 @@ def prog_tag(name: str) -> str:
     return hashlib.sha1(name.encode()).hexdigest()[:16]
 
 
-def _ifname(iface: Interface) -> str:
+def ifname(iface: Interface) -> str:
+    """`veth0@veth1` when the peer is in the same namespace, `veth0@if7` (its ifindex) when not."""
+    if iface.cable is not None and iface.kind == "veth":
+        far = iface.cable.far()
+        if far is None:
+            return f"{iface.name}@NONE"
+        if iface.cable.host.interfaces.get(iface.name) is not iface:
+            return f"{iface.name}@if{far.index}"
+        return f"{iface.name}@{far.name}"
     return f"{iface.name}@{iface.peer}" if iface.peer else iface.name
+
+
+def _link_netns(iface: Interface) -> str:
+    """` link-netns NAME` on a veth whose peer lives in another (named) namespace, as iproute2 adds it."""
+    if iface.cable is None or iface.kind != "veth":
+        return ""
+    there = iface.cable.host
+    if there.interfaces.get(iface.name) is iface:
+        return ""
+    world = there.world
+    name = world.name_of(there) if world is not None else None
+    return f" link-netns {name}" if name else " link-netnsid 0"
 
 
 def _header(host: Host, iface: Interface, *, link: bool) -> str:
@@ -66,16 +95,17 @@ def _header(host: Host, iface: Interface, *, link: bool) -> str:
         flag = XDP_FLAG[iface.xdp_mode]
         xdp = f" {flag}" if link else f" {flag}/id:{iface.xdp.prog_id}"
     mode = " mode DEFAULT" if link else ""
+    master = f" master {iface.master}" if iface.master else ""
     return (
-        f"{iface.index}: {_ifname(iface)}: <{link_flags(host, iface)}> mtu {iface.mtu}{xdp} qdisc {iface.qdisc}"
-        f" state {oper_state(host, iface)}{mode} group default qlen {iface.txqueuelen}"
+        f"{iface.index}: {ifname(iface)}: <{link_flags(host, iface)}> mtu {iface.mtu}{xdp} qdisc {iface.qdisc}"
+        f"{master} state {oper_state(host, iface)}{mode} group default qlen {iface.txqueuelen}"
     )
 
 
 def _link_line(iface: Interface) -> str:
     if iface.is_loopback:
         return f"    link/loopback {iface.mac} brd 00:00:00:00:00:00"
-    return f"    link/ether {iface.mac} brd ff:ff:ff:ff:ff:ff"
+    return f"    link/ether {iface.mac} brd ff:ff:ff:ff:ff:ff{_link_netns(iface)}"
 
 
 def _prog_line(iface: Interface) -> list[str]:
@@ -164,7 +194,7 @@ def show_links(host: Host, opts: Options, args: list[str]) -> str:
     lines: list[str] = []
     for iface in _select(host, args):
         if opts.brief:
-            lines.append(f"{_ifname(iface):<16} {oper_state(host, iface):<14} {iface.mac} <{link_flags(host, iface)}> ")
+            lines.append(f"{ifname(iface):<16} {oper_state(host, iface):<14} {iface.mac} <{link_flags(host, iface)}> ")
             continue
         lines += [_header(host, iface, link=True), _link_line(iface) + _details(host, iface, opts)]
         lines += _prog_line(iface)
@@ -179,7 +209,7 @@ def show_addrs(host: Host, opts: Options, args: list[str]) -> str:
     for iface in _select(host, args):
         if opts.brief:
             addrs = "".join(f"{format_prefix(a.addr, a.prefixlen)} " for a in iface.addresses)
-            lines.append(f"{_ifname(iface):<16} {oper_state(host, iface):<14} {addrs}")
+            lines.append(f"{ifname(iface):<16} {oper_state(host, iface):<14} {addrs}")
             continue
         if opts.family4 and not iface.addresses:
             continue

@@ -1,0 +1,1 @@
+"""Multi-namespace differential tests: topologies built by real command lines (see README)."""
