@@ -233,6 +233,14 @@ def bench_tui(runs: int) -> list[tuple[str, str, str, str]]:
     return bench_tui.rows(runs=max(3, runs // 2), steps=200)
 
 
+def bench_world(runs: int) -> list[tuple[str, str, str, str]]:
+    """The multi-host rows (a classroom of namespaces, a journey through three): benchmarks/bench_world.py."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_world
+
+    return bench_world.rows(runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -240,7 +248,7 @@ def main() -> int:
     runs = 5 if args.quick else 15
     rows: list[tuple[str, str, str, str]] = []
     for bench in (bench_headless_start, bench_real_ruleset, bench_synthetic_chain, bench_flood,
-                  bench_conntrack_memory, bench_tui):
+                  bench_conntrack_memory, bench_world, bench_tui):
         rows.extend(bench(runs))
     header = ("benchmark", "measured", "goal", "ratio (reference measured in the same run)")
     widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]

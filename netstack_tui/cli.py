@@ -48,7 +48,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _read_script(path: str | None) -> str:
     from .commands.base import CommandError
-    from .commands.shell import read_input_file
+    from .commands.userland import read_input_file
 
     if path is None:
         return sys.stdin.read()
@@ -129,11 +129,12 @@ def _interactive(bare: bool = False) -> int:
     status = 0
     while True:
         try:
-            line = input("netstack# ")
+            where = shell.namespace
+            line = input(f"netstack({where})# " if where else "netstack# ")
         except (EOFError, KeyboardInterrupt):
             print()
             return status
-        if line.strip() in ("exit", "quit"):
+        if line.strip() in ("exit", "quit") and not shell.namespace:
             return status
         result = shell.run(line)
         status = result.status

@@ -34,16 +34,27 @@ def short_flags(word: str, allowed: str, refusal: str, status: int) -> str:
 MAX_REAL_FILE = 16 * 1024 * 1024
 
 
+def read_bounded(path: str, limit: int = MAX_REAL_FILE) -> bytes | None:
+    """At most `limit` bytes of a regular file on this machine's disk; None when it holds more.
+    A device, pipe or socket is refused (IsADirectoryError-like OSError with its own text): its
+    st_size says nothing, and reading /dev/zero would never end. OSErrors pass through."""
+    if os.path.exists(path) and not os.path.isdir(path) and not os.path.isfile(path):
+        raise OSError(0, "not a regular file (devices and pipes are not read here)")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)  # bounded, whatever the file claims
+    return data if len(data) <= limit else None
+
+
 def read_real_file(path: str, prog: str, verb: str) -> bytes:
     """A file from this machine's disk, named on a command line: refused past 16 MiB, errors as
     one line in the tool's words (`prog: path: ...`); `verb` says what the tool would do with it."""
     try:
-        if os.path.getsize(path) > MAX_REAL_FILE:
-            raise CommandError(f"{prog}: {path}: file is larger than 16 MiB; refusing to {verb} it", 1)
-        with open(path, "rb") as handle:
-            return handle.read()
+        data = read_bounded(path)
     except OSError as exc:
         raise CommandError(f"{prog}: {path}: {exc.strerror or 'cannot read'}", 1) from None
+    if data is None:
+        raise CommandError(f"{prog}: {path}: file is larger than 16 MiB; refusing to {verb} it", 1)
+    return data
 
 
 @dataclass(slots=True)
@@ -86,14 +97,16 @@ class ShellContext:
     """The namespaces `host` lives among (`ip netns`, `ip -n`)."""
     run_in: Callable[[Host, list[str], str | None], CommandResult] | None = None
     """Runs a parsed command in another namespace (`ip netns exec NS CMD...`)."""
+    enter: Callable[[Host | None], None] | None = None
+    """Makes a namespace the one later commands run in (`ip netns exec NS bash`; None: back out)."""
 
     @property
     def worldview(self) -> World:
         """`world`, which every shell context has (a bare one for a host made on its own)."""
         if self.world is None:
-            from ..kernel.world import World
+            from ..kernel.world import world_of
 
-            self.world = self.host.world or World(self.host)
+            self.world = world_of(self.host)
         return self.world
 
 

@@ -77,7 +77,7 @@ def nft(ctx: ShellContext, argv: list[str]) -> CommandResult:
     if path is not None:
         if args:
             raise CommandError("Error: syntax error, options and commands cannot be combined with -f")
-        from .shell import read_input_file  # shell imports the registry, which imports this module
+        from .userland import read_input_file
 
         text, source = read_input_file(path), path
     elif args:

@@ -2,8 +2,8 @@
 
 `-w` keeps the file in the session's memory, as `>` does with text. `-r` reads such a file, or a
 real capture from disk (pcap or pcapng, up to 16 MiB), so a sysadmin can look at real traffic in the
-simulator's notation. scapy decodes it (imported only then); frames that are not IPv4 TCP, UDP or
-ICMP are counted and skipped, since the simulator models nothing else.
+simulator's notation. scapy decodes it (imported only then); frames that are neither IPv4 TCP, UDP,
+ICMP nor Ethernet/IPv4 ARP are counted and skipped, since the simulator models nothing else.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..kernel.addr import parse_ipv4
-from ..kernel.capture import Captured
+from ..kernel.capture import ArpFrame, Captured
 from ..kernel.packet import ICMP_ERROR_TYPES, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet
-from ..kernel.wire import ethernet_frame, ip_datagram
+from ..kernel.wire import ETH_P_ARP, ETH_P_IP, arp_frame, arp_message, ethernet_frame, ip_datagram
 from .base import CommandError, read_real_file
 from .userland import MAX_FILE, read_capture, save_capture
 
@@ -49,7 +49,7 @@ def save(host: Host, path: str, frames: list[Captured], *, cooked: bool) -> None
     out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN,
                           LINKTYPE_LINUX_SLL2 if cooked else LINKTYPE_ETHERNET))
     for frame in frames:
-        data = _cooked(host, frame) if cooked else ethernet_frame(frame.packet, frame.src_mac, frame.dst_mac)
+        data = _cooked(host, frame) if cooked else _ethernet(frame)
         seconds = int(frame.time)
         out.write(struct.pack("<IIII", seconds, int(round((frame.time - seconds) * 1e6)), len(data), len(data)))
         out.write(data)
@@ -59,14 +59,22 @@ def save(host: Host, path: str, frames: list[Captured], *, cooked: bool) -> None
     save_capture(host, path, data)
 
 
+def _ethernet(frame: Captured) -> bytes:
+    """The Ethernet frame: an ARP message or an IP datagram."""
+    if frame.arp is not None:
+        return arp_frame(frame.arp, frame.src_mac, frame.dst_mac)
+    return ethernet_frame(frame.packet, frame.src_mac, frame.dst_mac)
+
+
 def _cooked(host: Host, frame: Captured) -> bytes:
-    """A Linux cooked v2 header (what `-i any` captures carry) and the IP datagram."""
+    """A Linux cooked v2 header (what `-i any` captures carry) and the ARP message or IP datagram."""
     iface = host.interfaces.get(frame.iface)
     index = iface.index if iface is not None else 0
     mac = bytes.fromhex((frame.src_mac or "00:00:00:00:00:00").replace(":", ""))
     kind = _PACKET_OUTGOING if frame.direction == "Out" else _PACKET_HOST
-    header = struct.pack("!HHIHBB8s", 0x0800, 0, index, _ARPHRD.get(frame.iface, 1), kind, 6, mac)
-    return header + ip_datagram(frame.packet)
+    protocol = ETH_P_ARP if frame.arp is not None else ETH_P_IP
+    header = struct.pack("!HHIHBB8s", protocol, 0, index, _ARPHRD.get(frame.iface, 1), kind, 6, mac)
+    return header + (arp_message(frame.arp) if frame.arp is not None else ip_datagram(frame.packet))
 
 
 def load(host: Host, path: str) -> Capture:
@@ -87,6 +95,7 @@ def _decode(data: bytes) -> list[Any]:
     """scapy's packets for the file's frames; Linux cooked v2 frames (what tcpdump -i any writes,
     a link type scapy reads only as raw bytes) are taken apart here."""
     from scapy.layers.inet import IP
+    from scapy.layers.l2 import ARP
     from scapy.utils import rdpcap
 
     runtime_log = logging.getLogger("scapy.runtime")
@@ -100,10 +109,12 @@ def _decode(data: bytes) -> list[Any]:
         decoded = []
         for raw in packets:
             frame = bytes(raw)
-            ip = IP(frame[_SLL2_LEN:])
-            ip.time = raw.time
-            ip.sll2 = struct.unpack("!HHIHBB", frame[:12])  # protocol, reserved, ifindex, hatype, pkttype, addrlen
-            decoded.append(ip)
+            sll2 = struct.unpack("!HHIHBB", frame[:12])  # protocol, reserved, ifindex, hatype, pkttype, addrlen
+            layer = ARP(frame[_SLL2_LEN:]) if sll2[0] == ETH_P_ARP else IP(frame[_SLL2_LEN:])
+            layer.time = raw.time
+            layer.sll2 = sll2
+            layer.sll2_mac = ":".join(f"{b:02x}" for b in frame[12:18])
+            decoded.append(layer)
         return decoded
     return packets
 
@@ -122,7 +133,7 @@ def _link_type(data: bytes) -> int | None:
 
 def _frames(host: Host, packets: list[Any]) -> Capture:
     from scapy.layers.inet import IP
-    from scapy.layers.l2 import Ether
+    from scapy.layers.l2 import ARP, Ether
 
     frames: list[Captured] = []
     skipped = 0
@@ -130,7 +141,10 @@ def _frames(host: Host, packets: list[Any]) -> Capture:
     names = {iface.index: name for name, iface in host.interfaces.items()}
     for raw in packets:
         ip = raw.getlayer(IP)
+        arp = _arp(raw.getlayer(ARP)) if ip is None and raw.haslayer(ARP) else None
         packet = _packet(ip) if ip is not None else None
+        if arp is not None:
+            packet = Packet(0, arp.sender_ip, arp.target_ip)
         if packet is None:
             skipped += 1
             continue
@@ -139,14 +153,26 @@ def _frames(host: Host, packets: list[Any]) -> Capture:
             _, _, index, _, kind, _ = raw.sll2
             iface = names.get(index, f"if{index}")
             direction = "Out" if kind == _PACKET_OUTGOING else "In"
+            macs = (raw.sll2_mac, "")
         elif raw.haslayer(Ether):
             macs = (raw[Ether].src, raw[Ether].dst)
+        if arp is not None:
+            frames.append(Captured(float(raw.time), iface, direction, packet, *macs, arp=arp))
+            continue
         tcp = ip.payload if packet.proto == IPPROTO_TCP else None
         frames.append(Captured(float(raw.time), iface, direction, packet, *macs,
                                window=tcp.window if tcp is not None else None,
                                tcp_options=_options_text(tcp.options) if tcp is not None else None))
     link = "LINUX_SLL2 (Linux cooked v2)" if cooked else "EN10MB (Ethernet)"
     return Capture(frames, cooked, link, skipped)
+
+
+def _arp(layer: Any) -> ArpFrame | None:
+    """An Ethernet/IPv4 request or reply (other ARP messages are skipped)."""
+    if layer.hwtype != 1 or layer.ptype != ETH_P_IP or layer.op not in (1, 2):
+        return None
+    return ArpFrame("request" if layer.op == 1 else "reply", layer.hwsrc, parse_ipv4(layer.psrc), layer.hwdst,
+                    parse_ipv4(layer.pdst))
 
 
 def _packet(ip: Any) -> Packet | None:

@@ -4,14 +4,16 @@ The grammar and the error messages follow libpcap 1.10 (checked against `tcpdump
 `and`/`or` have equal precedence and group from the left, `not` binds tightest, and an operand
 without qualifiers takes the qualifiers of the one before it (`port 80 or 443`, `host A and not B`).
 
-Supported: `ip tcp udp icmp` (and the other IPv4 protocol names), `ip6 arp rarp` (never match: the
-simulator is IPv4 only), `[src|dst|src or dst|src and dst] host|net|port|portrange ...`, protocol
+Supported: `ip tcp udp icmp` (and the other IPv4 protocol names), `arp` (the taps' ARP frames; `ip`
+never matches them, `host X` and `net N` match their sender and target addresses, as libpcap's do),
+`ether [src|dst] [host] MAC` and `ether broadcast|multicast`, `ip6 rarp` (never match: the simulator
+is IPv4 only), `[src|dst|src or dst|src and dst] host|net|port|portrange ...`, protocol
 qualified forms (`tcp dst port 53`), `net N/LEN` and `net N mask M`, service names, `localhost`,
 `[ip] proto N`, `less`/`greater`, and relations over `len` and header bytes
 (`tcp[tcpflags] & (tcp-syn|tcp-ack) != 0`, `ip[8] < 5`, `icmp[icmptype] == icmp-echo`).
 Header bytes are those of the frame `kernel.wire` builds for the record (payload bytes are zeros).
 
-Not supported (FilterError says so): link-layer (`ether`, MAC addresses), IPv6 addresses, `gateway`,
+Not supported (FilterError says so): the other link-layer primitives, IPv6 addresses, `gateway`,
 `protochain`, `broadcast`/`multicast`, `inbound`/`outbound`, `vlan`/`mpls`/`pppoe*`, and the rest of
 the non-IP vocabulary. libpcap's optimizer also refuses filters it proves can never match
 ("expression rejects all packets", e.g. `tcp and udp`); this compiler accepts them, and they match nothing.
@@ -25,12 +27,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..kernel.addr import prefix_mask
+from ..kernel.capture import Captured
 from ..kernel.netfilter.values import PROTOCOLS
 from ..kernel.packet import IP_HEADER_LEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet
-from ..kernel.wire import ip_datagram
+from ..kernel.wire import ARP_LEN, ip_datagram
 from .tcpdump_print import service_port
 
-Predicate = Callable[[Packet], bool]
+Predicate = Callable[[Captured], bool]
+"""What the compiler builds: a test of one captured frame."""
+Filter = Callable[[Captured | Packet], bool]
+"""What `compile_filter` returns: a test of a captured frame, or of a bare packet record (an IP frame)."""
 
 PROG = "tcpdump"
 ETHER_HEADER_LEN = 14
@@ -60,7 +66,7 @@ def _unsupported(what: str) -> FilterError:
     return _error(f"'{what}' is not supported by the simulator's tcpdump (IPv4 TCP, UDP and ICMP only)")
 
 
-def compile_filter(words: list[str], *, link_header_len: int = ETHER_HEADER_LEN) -> Predicate:
+def compile_filter(words: list[str], *, link_header_len: int = ETHER_HEADER_LEN) -> Filter:
     """Compile tcpdump's expression words (joined with spaces, as tcpdump joins them).
 
     `link_header_len` is the frame's link header (14 for Ethernet, 20 for `-i any`'s cooked
@@ -68,25 +74,44 @@ def compile_filter(words: list[str], *, link_header_len: int = ETHER_HEADER_LEN)
     """
     tokens = _tokenize(" ".join(words))
     if tokens[0].kind == _EOF:
-        return _match_all
+        return _frame_filter(_match_all)
     parser = _Parser(tokens, link_header_len)
     predicate, _ = parser.expression(_QERR)
     if parser.peek().kind != _EOF:
         raise _parse_error()
-    return _guarded(predicate) if parser.may_reject else predicate
+    return _frame_filter(_guarded(predicate) if parser.may_reject else predicate)
 
 
-def _match_all(pkt: Packet) -> bool:
+def _frame_filter(predicate: Predicate) -> Filter:
+    def wanted(frame: Captured | Packet) -> bool:
+        return predicate(frame if isinstance(frame, Captured) else Captured(0.0, "", "In", frame))
+    return wanted
+
+
+def _match_all(frame: Captured) -> bool:
     return True
 
 
-def _never(pkt: Packet) -> bool:
+def _never(frame: Captured) -> bool:
     return False
+
+
+def _is_arp(frame: Captured) -> bool:
+    return frame.arp is not None
+
+
+def _is_ip(frame: Captured) -> bool:
+    return frame.arp is None
+
+
+def _frame_length(frame: Captured) -> int:
+    """Bytes after the link header: the ARP message or the IP datagram."""
+    return ARP_LEN if frame.arp is not None else frame.packet.length
 
 
 # --- tokens ---------------------------------------------------------------------------------------
 
-_OP, _KW, _NUM, _HID, _ID, _EOF = "op", "kw", "num", "hid", "id", "eof"
+_OP, _KW, _NUM, _HID, _ID, _EOF, _MAC = "op", "kw", "num", "hid", "id", "eof", "mac"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +129,7 @@ _OPERATORS = ("&&", "||", "!=", "==", ">=", "<=", "<<", ">>",
 _N = r"(?:0[xX][0-9A-Fa-f]+|[0-9]+)"
 # Tried in this order; the longest match wins and earlier patterns win ties, as flex decides.
 _PATTERNS = (
+    (_MAC, re.compile(r"[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}")),
     (_HID, re.compile(rf"{_N}\.{_N}\.{_N}\.{_N}|{_N}\.{_N}\.{_N}|{_N}\.{_N}")),
     (_NUM, re.compile(_N)),
     (_ID, re.compile(r"[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?")),
@@ -165,6 +191,8 @@ def _next_token(text: str, pos: int) -> tuple[_Token, int]:
     word = text[pos:best_end]
     if best_kind == _HID:
         return _address_token(word), best_end
+    if best_kind == _MAC:
+        return _Token(_MAC, ":".join(f"{int(part, 16):02x}" for part in word.split(":"))), best_end
     if best_kind == _NUM:
         return _Token(_NUM, word, _number(word)), best_end
     if best_kind == "escaped":
@@ -254,7 +282,7 @@ def _by_direction(direction: str | None, src: Predicate, dst: Predicate) -> Pred
 
 
 def _protocol_is(number: int) -> Predicate:
-    return lambda p: p.proto == number
+    return lambda f: f.arp is None and f.packet.proto == number
 
 
 class _Reject(Exception):
@@ -263,9 +291,9 @@ class _Reject(Exception):
 
 
 def _guarded(predicate: Predicate) -> Predicate:
-    def guarded(pkt: Packet) -> bool:
+    def guarded(frame: Captured) -> bool:
         try:
-            return predicate(pkt)
+            return predicate(frame)
         except _Reject:
             return False
     return guarded
@@ -278,7 +306,7 @@ def _datagram(pkt: Packet) -> bytes:
 
 # --- arithmetic (relations over header bytes) -----------------------------------------------------
 
-Arith = Callable[[Packet], int]
+Arith = Callable[[Captured], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,13 +445,30 @@ class _Parser:
             limit = self.expect(_NUM).value
             frame = self.link_header_len
             if word == "less":
-                return (lambda p: frame + p.length <= limit), _QERR
-            return (lambda p: frame + p.length >= limit), _QERR
+                return (lambda f: frame + _frame_length(f) <= limit), _QERR
+            return (lambda f: frame + _frame_length(f) >= limit), _QERR
         if word == "len":
             return self.relation(), _QERR
         if word == "mask":
             raise _parse_error()
+        if word == "ether" and not self.at(_OP, "[", ahead=1):
+            self.advance()
+            return self.ether(), _QERR
         raise _unsupported(word)
+
+    def ether(self) -> Predicate:
+        """`ether [src|dst|src or dst|src and dst] [host] MAC`, `ether broadcast|multicast`."""
+        if self.at(_KW, "broadcast", "multicast"):
+            broadcast = self.advance().text == "broadcast"
+            return (lambda f: f.dst_mac == "ff:ff:ff:ff:ff:ff") if broadcast else \
+                (lambda f: bool(f.dst_mac) and int(f.dst_mac[:2], 16) & 1 == 1)
+        direction = self._direction()
+        if self.at(_KW, "host"):
+            self.advance()
+        elif self.at(_KW):
+            raise _unsupported(f"ether {self.peek().text}")
+        mac = self.expect(_MAC).text
+        return _by_direction(direction, lambda f: f.src_mac == mac, lambda f: f.dst_mac == mac)
 
     def _qualifier_follows(self, ahead: int) -> bool:
         token = self.peek(ahead)
@@ -561,8 +606,10 @@ class _Parser:
         if wanted:
             # libpcap checks the protocol of every header it loads from before reading any byte.
             number = wanted.pop()
-            return lambda p: p.proto == number and compare(left(p), right(p))
-        return lambda p: compare(left(p), right(p))
+            return lambda f: f.arp is None and f.packet.proto == number and compare(left(f), right(f))
+        if self._load_protocols:  # `ip[...]`: the ethertype is checked first (false for ARP, not a reject)
+            return lambda f: f.arp is None and compare(left(f), right(f))
+        return lambda f: compare(left(f), right(f))
 
     def arith(self, level: int = 0) -> _Value:
         if level == len(_BINARY_LEVELS):
@@ -587,7 +634,7 @@ class _Parser:
         if self.at(_KW, "len"):
             self.advance()
             frame = self.link_header_len
-            return _Value(lambda p: frame + p.length)
+            return _Value(lambda f: frame + _frame_length(f))
         if self.at(_KW) and self.at(_OP, "[", ahead=1):
             return self.load()
         raise _parse_error()
@@ -612,9 +659,9 @@ class _Parser:
 
 
 def _byte_load(base: int, offset: Arith, size: int) -> Arith:
-    def load(pkt: Packet) -> int:
-        start = base + offset(pkt)
-        data = _datagram(pkt)
+    def load(frame: Captured) -> int:
+        start = base + offset(frame)
+        data = _datagram(frame.packet)
         if start + size > len(data):
             raise _Reject
         return int.from_bytes(data[start:start + size], "big")
@@ -630,7 +677,9 @@ _HOSTS = {"localhost": 0x7F000001}
 def _protocol_term(name: str) -> Predicate:
     number = _PROTOCOL_NAMES[name]
     if name == "ip":
-        return _match_all  # every packet the simulator carries is IPv4
+        return _is_ip
+    if name == "arp":
+        return _is_arp
     if number is None:
         return _never
     return _protocol_is(number)
@@ -737,13 +786,19 @@ def _widened(address: _Token) -> int:
 def _address_match(network: int, mask: int, qual: _Qual, noun: str) -> Predicate:
     """Source and/or destination address in network/mask (an ICMP error by its outer header)."""
     proto = qual.proto
-    if proto in ("arp", "rarp"):
+    if proto == "rarp":
         return _never
     if proto in ("ip6", "icmp6"):
         raise _error(f"'{proto}' modifier applied to ip host")
-    if proto not in (None, "ip"):
+    if proto not in (None, "ip", "arp"):
         raise _error(f"'{proto}' modifier applied to {noun}")
-    return _by_direction(qual.dir, lambda p: p.src & mask == network, lambda p: p.dst & mask == network)
+    # An ARP frame's record carries its sender and target protocol addresses as source and destination.
+    matches = _by_direction(qual.dir, lambda f: f.packet.src & mask == network,
+                            lambda f: f.packet.dst & mask == network)
+    if proto is None:
+        return matches
+    kind = _is_ip if proto == "ip" else _is_arp
+    return lambda f: kind(f) and matches(f)
 
 
 def _check_port_protocol(qual: _Qual) -> None:
@@ -760,11 +815,11 @@ def _port_match(qual: _Qual, low: int, high: int) -> Predicate:
     protocols = {"tcp": (IPPROTO_TCP,), "udp": (IPPROTO_UDP,), "sctp": (IPPROTO_SCTP,)}.get(
         qual.proto or "", (IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP))
 
-    def src(p: Packet) -> bool:
-        return p.proto in protocols and low <= p.sport <= high
+    def src(f: Captured) -> bool:
+        return f.arp is None and f.packet.proto in protocols and low <= f.packet.sport <= high
 
-    def dst(p: Packet) -> bool:
-        return p.proto in protocols and low <= p.dport <= high
+    def dst(f: Captured) -> bool:
+        return f.arp is None and f.packet.proto in protocols and low <= f.packet.dport <= high
 
     return _by_direction(qual.dir, src, dst)
 

@@ -7,8 +7,6 @@ empty ruleset ip6tables-save prints here (an empty rules.v6) and has nothing to 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .base import CommandError, CommandResult, ShellContext
 from .userland import read_file, write_file
 
@@ -20,15 +18,15 @@ _USAGE = "Usage: /usr/sbin/netfilter-persistent (start|stop|restart|reload|force
 
 def netfilter_persistent(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`netfilter-persistent save|start|restart|reload|force-reload`."""
-    from .registry import COMMANDS  # the registry imports this module
-
+    if ctx.run_in is None:
+        raise CommandError("netfilter-persistent: needs the shell to run its plugins", 1)
     action = argv[1] if len(argv) == 2 else ""
     announce = [
         f"run-parts: executing {PLUGINS}/15-ip4tables {action}",
         f"run-parts: executing {PLUGINS}/25-ip6tables {action}",
     ]
     if action == "save":
-        saved = COMMANDS["iptables-save"](replace(ctx, stdin=None), ["iptables-save"])
+        saved = ctx.run_in(ctx.host, ["iptables-save"], None)
         if saved.status != 0:
             return saved
         write_file(ctx.host, RULES_V4, saved.output)
@@ -38,7 +36,7 @@ def netfilter_persistent(ctx: ShellContext, argv: list[str]) -> CommandResult:
         text = read_file(ctx.host, RULES_V4)
         if text is None:
             return CommandResult("\n".join(announce))  # the plugin skips a missing file silently
-        loaded = COMMANDS["iptables-restore"](replace(ctx, stdin=text), ["iptables-restore"])
+        loaded = ctx.run_in(ctx.host, ["iptables-restore"], text)
         if loaded.status != 0:
             raise CommandError(
                 "\n".join([announce[0], loaded.output, f"run-parts: {PLUGINS}/15-ip4tables exited with return code 1"]),

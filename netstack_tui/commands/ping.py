@@ -29,7 +29,8 @@ WAKEUP_MS = 0.035
 """What a round trip costs beyond the stages the journey shows: ping's sendmsg(), the softirq and
 its own wake-up (0.03-0.06 ms measured for ping over lo and a veth pair on this kind of machine)."""
 ICMP_ID = 0x1234
-"""The echo identifier (ping uses its pid; a fixed one keeps traces the same from run to run)."""
+"""The first ping's echo identifier (the kernel's are random; predictable ones keep traces the same from run
+to run); each later run in the world takes the next (`World.echo_id`)."""
 
 UNREACH_TEXT = {
     0: "Destination Net Unreachable",
@@ -83,10 +84,11 @@ def ping(ctx: ShellContext, argv: list[str]) -> CommandResult:
     traces: list[Trace] = []
     left_on_wire: set[str] = set()
     world = host.world
+    echo_id = world.echo_id(ICMP_ID) if world is not None else ICMP_ID
     for seq in range(1, count + 1):
         if seq > 1:
             (world.advance if world is not None else host.advance)(opts.interval)
-        request = Packet(1, src, dst, icmp_type=ICMP_ECHO_REQUEST, icmp_id=ICMP_ID, ttl=opts.ttl,
+        request = Packet(1, src, dst, icmp_type=ICMP_ECHO_REQUEST, icmp_id=echo_id, ttl=opts.ttl,
                          payload_len=PAYLOAD, oif=opts.device if opts.device in host.interfaces else None)
         trace = stack.transmit(host, request, owner="ping")
         traces.append(trace)
@@ -107,6 +109,7 @@ def ping(ctx: ShellContext, argv: list[str]) -> CommandResult:
                          f"ttl={answer.ttl} time={answer.rtt_ms:.3f} ms")
         elif answer.kind == "error":
             lines.append(f"From {format_ipv4(answer.source)} icmp_seq={seq} {answer.text}")
+    _wait_out(host, answers[-1], wait)
     received = sum(a.kind == "reply" for a in answers)
     errors = sum(a.kind == "error" for a in answers)
     loss = 100 - received * 100 // count if received else 100
@@ -125,6 +128,19 @@ def ping(ctx: ShellContext, argv: list[str]) -> CommandResult:
     if opts.count is None:
         lines.append(f"(simulated: ping stops after {DEFAULT_COUNT} packets here, as if you pressed Ctrl-C; use -c N)")
     return CommandResult("\n".join(lines), 0 if received else 1, traces[-1:], changed=True)
+
+
+def _wait_out(host: Host, last: Answer, wait: float) -> None:
+    """Time passes while ping waits for its last answer: `-W` seconds for one that never comes, the
+    kernel's three ARP probes for a "Destination Host Unreachable" (so `ip neigh` shows FAILED)."""
+    if last.kind == "none":
+        waited = wait
+    elif last.kind == "error" and last.text == UNREACH_TEXT[1]:
+        waited = min(wait, float(SOLICIT_TRIES))
+    else:
+        return
+    world = host.world
+    (world.advance if world is not None else host.advance)(waited)
 
 
 def _dropped_on_output(trace: Trace) -> bool:
@@ -214,11 +230,11 @@ def _answer(host: Host, trace: Trace) -> Answer:
                         pkt)
         rtt = WAKEUP_MS + (sum(s.cost_ns for s in trace.steps) + sum(s.cost_ns for s in reply.steps)) / 1e6
         if pkt.icmp_type == ICMP_ECHO_REPLY and pkt.proto == 1:
-            return Answer("reply", pkt.src, received.ttl, rtt_ms=rtt)
+            return Answer("reply", received.src, received.ttl, rtt_ms=rtt)  # as it arrived: after any un-NAT
         if pkt.proto == 1 and pkt.icmp_type == ICMP_DEST_UNREACH:
-            return Answer("error", pkt.src, text=UNREACH_TEXT.get(pkt.icmp_code, "Destination Unreachable"))
+            return Answer("error", received.src, text=UNREACH_TEXT.get(pkt.icmp_code, "Destination Unreachable"))
         if pkt.proto == 1 and pkt.icmp_type == ICMP_TIME_EXCEEDED:
-            return Answer("error", pkt.src, text="Time to live exceeded")
+            return Answer("error", received.src, text="Time to live exceeded")
     return Answer("none")
 
 

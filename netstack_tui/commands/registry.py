@@ -26,6 +26,11 @@ COMMANDS.update(timers.COMMANDS)
 from . import bridge_cmd, ping  # noqa: E402, I001  (namespaces: ping between them, the bridge tool)
 COMMANDS.update(ping.COMMANDS)
 COMMANDS.update(bridge_cmd.COMMANDS)
+from . import curl, nc  # noqa: E402, I001  (clients whose connections cross the namespaces)
+COMMANDS.update(nc.COMMANDS)
+COMMANDS.update(curl.COMMANDS)
+from . import docker  # noqa: E402, I001  (containers: namespaces, a bridge and the rules dockerd writes)
+COMMANDS.update(docker.COMMANDS)
 
 NOT_SIMULATED: dict[str, str] = {
     "ip6tables": "IPv6 is not simulated",
@@ -33,8 +38,6 @@ NOT_SIMULATED: dict[str, str] = {
     "ip6tables-restore": "IPv6 is not simulated",
     "ebtables": "bridge filtering is not simulated",
     "arptables": "ARP filtering is not simulated",
-    "curl": "use 'send tcp SRC:PORT > DST:PORT [S]'",
-    "nc": "use 'send' and 'listen'",
     "systemctl": "services are simulated with 'listen' and 'kill'",
     "modprobe": "kernel modules are built in here",
     "perf": "kernel tracing is not simulated; each step of 'trace' names the kernel function and drop reason",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Literal
 
 from ..kernel.host import Host
 from ..kernel.packet import PacketSpecError, parse_packet
@@ -24,6 +25,13 @@ class NamedPacket:
 
     name: str
     spec: str
+    namespace: str | None = None
+    """The namespace it is sent in (an application there sends it); None: it arrives at the root
+    namespace from the wire."""
+
+
+WorldKind = Literal["bare", "connected"]
+"""What a session's setup starts from: a bare host, or a machine on the simulated Internet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +48,16 @@ class Session:
     """A host, its setup, the packets to send, and the current journey."""
 
     def __init__(self, setup: list[str] | tuple[str, ...] = (),
-                 packets: list[NamedPacket] | tuple[NamedPacket, ...] = (), *, host: Host | None = None) -> None:
+                 packets: list[NamedPacket] | tuple[NamedPacket, ...] = (), *, host: Host | None = None,
+                 world: WorldKind = "bare") -> None:
         self.setup = list(setup)
         self.packets = list(packets)
+        self.world: WorldKind = world
+        """What the setup starts from (`World()` or `World.connected()`), kept for rebuilding."""
+        if host is None and world == "connected":
+            from ..kernel.world import World
+
+            host = World.connected().root
         self.shell = Shell(host)
         self.setup_errors: list[str] = []
         for line in self.setup:
@@ -56,15 +71,36 @@ class Session:
         self.trace: Trace | None = None
         self.previous_trace: Trace | None = None
         self._before: Host | None = None
+        """The root namespace (and through it the whole world) as it was before the current packet."""
         self._current_spec: str | None = None
+        self._current_ns: str | None = None
         self.viewed: set[str] = set()
         """Names of the scenario packets whose journey the learner has followed to its last step
         (`journey_viewed`); a tour's `followed:` goal check reads it."""
 
     @property
     def host(self) -> Host:
-        """The live host (after the current packet)."""
-        return self.shell.host
+        """The live root namespace, where the scenario's packets arrive (after the current packet)."""
+        return self.shell.world.root
+
+    def _run_in(self, namespace: str | None, line: str) -> CommandResult:
+        """Run `line` in namespace `namespace` (None: the root), whichever one the learner is in."""
+        shell = self.shell
+        here = shell.host
+        shell.host = shell.world.namespaces.get(namespace or "", shell.world.root)
+        try:
+            return shell.run(line)
+        finally:
+            shell.host = here
+
+    def enter_namespace(self, name: str | None) -> None:
+        """Run the learner's commands in namespace `name` from now on (None, or the root's own name: the
+        root), as `ip netns exec NAME bash` does until `exit`; raises KeyError for an unknown name."""
+        world = self.shell.world
+        if name is None or name == world.label(world.root):
+            self.shell._enter(None)
+        else:
+            self.shell._enter(world.namespaces[name])
 
     @property
     def has_next_packet(self) -> bool:
@@ -91,14 +127,15 @@ class Session:
         self.viewed.add(name)
         return True
 
-    def send_spec(self, spec: str) -> Trace:
-        """Send a packet (it becomes the current one); raises PacketSpecError when malformed."""
+    def send_spec(self, spec: str, namespace: str | None = None) -> Trace:
+        """Send a packet (it becomes the current one) in `namespace` (None: the root, where scenario
+        packets arrive); raises PacketSpecError when malformed."""
         parse_packet(spec)
-        self._before = copy.deepcopy(self.shell.host)
-        result = self.shell.run("send " + spec)
+        self._before = copy.deepcopy(self.shell.world.root)
+        result = self._run_in(namespace, "send " + spec)
         if result.status != 0 or not result.traces:
             raise PacketSpecError(result.output)
-        self._current_spec = spec
+        self._current_spec, self._current_ns = spec, namespace
         self.previous_trace, self.trace = None, result.traces[0]
         return self.trace
 
@@ -107,14 +144,15 @@ class Session:
         if not self.has_next_packet:
             return None
         self.index += 1
-        return self.send_spec(self.packets[self.index].spec)
+        packet = self.packets[self.index]
+        return self.send_spec(packet.spec, packet.namespace)
 
     def send_named(self, name: str) -> Trace:
         """Send the scenario packet called `name`."""
         for i, packet in enumerate(self.packets):
             if packet.name == name:
                 self.index = i
-                return self.send_spec(packet.spec)
+                return self.send_spec(packet.spec, packet.namespace)
         raise KeyError(name)
 
     def run_command(self, line: str) -> CommandResult:
@@ -123,7 +161,7 @@ class Session:
         if words and words[0] in PACKET_VERBS and words[0] == "send":
             spec = line.strip()[len("send") :].strip()
             try:
-                trace = self.send_spec(spec)
+                trace = self.send_spec(spec, self.shell.namespace)  # a learner's packet: where they are
             except PacketSpecError as exc:
                 return CommandResult(str(exc), 2)
             self.commands.append(line)
@@ -135,7 +173,11 @@ class Session:
             if result.status == 0:
                 self.commands.append(line)
             return result
-        trial = Shell(copy.deepcopy(self._before))
+        before = copy.deepcopy(self._before)
+        trial = Shell(before)
+        where = self.shell.namespace
+        if where is not None and where in trial.world.namespaces:
+            trial.host = trial.world.namespaces[where]  # still inside `ip netns exec NS bash`
         trial.last_traces = self.shell.last_traces
         trial.progress = self.shell.progress
         result = trial.run(line)
@@ -143,9 +185,9 @@ class Session:
             # Read-only: answer from the live host, which shows the state after the packet.
             return self.shell.run(line)
         self.commands.append(line)
-        self._before = copy.deepcopy(trial.host)
+        self._before = copy.deepcopy(trial.world.root)
         self.shell = trial
-        rerun = self.shell.run("send " + self._current_spec)
+        rerun = self._run_in(self._current_ns, "send " + self._current_spec)
         self.previous_trace, self.trace = self.trace, rerun.traces[0] if rerun.traces else self.trace
         return result
 
@@ -180,7 +222,7 @@ class Session:
         """Rebuild the host from the setup and the typed commands, then send the scenario's packets
         up to `index` in order, so packet `index` meets the host its predecessors left behind."""
         commands = [c for c in self.commands if c.split()[0] not in PACKET_VERBS]
-        fresh = Session(self.setup, self.packets)
+        fresh = Session(self.setup, self.packets, world=self.world)
         for line in commands:
             fresh.shell.run(line)
         fresh.commands = commands
@@ -194,7 +236,7 @@ class Session:
     def packet_fates(self, commands: list[str] | None = None) -> list[str]:
         """Each scenario packet's fate (its journey's summary line), sent in order on the host built
         from the setup and `commands` (default: the commands typed so far)."""
-        fresh = Session(self.setup, self.packets)
+        fresh = Session(self.setup, self.packets, world=self.world)
         for line in self.commands if commands is None else commands:
             if line.split()[0] not in PACKET_VERBS:
                 fresh.shell.run(line)

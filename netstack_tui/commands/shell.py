@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from pathlib import Path
 
 from ..kernel.host import Host
 from ..kernel.trace import Trace
-from ..kernel.world import World
+from ..kernel.world import World, world_of
 from .base import CommandError, CommandResult, Handler, ProgressReporter, ShellContext
 from .expand import expand
 from .registry import COMMANDS, NOT_SIMULATED
-from .userland import CURRENT_FILES, absolute, read_file, userland, write_file
+from .userland import CURRENT_FILES, absolute, read_file, read_input_file, userland, write_file
 
-MAX_INPUT_FILE = 16 * 1024 * 1024
 # Verbs whose arguments are packets: their `>` is the notation's arrow, never a redirection.
 PACKET_VERBS = frozenset({"send", "flood"})
 JOINERS = frozenset({";", "&&", "||"})
@@ -47,35 +45,13 @@ def _split(line: str) -> list[str]:
     return list(lexer)
 
 
-def read_input_file(path: str) -> str:
-    """Read a file named on a command line: one the shell wrote with `>`, else the real one
-    (size-capped, errors as one line)."""
-    written = read_file(None, path)
-    if written is not None:
-        return written
-    file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > MAX_INPUT_FILE:
-            raise CommandError(f"{path}: file is too large ({size} bytes; the limit is 16 MiB)")
-        return file.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise CommandError(f"{path}: No such file or directory") from None
-    except IsADirectoryError:
-        raise CommandError(f"{path}: Is a directory") from None
-    except PermissionError:
-        raise CommandError(f"{path}: Permission denied") from None
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror or 'cannot read'}") from None
-
-
 class Shell:
     """A shell session on one simulated host."""
 
     def __init__(self, host: Host | None = None, *, world: World | None = None) -> None:
         if world is None:
-            world = host.world if host is not None and host.world is not None else World(host)
-        self.world = world
+            world = world_of(host) if host is not None else World()
+        self.world: World = world
         """Every namespace; commands run in `host`, one of them."""
         self.host = host if host is not None else world.root
         self.last_traces: list[Trace] = []
@@ -208,7 +184,7 @@ class Shell:
                 return CommandResult(f"{name}: not simulated here ({NOT_SIMULATED[name]})", 127)
             return CommandResult(f"{name}: command not found (type 'help' for the commands this shell simulates)",
                                  127)
-        ctx = ShellContext(self.host, stdin, self.last_traces, self.progress, self.world, self._call_in)
+        ctx = ShellContext(self.host, stdin, self.last_traces, self.progress, self.world, self._call_in, self._enter)
         try:
             with _files_of(self.host):
                 result = handler(ctx, argv)
@@ -217,6 +193,15 @@ class Shell:
         if result.traces:
             self.last_traces = list(result.traces)
         return result
+
+    @property
+    def namespace(self) -> str | None:
+        """The named namespace commands run in (None: the root one), for the prompt."""
+        return self.world.name_of(self.host)
+
+    def _enter(self, host: Host | None) -> None:
+        """`ip netns exec NS bash` enters a namespace; `exit` (None) goes back to the root one."""
+        self.host = host if host is not None else self.world.root
 
     def _call_in(self, host: Host, argv: list[str], stdin: str | None) -> CommandResult:
         """Run one parsed command inside namespace `host` (`ip netns exec`), then come back."""

@@ -70,23 +70,22 @@ def _connecting(host: Host, pkt: Packet) -> str | None:
 
 
 def send_lines(trace: Trace) -> list[str]:
-    """The disposition line, then one line per reply that left the host, in packet notation."""
+    """The disposition line, then one line per reply that went back out where the packet came in,
+    as it left there (after any un-NAT: what tcpdump on that device would show)."""
     lines = [trace.summary_line()]
     for reply in trace.replies:
-        if _left(reply, trace.steps[-1].host if trace.steps else trace.host):
-            lines.append(str(reply.final_packet if reply.disposition == Disposition.SENT else _as_sent(reply)))
+        out = _left_from(reply, trace.host)
+        if out is not None:
+            lines.append(str(out))
     return lines
 
 
-def _left(reply: Trace, host: str) -> bool:
-    """Whether a reply left `host` on a device (it may go on through other namespaces)."""
-    return reply.disposition == Disposition.SENT or any(
-        s.stage == "tx" and s.host == host and s.note != "tx.loopback" for s in reply.steps)
-
-
-def _as_sent(reply: Trace) -> Packet:
-    """The reply as it left its host (the packet at its first transmit step)."""
-    return next(s.packet for s in reply.steps if s.stage == "tx")
+def _left_from(reply: Trace, host: str) -> Packet | None:
+    """The reply as it last left namespace `host` on a device, if it did."""
+    sent = [s.packet for s in reply.steps if s.stage == "tx" and s.host == host and s.note != "tx.loopback"]
+    if sent:
+        return sent[-1]
+    return reply.final_packet if reply.disposition == Disposition.SENT else None
 
 
 def send(ctx: ShellContext, argv: list[str]) -> CommandResult:

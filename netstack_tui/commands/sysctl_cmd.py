@@ -164,7 +164,7 @@ def _system(host: Host, flags: set[str], run: Run) -> None:
 
 
 def _load(host: Host, path: str, flags: set[str], run: Run) -> None:
-    from .shell import read_input_file  # the shell imports the registry, which imports this module
+    from .userland import read_input_file
 
     try:
         text = read_input_file(path)

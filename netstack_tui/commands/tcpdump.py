@@ -8,7 +8,7 @@ it had been started before them. `-w FILE` saves them as a pcap file in the sess
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from .base import CommandError, CommandResult, ShellContext, short_flags
 from .userland import absolute
 
 if TYPE_CHECKING:
-    from ..kernel.packet import Packet
+    from .pcap_filter import Filter
     from .tcpdump_print import LinePrinter
 
 _USAGE = ("Usage: tcpdump [-enStv] [-c count] [-i interface] [-r file] [-w file] [expression]\n"
@@ -62,7 +62,7 @@ def tcpdump(ctx: ShellContext, argv: list[str]) -> CommandResult:
     if opts.read is not None:
         return _read(ctx, opts, wanted)
     frames = [f for f in ctx.host.capture.frames if iface == "any" or f.iface == iface]
-    matched = list(islice((f for f in frames if wanted(f.packet)), opts.count))
+    matched = list(islice((f for f in frames if wanted(f)), opts.count))
     counts = "\n".join(footer(len(matched), len(frames)) + _unlisted(ctx, iface))
     if opts.write is not None:
         pcap_file.save(ctx.host, opts.write, matched, cooked=iface == "any")
@@ -169,17 +169,18 @@ def _printer(ctx: ShellContext, opts: _Options, *, cooked: bool) -> LinePrinter:
                        link=opts.link, ifindexes={name: i.index for name, i in ctx.host.interfaces.items()})
 
 
-def _read(ctx: ShellContext, opts: _Options, wanted: Callable[[Packet], bool]) -> CommandResult:
+def _read(ctx: ShellContext, opts: _Options, wanted: Filter) -> CommandResult:
     assert opts.read is not None
     from . import pcap_file
 
     capture = pcap_file.load(ctx.host, opts.read)
     printer = _printer(ctx, opts, cooked=capture.cooked)
-    frames = [f for f in capture.frames if wanted(f.packet)]
+    frames = [f for f in capture.frames if wanted(f)]
     if opts.count is not None:
         frames = frames[: opts.count]
     lines = [printer.line(f) for f in frames]
-    notes = [f"({capture.skipped} frames that are not IPv4 TCP, UDP or ICMP were skipped)"] if capture.skipped else []
+    notes = [f"({capture.skipped} frames that are not IPv4 TCP, UDP, ICMP or ARP were skipped)"] \
+        if capture.skipped else []
     return CommandResult("\n".join(lines), stderr=f"reading from file {opts.read}, link-type {capture.link}, "
                          "snapshot length 262144", stderr_tail="\n".join(notes))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..kernel.addr import format_ipv4
-from ..kernel.capture import Captured
+from ..kernel.capture import ArpFrame, Captured
 from ..kernel.netfilter.values import PORT_NAMES, SERVICES
 from ..kernel.packet import (
     ACK,
@@ -38,7 +38,7 @@ from ..kernel.packet import (
     URG,
     Packet,
 )
-from ..kernel.wire import ip_datagram
+from ..kernel.wire import ARP_LEN, ip_datagram, tcp_option_layout
 from ..kernel.wire import tcp_window as _wire_tcp_window
 
 ETHER_HEADER_LEN = 14
@@ -47,6 +47,7 @@ SLL2_HEADER_LEN = 20
 SNAPLEN = 262144
 LOCALHOST = 0x7F000001
 NO_MAC = "00:00:00:00:00:00"
+BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
 """What tcpdump -e shows for lo's frames, which carry no Ethernet addresses."""
 DEFAULT_IFINDEXES: Mapping[str, int] = {"lo": 1, "eth0": 2}
 """Interface indexes `-i any -e` prints when the caller gives none (a fresh host's); an interface
@@ -189,18 +190,41 @@ class LinePrinter:
         prefix = clock(c.time) + " " if self.timestamps else ""
         if self.any_iface:
             prefix += f"{c.iface:<5} {c.direction:<3} "
+        if c.arp is not None:
+            return prefix + (self._link_header(c) if self.link else "ARP, ") + self._arp(c.arp)
         if self.link:
             # With -e the ethertype is on the link header, so the network layer is not named again.
             return prefix + self._link_header(c) + self._ip(c.packet, frame=c)
         return prefix + "IP " + self._ip(c.packet, frame=c)
 
     def _link_header(self, c: Captured) -> str:
+        ethertype, length = ("ARP (0x0806)", ARP_LEN) if c.arp is not None else ("IPv4 (0x0800)", c.packet.length)
         if self.any_iface:
             ifindex = self.ifindexes.get(c.iface, 0)
-            return (f"ifindex {ifindex} {c.src_mac or NO_MAC} ethertype IPv4 (0x0800), "
-                    f"length {SLL2_HEADER_LEN + c.packet.length}: ")
-        return (f"{c.src_mac or NO_MAC} > {c.dst_mac or NO_MAC}, ethertype IPv4 (0x0800), "
-                f"length {ETHER_HEADER_LEN + c.packet.length}: ")
+            return (f"ifindex {ifindex} {self._mac(c.src_mac or NO_MAC)} ethertype {ethertype}, "
+                    f"length {SLL2_HEADER_LEN + length}: ")
+        return (f"{self._mac(c.src_mac or NO_MAC)} > {self._mac(c.dst_mac or NO_MAC)}, ethertype {ethertype}, "
+                f"length {ETHER_HEADER_LEN + length}: ")
+
+    def _mac(self, mac: str) -> str:
+        """A MAC as etheraddr_string() prints it: without -n, the broadcast address by name and any
+        other with its vendor (the simulator's are locally administered: "oui Unknown"; all zeros
+        is OUI 00:00:00, "Ethernet")."""
+        if self.numeric:
+            return mac
+        if mac == BROADCAST_MAC:
+            return "Broadcast"
+        return f"{mac} (oui {'Ethernet' if mac.startswith('00:00:00') else 'Unknown'})"
+
+    def _arp(self, arp: ArpFrame) -> str:
+        """print-arp.c for Ethernet/IPv4: `Request who-has T tell S` or `Reply S is-at MAC`."""
+        lead = "Ethernet (len 6), IPv4 (len 4), " if self.verbose else ""
+        if arp.op == "request":
+            asked = "" if arp.target_mac == NO_MAC else f" ({self._mac(arp.target_mac)})"
+            text = f"Request who-has {self._host(arp.target_ip)}{asked} tell {self._host(arp.sender_ip)}"
+        else:
+            text = f"Reply {self._host(arp.sender_ip)} is-at {self._mac(arp.sender_mac)}"
+        return f"{lead}{text}, length {ARP_LEN}"
 
     def _ip(self, pkt: Packet, *, frame: Captured | None = None, quoted: bool = False) -> str:
         """The network layer and everything above it (after `IP `): of a captured `frame`'s packet,
@@ -340,10 +364,9 @@ def _real_window_and_options(frame: Captured | None) -> tuple[int | None, str | 
 
 
 def _modelled_options(pkt: Packet) -> str:
-    """The options the frame bytes carry: MSS 1460, then End of Option List if there is room."""
-    if not pkt.opt_len:
-        return ""
-    return "mss 1460" if pkt.opt_len == 4 else "mss 1460,eol"
+    """The options the frame bytes carry, as tcpdump prints them (see `kernel.wire.tcp_option_layout`)."""
+    words = {"mss": "mss 1460", "TS": "TS val 0 ecr 0", "wscale": "wscale 7"}
+    return ",".join(words.get(name, name) for name in tcp_option_layout(pkt))
 
 
 def _tcp_checksum(pkt: Packet) -> int:

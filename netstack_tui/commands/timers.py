@@ -79,7 +79,7 @@ def at(ctx: ShellContext, argv: list[str]) -> CommandResult:
     if args[:1] == ["-f"]:
         if len(args) < 2:
             raise CommandError(AT_USAGE, 1)
-        from .shell import read_input_file  # the shell imports the registry, which imports this module
+        from .userland import read_input_file
 
         try:
             script = read_input_file(args[1])
@@ -162,7 +162,7 @@ Default value for rulesfile is '{APPLY_DEFAULT_FILE}'."""
 def iptables_apply(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`iptables-apply [-t SECONDS] [-w SAVEFILE] [--confirm] [RULESFILE]` (see the module docstring)."""
     from .registry import COMMANDS  # lazy: the registry imports this module
-    from .shell import read_input_file
+    from .userland import read_input_file
 
     timeout_text, savefile, confirm, files = str(APPLY_DEFAULT_TIMEOUT), "", False, []
     args = iter(argv[1:])

@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .base import CommandError, read_bounded
+
 if TYPE_CHECKING:
     from ..kernel.host import Host
 
@@ -115,3 +117,28 @@ def read_file(host: Host | None, path: str) -> str | None:
         return userland(host).files.get(absolute(path))
     files = CURRENT_FILES.get()
     return None if files is None else files.get(absolute(path))
+
+
+MAX_INPUT_FILE = 16 * 1024 * 1024
+"""The largest real file a command line may name (iptables-restore, nft -f, tcpdump -r, `<`)."""
+
+
+def read_input_file(path: str) -> str:
+    """Read a file named on a command line: one the shell wrote with `>`, else the real one
+    (size-capped, errors as one line)."""
+    written = read_file(None, path)
+    if written is not None:
+        return written
+    try:
+        data = read_bounded(path, MAX_INPUT_FILE)
+        if data is None:
+            raise CommandError(f"{path}: file is too large (more than 16 MiB)")
+        return data.decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise CommandError(f"{path}: No such file or directory") from None
+    except IsADirectoryError:
+        raise CommandError(f"{path}: Is a directory") from None
+    except PermissionError:
+        raise CommandError(f"{path}: Permission denied") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or 'cannot read'}") from None

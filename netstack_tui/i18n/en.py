@@ -155,6 +155,27 @@ MESSAGES: dict[str, str] = {
         "The frame goes out through bridge {bridge}: {mac} is not learned yet, so it leaves by every port ({n}); "
         "the journey follows the copy on {port}."
     ),
+    "brnf.call": (
+        "br_netfilter (built into this kernel; on a host without the module loaded nothing here would see the frame): "
+        "bridge-nf-call-iptables is 1 in this namespace, so the frame {bridge} forwards goes through PREROUTING, "
+        "FORWARD and POSTROUTING here, with -i/-o {bridge} and the port ({port}) visible to -m physdev; never INPUT "
+        "or OUTPUT."
+    ),
+    "brnf.off": (
+        "net.bridge.bridge-nf-call-iptables is 0 in this namespace: iptables and conntrack here never see the frames "
+        "{bridge} forwards."
+    ),
+    "brnf.dnat_bridged": (
+        "DNAT on the bridge: {from} became {to}, which is routed out of {bridge} itself, so the frame stays "
+        "bridged, now to {to}'s MAC {mac} (br_nf_pre_routing_finish_bridge)."
+    ),
+    "brnf.dnat_up": (
+        "DNAT on the bridge: {from} became {to}, which is not behind {bridge}: the frame gets {bridge}'s own MAC and "
+        "goes up to this namespace's IP stack to be routed (PREROUTING will not run a second time)."
+    ),
+    "brnf.sabotage": (
+        "PREROUTING already ran on the bridge for this frame (from {port}): ip_sabotage_in() skips it here."
+    ),
     "link.too_many_hops": "The frame crossed too many namespaces (a loop between bridges?): the simulator stops it.",
     "tx.dev_down": "Device {dev} is down: nothing is sent.",
     # sockets
@@ -178,6 +199,10 @@ MESSAGES: dict[str, str] = {
     "sock.connected": "The SYN-ACK answers {owner}'s connect(): the connection is established and an ACK goes back.",
     "sock.synsent_bad_segment": "A socket waiting in SYN-SENT gets something other than a SYN-ACK: dropped.",
     "sock.refused": "RST while connecting: {owner}'s connect() fails with ECONNREFUSED (connection refused).",
+    "sock.abort_on_data": (
+        "{owner} has closed this socket, yet {bytes} bytes of data arrive: the kernel answers with a RST "
+        "and the connection is gone."
+    ),
     "sock.segment": "{bytes} bytes for {owner}'s socket receive queue.",
     "sock.rst_received": "RST received: {owner}'s connection is torn down.",
     "sock.udp_queued": "Datagram queued on {owner}.",
@@ -212,6 +237,7 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.restart": "Restart (replay your commands)",
     "ui.key.reply": "Reply",
     "ui.key.summary": "Summary",
+    "ui.key.topology": "Topology",
     "ui.key.command": "Command",
     "ui.key.restart": "Restart",
     "ui.key.goal": "Goal",
@@ -408,6 +434,55 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.packet": "show the packet tab (narrow terminals)",
     "ui.grouphead.link": "link",
     "ui.group.link": "a frame arriving from a veth peer: no NIC, no ring, no IRQ; the sender's skb crosses over",
+    "ui.pipeline.root": "host (root namespace)",
+    "ui.pipeline.host_tip": (
+        "The packet is in namespace {host}: the stages below run on that namespace's devices, routes, rules "
+        "and sockets."
+    ),
+    "ui.topo.title": "Topology",
+    "ui.topo.count": "{n} namespaces",
+    "ui.topo.selected": "selected: {ns}",
+    "ui.topo.no_journey": "No journey yet: send a packet to see where it goes.",
+    "ui.topo.died": "dropped at",
+    "ui.topo.path": "path:",
+    "ui.topo.ends": "✗ it dies in {ns}",
+    "ui.topo.wire": "wire",
+    "ui.topo.legend.here": "packet",
+    "ui.topo.legend.dead": "dropped here",
+    "ui.topo.legend.hop": "cable crossed",
+    "ui.topo.legend.updown": "up/down",
+    "ui.topo.legend.bridge": "bridge",
+    "ui.topo.legend.selected": "selected",
+    "ui.topo.details.title": "Namespace {ns}",
+    "ui.topo.details.routes": "Routes",
+    "ui.topo.details.iptables": "iptables counters",
+    "ui.topo.details.neigh": "Neighbours (ARP)",
+    "ui.topo.details.sockets": "Sockets",
+    "ui.topo.details.gone": "Namespace {ns} no longer exists.",
+    "ui.topo.ipt.policy": "policy {policy} ({pkts} pkts)",
+    "ui.topo.ipt.rules": "{n} rules matched {pkts} pkts",
+    "ui.topo.ipt.none": "no rules; every policy ACCEPT",
+    "ui.topo.key.step": "Step",
+    "ui.topo.key.step_back": "Back",
+    "ui.topo.key.select_next": "Next",
+    "ui.topo.key.select_previous": "Previous",
+    "ui.topo.key.details": "Details",
+    "ui.topo.key.compact": "Compact",
+    "ui.topo.key.first": "Start",
+    "ui.topo.key.last": "End",
+    "ui.topo.key.page_up": "Page up",
+    "ui.topo.key.page_down": "Page down",
+    "ui.topo.key.commands_here": "Commands here",
+    "ui.topo.commands_hint": "x: type commands in {ns}",
+    "ui.cmd.entered": "Commands now run in namespace {ns} (the prompt says {ns}#); `exit` goes back to the root.",
+    "ui.cmd.entered_root": "Commands now run in the root namespace.",
+    "ui.cmd.no_namespace": "There is no namespace {ns} any more.",
+    "ui.topo.key.close": "Close",
+    "ui.strip.label": "Path:",
+    "ui.strip.short.routing": "route",
+    "ui.strip.short.socket": "sock",
+    "ui.grouphead.bridge": "bridge",
+    "ui.strip.short.bridge": "br",
     "ui.grouphead.routing": "routing",
     "ui.grouphead.socket": "socket",
     "ui.group.NIC": (
@@ -432,6 +507,7 @@ MESSAGES: dict[str, str] = {
     "ui.pick.title": "Scenarios",
     "ui.pick.filter": "Filter by title, topic or level…",
     "ui.summary.close": "Esc, s or q: close",
+    "ui.sum.host": "Namespace: {host}",
     "ui.pick.hint": "Type to filter · ↑↓: choose · Enter: open · Esc: back · the id column is what --scenario takes",
     "ui.pick.col.title": "Scenario",
     "ui.pick.col.level": "Level",
@@ -465,6 +541,16 @@ MESSAGES: dict[str, str] = {
     "stage.veth": "veth: from the peer",
     "stage.bridge": "bridge",
     "stage.neigh": "neighbour (ARP)",
+    "stage.bridge.prerouting.raw": "raw (bridged)",
+    "stage.bridge.prerouting.conntrack": "conntrack (bridged)",
+    "stage.bridge.prerouting.mangle": "mangle (bridged)",
+    "stage.bridge.prerouting.nat": "nat (bridged)",
+    "stage.bridge.forward.mangle": "mangle (bridged)",
+    "stage.bridge.forward.filter": "filter (bridged)",
+    "stage.bridge.forward.security": "security (bridged)",
+    "stage.bridge.postrouting.mangle": "mangle (bridged)",
+    "stage.bridge.postrouting.nat": "nat (bridged)",
+    "stage.bridge.postrouting.confirm": "conntrack confirm (bridged)",
     "stage.ip_rcv": "ip_rcv checks",
     "stage.prerouting.raw": "raw",
     "stage.prerouting.conntrack": "conntrack",
@@ -518,6 +604,16 @@ MESSAGES: dict[str, str] = {
     'goal.cost_above': 'packet {packet} costs at least {ns} ns',
     'goal.sysctl': '`{key}` is {value}',
     'goal.listening': 'something{who} listens on {proto} port {port}',
+    'goal.in': ' in {ns}',
+    'goal.root.from': 'the host',
+    'goal.root.in': 'the host',
+    'goal.ping.reply': '`ping {to}` from {where} gets a reply',
+    'goal.ping.none': '`ping {to}` from {where} gets no reply',
+    'goal.ping.says': ' (ping says "{text}")',
+    'goal.connection': 'a connection from {where} to {to} is held by {who} in {ns}',
+    'goal.connection.any': 'the listener',
+    'goal.bind.ok': 'a new {proto} socket in {ns} can bind {addr}',
+    'goal.bind.error': 'binding {addr} ({proto}) in {ns} fails with {error}',
     'goal.command_succeeds': '`{command}` succeeds',
     'goal.command_fails': '`{command}` fails',
     'goal.output_contains': '`{command}` shows "{text}"',

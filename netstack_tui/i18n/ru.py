@@ -168,6 +168,27 @@ MESSAGES: dict[str, str] = {
         "Кадр уходит через мост {bridge}: {mac} ещё не изучен, поэтому кадр уходит во все порты ({n}); путь "
         "следует за копией на {port}."
     ),
+    "brnf.call": (
+        "br_netfilter (здесь встроен в ядро; там, где модуль не загружен, кадр здесь никто бы не увидел): "
+        "bridge-nf-call-iptables в этом пространстве имён равен 1, поэтому кадр, который пересылает {bridge}, "
+        "проходит здесь PREROUTING, FORWARD и POSTROUTING; -i/-o видят {bridge}, а -m physdev видит порт "
+        "({port}). INPUT и OUTPUT — никогда."
+    ),
+    "brnf.off": (
+        "net.bridge.bridge-nf-call-iptables в этом пространстве имён равен 0: ни iptables, ни conntrack здесь "
+        "не видят кадров, которые пересылает {bridge}."
+    ),
+    "brnf.dnat_bridged": (
+        "DNAT на мосту: {from} стал {to}, а маршрут к нему ведёт через сам {bridge} — кадр по-прежнему "
+        "коммутируется, теперь на MAC {mac} адреса {to} (br_nf_pre_routing_finish_bridge)."
+    ),
+    "brnf.dnat_up": (
+        "DNAT на мосту: {from} стал {to}, а он не за {bridge}: кадр получает MAC самого {bridge} и поднимается "
+        "в IP-стек этого пространства имён на маршрутизацию (второй раз PREROUTING не выполняется)."
+    ),
+    "brnf.sabotage": (
+        "PREROUTING для этого кадра уже выполнен на мосту (пришёл с {port}): ip_sabotage_in() здесь его пропускает."
+    ),
     "link.too_many_hops": "Кадр прошёл слишком много пространств имён (петля между мостами?): симулятор его остановил.",
     "tx.dev_down": "Устройство {dev} выключено: ничего не отправлено.",
     # sockets
@@ -186,6 +207,10 @@ MESSAGES: dict[str, str] = {
     "sock.syn_queue_full": "SYN-очередь полна, а syncookies выключены: SYN отброшен.",
     "sock.handshake_done": "Рукопожатие завершено: соединение переходит в очередь accept {owner} ({queued}/{backlog}).",
     "sock.listener_bad_segment": "Сегмент для слушающего сокета, но это не SYN: ответ — RST.",
+    "sock.abort_on_data": (
+        "{owner} уже закрыл этот сокет, а приходят {bytes} байт данных: ядро отвечает RST, "
+        "и соединения больше нет."
+    ),
     "sock.segment": "{bytes} байт в очередь приёма сокета {owner}.",
     "sock.bad_ack": "ACK подтверждает {ack}, а следующий номер после SYN-ACK — {want}: в ответ RST.",
     "sock.connected": "SYN-ACK отвечает на connect() {owner}: соединение установлено, назад уходит ACK.",
@@ -228,6 +253,7 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.restart": "Заново (с вашими командами)",
     "ui.key.reply": "Ответ",
     "ui.key.summary": "Итог",
+    "ui.key.topology": "Топология",
     "ui.key.command": "Команда",
     "ui.key.restart": "Заново",
     "ui.key.goal": "Цель",
@@ -426,6 +452,56 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.packet": "показать вкладку пакета (узкий терминал)",
     "ui.grouphead.link": "канал",
     "ui.group.link": "кадр от пары veth: без сетевой карты, кольца и прерывания; переходит skb отправителя",
+    "ui.pipeline.root": "хост (корневое пространство)",
+    "ui.pipeline.host_tip": (
+        "Пакет в пространстве имён {host}: этапы ниже идут по его устройствам, маршрутам, правилам и сокетам."
+    ),
+    "ui.topo.title": "Топология",
+    "ui.topo.count": "пространств имён: {n}",
+    "ui.topo.selected": "выбрано: {ns}",
+    "ui.topo.no_journey": "Пути пока нет: отправьте пакет, чтобы увидеть, куда он пойдёт.",
+    "ui.topo.died": "отброшен в",
+    "ui.topo.path": "путь:",
+    "ui.topo.ends": "✗ погибнет в {ns}",
+    "ui.topo.wire": "провод",
+    "ui.topo.legend.here": "пакет",
+    "ui.topo.legend.dead": "отброшен здесь",
+    "ui.topo.legend.hop": "пройденный кабель",
+    "ui.topo.legend.updown": "включено/выключено",
+    "ui.topo.legend.bridge": "мост",
+    "ui.topo.legend.selected": "выбрано",
+    "ui.topo.details.title": "Пространство имён {ns}",
+    "ui.topo.details.routes": "Маршруты",
+    "ui.topo.details.iptables": "Счётчики iptables",
+    "ui.topo.details.neigh": "Соседи (ARP)",
+    "ui.topo.details.sockets": "Сокеты",
+    "ui.topo.details.gone": "Пространства имён {ns} больше нет.",
+    "ui.topo.ipt.policy": "политика {policy} ({pkts} пак.)",
+    "ui.topo.ipt.rules": "правил: {n}, совпало {pkts} пак.",
+    "ui.topo.ipt.none": "правил нет; все политики ACCEPT",
+    "ui.topo.key.step": "Шаг",
+    "ui.topo.key.step_back": "Назад",
+    "ui.topo.key.select_next": "Следующее",
+    "ui.topo.key.select_previous": "Предыдущее",
+    "ui.topo.key.details": "Подробно",
+    "ui.topo.key.compact": "Компактно",
+    "ui.topo.key.first": "Начало",
+    "ui.topo.key.last": "Конец",
+    "ui.topo.key.page_up": "Страница вверх",
+    "ui.topo.key.page_down": "Страница вниз",
+    "ui.topo.key.commands_here": "Команды здесь",
+    "ui.topo.commands_hint": "x — вводить команды в {ns}",
+    "ui.cmd.entered": (
+        "Теперь команды выполняются в пространстве {ns} (в приглашении {ns}#); `exit` — назад в корневое."
+    ),
+    "ui.cmd.entered_root": "Теперь команды выполняются в корневом пространстве имён.",
+    "ui.cmd.no_namespace": "Пространства имён {ns} больше нет.",
+    "ui.topo.key.close": "Закрыть",
+    "ui.strip.label": "Путь:",
+    "ui.strip.short.routing": "маршр.",
+    "ui.strip.short.socket": "сокет",
+    "ui.grouphead.bridge": "мост",
+    "ui.strip.short.bridge": "мост",
     "ui.grouphead.routing": "маршрутизация",
     "ui.grouphead.socket": "сокет",
     "ui.group.NIC": "сетевая карта и драйвер: фильтр MAC, DMA в RX-кольцо, прерывание и опрос NAPI, XDP в драйвере",
@@ -448,6 +524,7 @@ MESSAGES: dict[str, str] = {
     "ui.pick.title": "Сценарии",
     "ui.pick.filter": "Фильтр по названию, теме или уровню…",
     "ui.summary.close": "Esc, s или q — закрыть",
+    "ui.sum.host": "Пространство имён: {host}",
     "ui.pick.hint": (
         "Печатайте для фильтра · ↑↓ — выбор · Enter — открыть · Esc — назад · столбец id принимает --scenario"
     ),
@@ -482,6 +559,16 @@ MESSAGES: dict[str, str] = {
     "stage.tc_ingress": "tc ingress",
     "stage.veth": "veth: от пары",
     "stage.bridge": "мост",
+    "stage.bridge.prerouting.raw": "raw (на мосту)",
+    "stage.bridge.prerouting.conntrack": "conntrack (на мосту)",
+    "stage.bridge.prerouting.mangle": "mangle (на мосту)",
+    "stage.bridge.prerouting.nat": "nat (на мосту)",
+    "stage.bridge.forward.mangle": "mangle (на мосту)",
+    "stage.bridge.forward.filter": "filter (на мосту)",
+    "stage.bridge.forward.security": "security (на мосту)",
+    "stage.bridge.postrouting.mangle": "mangle (на мосту)",
+    "stage.bridge.postrouting.nat": "nat (на мосту)",
+    "stage.bridge.postrouting.confirm": "подтверждение conntrack (на мосту)",
     "stage.neigh": "сосед (ARP)",
     "stage.ip_rcv": "проверки ip_rcv",
     "stage.prerouting.raw": "raw",
@@ -536,6 +623,16 @@ MESSAGES: dict[str, str] = {
     'goal.cost_above': 'пакет {packet} обходится не меньше {ns} нс',
     'goal.sysctl': '`{key}` равен {value}',
     'goal.listening': 'порт {proto}/{port} слушается{who}',
+    'goal.in': ' в {ns}',
+    'goal.root.from': 'хоста',
+    'goal.root.in': 'хосте',
+    'goal.ping.reply': '`ping {to}` из {where} получает ответ',
+    'goal.ping.none': '`ping {to}` из {where} не получает ответа',
+    'goal.ping.says': ' (ping пишет «{text}»)',
+    'goal.connection': 'соединение из {where} на {to} принимает {who} в {ns}',
+    'goal.connection.any': 'слушающий сокет',
+    'goal.bind.ok': 'новый {proto}-сокет в {ns} может занять {addr}',
+    'goal.bind.error': 'bind на {addr} ({proto}) в {ns} завершается ошибкой {error}',
     'goal.command_succeeds': '`{command}` выполняется успешно',
     'goal.command_fails': '`{command}` завершается ошибкой',
     'goal.output_contains': '`{command}` показывает «{text}»',

@@ -17,9 +17,10 @@ from .packet import (
     IPPROTO_UDP,
     RST,
     SYN,
+    TCPOLEN_TSTAMP_ALIGNED,
     Packet,
 )
-from .sockets import Socket, SocketError
+from .sockets import ORPHAN_FIN_TIMEOUT, ORPHAN_STATES, TCP_TIMEWAIT_LEN, Socket, SocketError
 from .trace import (
     Disposition,
     DropReason,
@@ -130,9 +131,11 @@ def _tcp_rcv(j: Journey) -> None:
     if cookie and not host.sysctl.int("net.ipv4.tcp_syncookies"):
         _socket_drop(j, "sock.syn_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener))
     isn = _isn(host, pkt)
+    timestamps = host.sysctl.int("net.ipv4.tcp_timestamps") != 0
     if not cookie:
         child = Socket(
-            "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn
+            "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn,
+            timestamps=timestamps and pkt.offers_timestamps,
         )
         table.enqueue_request(listener, child)
     owner = _owner(j, listener)
@@ -144,7 +147,7 @@ def _tcp_rcv(j: Journey) -> None:
         view=_socket_view(j, listener),
     )
     j.delivered_to = owner
-    j.emit(replies.syn_ack(pkt, isn))
+    j.emit(replies.syn_ack(pkt, isn, timestamps=timestamps))
     raise j.stop(Disposition.DELIVERED)
 
 
@@ -209,6 +212,8 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         j.delivered_to = _owner(j, listener)
         _app_accept(j, listener)
         raise j.stop(Disposition.DELIVERED)
+    if sock.state in ORPHAN_STATES:
+        _tcp_closing(j, sock)
     sock.recv_q += pkt.payload_len
     owner = _owner(j, sock)
     j.step(
@@ -219,20 +224,25 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         view=_socket_view(j, sock),
     )
     j.delivered_to = owner
+    options = _options(sock)
     if pkt.flags & FIN:
         sock.state = "CLOSE-WAIT" if sock.state == "ESTAB" else sock.state
-        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq))
+        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options))
         # Only a socket the application has accepted (it holds an fd) can be closed by it; one still
         # waiting in the accept queue (`--no-accept`) stays in CLOSE-WAIT there.
         proc = table.processes.get(sock.pid) if sock.pid is not None and sock.fd is not None else None
         if proc is not None and not proc.leaks and proc.alive:
             j.step("app", Verdict.DELIVER, "app.close", params={"app": proc.name})
-            table.close(sock, host.clock, active=True)
-            j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, flags=FIN | ACK))
+            if sock.state == "CLOSE-WAIT":
+                # tcp_close() sends our FIN: LAST-ACK until the peer acknowledges it.
+                table.close_sending_fin(sock, host.clock, fin_ack=pkt.ack_seq + 1)
+                j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, flags=FIN | ACK, opt_len=options))
+            else:
+                table.close(sock, host.clock, active=False)
         elif proc is not None:
             j.step("app", Verdict.DELIVER, "app.leak_close_wait", params={"app": proc.name, "fd": sock.fd})
     elif pkt.payload_len:
-        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq))
+        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options))
         proc = table.processes.get(sock.pid) if sock.pid is not None else None
         if proc is not None:
             j.step("app", Verdict.DELIVER, "app.recv", params={"app": proc.name, "bytes": sock.recv_q})
@@ -245,14 +255,76 @@ def _tcp_connecting(j: Journey, sock: Socket) -> None:
     pkt = j.flow.pkt
     if pkt.flags & SYN and pkt.flags & ACK:
         sock.state = "ESTAB"
+        # Timestamps are on when the SYN-ACK echoes the option, which it does only if our SYN offered
+        # it: a connecting socket's SYN is Linux's, with timestamps while net.ipv4.tcp_timestamps is on.
+        sock.timestamps = j.host.sysctl.int("net.ipv4.tcp_timestamps") != 0 and pkt.offers_timestamps
         j.step("socket", Verdict.DELIVER, "sock.connected", params={"owner": _owner(j, sock)},
                view=_socket_view(j, sock))
         j.delivered_to = _owner(j, sock)
-        j.emit(replies.handshake_ack(pkt))
+        j.emit(replies.handshake_ack(pkt, opt_len=_options(sock)))
         raise j.stop(Disposition.DELIVERED)
     j.step("socket", Verdict.DROP, "sock.synsent_bad_segment", view=_socket_view(j, sock),
            drop_reason=DropReason.TCP_FLAGS)
     raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+
+
+def _options(sock: Socket) -> int:
+    """The TCP option bytes of a segment `sock` sends after the handshake: the timestamps, or none."""
+    return TCPOLEN_TSTAMP_ALIGNED if sock.timestamps else 0
+
+
+def _tcp_closing(j: Journey, sock: Socket) -> None:
+    """tcp_rcv_state_process() for a socket whose FIN is sent (FIN-WAIT-1, CLOSING, LAST-ACK), and
+    tcp_timewait_state_process() for FIN-WAIT-2 and TIME-WAIT (the kernel's timewait sockets).
+
+    The ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 (net.ipv4.tcp_fin_timeout to live, orphaned),
+    CLOSING to TIME-WAIT and ends LAST-ACK; the peer's FIN in FIN-WAIT-1/2 is only ACKed and starts
+    TIME-WAIT's 60 s (CLOSING when it does not acknowledge our FIN: a simultaneous close); in TIME-WAIT
+    a FIN again is ACKed again, and it or an ACK restarts the 60 s. Data after the app's close() aborts
+    the connection with a RST. Returns when the segment is left to the established path (data in
+    LAST-ACK/CLOSING/TIME-WAIT, a SYN), else ends the journey.
+    """
+    host, pkt = j.host, j.flow.pkt
+    table = host.sockets
+    if pkt.flags & SYN:
+        return
+    owner = _owner(j, sock)
+    if pkt.payload_len and sock.state in ("FIN-WAIT-1", "FIN-WAIT-2") and sock.pid is None:
+        # Data for a socket its app has closed (RCV_SHUTDOWN): TCPAbortOnData, the socket is gone and
+        # a RST answers (measured: ss shows nothing after it, conntrack CLOSE).
+        table.sockets.remove(sock)
+        j.step("socket", Verdict.DROP, "sock.abort_on_data", params={"owner": owner, "bytes": pkt.payload_len},
+               view=_socket_view(j, None), drop_reason=DropReason.NOT_SPECIFIED)
+        j.emit(replies.tcp_reset(pkt))
+        raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
+    if pkt.payload_len:
+        return
+    acks_fin = bool(pkt.flags & ACK) and sock.fin_ack is not None and pkt.ack_seq == sock.fin_ack
+    if acks_fin and sock.state == "LAST-ACK":
+        # tcp_done(): the last ACK arrived, the socket is gone.
+        table.sockets.remove(sock)
+        j.step("socket", Verdict.DELIVER, "sock.segment", params={"owner": owner, "bytes": 0},
+               view=_socket_view(j, None))
+        j.delivered_to = owner
+        raise j.stop(Disposition.DELIVERED)
+    if acks_fin and sock.state in ("FIN-WAIT-1", "CLOSING"):
+        sock.send_q = 0
+        if sock.state == "CLOSING":
+            sock.state, sock.expires_at = "TIME-WAIT", host.clock + TCP_TIMEWAIT_LEN
+        else:
+            sock.state = "FIN-WAIT-2"
+            sock.expires_at = host.clock + host.sysctl.int("net.ipv4.tcp_fin_timeout")
+    if pkt.flags & FIN and sock.state in ("FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT"):
+        sock.state = "CLOSING" if sock.state == "FIN-WAIT-1" else "TIME-WAIT"
+        sock.expires_at = host.clock + (TCP_TIMEWAIT_LEN if sock.state == "TIME-WAIT" else ORPHAN_FIN_TIMEOUT)
+        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=_options(sock)))
+    elif sock.state == "TIME-WAIT" and pkt.flags & ACK:
+        # A bare ACK in TIME-WAIT restarts its 60 s (inet_twsk_reschedule), unanswered.
+        sock.expires_at = host.clock + TCP_TIMEWAIT_LEN
+    j.step("socket", Verdict.DELIVER, "sock.segment", params={"owner": owner, "bytes": 0},
+           view=_socket_view(j, sock))
+    j.delivered_to = owner
+    raise j.stop(Disposition.DELIVERED)
 
 
 def _drop_child(j: Journey, sock: Socket) -> None:

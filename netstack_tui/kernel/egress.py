@@ -6,7 +6,7 @@ from . import replies
 from .addr import format_ipv4
 from .capture import PEER_MAC
 from .hooks import run_hook
-from .host import Host
+from .host import Host, far_host
 from .interfaces import Interface
 from .journey import ETH_HLEN, MAX_REPLY_DEPTH, Handoff, Journey, Stop
 from .link import bridge, neigh
@@ -111,7 +111,7 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
         raise j.stop(disposition)
     far = out.cable
     j.step("tx", Verdict.TRANSMIT, "tx.cable", params={"dev": out.name, "peer": far.dev, "ns": far.host.name})
-    j.handoff = Handoff(far.host, far.dev, pkt.replace(oif=None, iif=None, src_mac=out.mac, dst_mac=dst_mac))
+    j.handoff = Handoff(far_host(far), far.dev, pkt.replace(oif=None, iif=None, src_mac=out.mac, dst_mac=dst_mac))
     raise j.stop(disposition)
 
 

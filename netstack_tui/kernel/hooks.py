@@ -21,7 +21,7 @@ from .nftables.model import Chain as NftChain
 from .nftables.model import Table as NftTable
 from .packet import IPPROTO_ICMP, Packet
 from .routes import answer_source, reroute
-from .stages import STAGE_BY_ID, STAGES
+from .stages import BRIDGED_PREFIX, STAGE_BY_ID, STAGES, Path
 from .trace import (
     ChainView,
     Change,
@@ -42,6 +42,15 @@ def stage_id(hook: Hook, table: str) -> str:
     if found is None:
         found = _STAGE_IDS[(hook, table)] = f"{hook.value.lower()}.{table}"
     return found
+
+
+def _sid(j: Journey, hook: Hook, table: str) -> str:
+    """The stage a hook's entry is drawn at: br_netfilter's own (`bridge.forward.filter`) while it
+    runs the IPv4 hooks for a bridged frame, the IP stack's otherwise."""
+    nf_bridge = j.flow.nf_bridge
+    if nf_bridge is not None and nf_bridge.hooking:
+        return BRIDGED_PREFIX + stage_id(hook, table)
+    return stage_id(hook, table)
 
 
 def _entry_priority(hook: Hook, table: str) -> int:
@@ -99,7 +108,14 @@ def registered_now(host: Host) -> frozenset[str]:
 
 
 def run_hook(j: Journey, hook: Hook) -> None:
+    """Every entry registered at `hook`, in priority order (nf_hook_slow)."""
     record = j.record
+    nf_bridge = j.flow.nf_bridge
+    if hook == Hook.PREROUTING and nf_bridge is not None and nf_bridge.prerouting_done and not nf_bridge.hooking:
+        # ip_sabotage_in(): br_netfilter already ran PREROUTING for this frame on the bridge.
+        j.step(stage_id(hook, HOOK_TABLES[hook][0]), Verdict.SKIP, "brnf.sabotage", cost_ns=0,
+               params={"port": nf_bridge.physin})
+        return
     tables = j.host.iptables.tables
     for name, table, chain in hook_entries(j.host, hook):
         if name == "conntrack":
@@ -139,6 +155,7 @@ def _context(j: Journey, hook: Hook) -> MatchContext:
         ct_expire=entry.expires_in(j.host.clock) if entry is not None and entry.id else 0,
         addr_type=j.host.addr_type,
         in_mac=_in_mac(j),
+        physdev=(f.nf_bridge.physin, f.nf_bridge.physout) if f.nf_bridge is not None else None,
         rules=j.host.iptables.state,
     )
 
@@ -206,7 +223,7 @@ def _nf_step(
     nft: tuple[NftTable, NftChain] | None = None,
 ) -> None:
     if not j.record:
-        j.last = (stage_id(hook, table), nft_eval.label(nft[0]) if nft is not None else table,
+        j.last = (_sid(j, hook, table), nft_eval.label(nft[0]) if nft is not None else table,
                   result.decided_chain, result.decided_index)
         j.last_packet = j.flow.pkt
         return
@@ -218,7 +235,7 @@ def _nf_step(
     else:
         view = j.host.iptables.chain_view(table, hook.value, result.evaluations, result.visited)
     j.step(
-        stage_id(hook, table),
+        _sid(j, hook, table),
         verdict,
         note,
         params=params,
@@ -235,7 +252,7 @@ def _nf_step(
 
 
 def _filter_table(j: Journey, hook: Hook, table: str) -> None:
-    stage = stage_id(hook, table)
+    stage = _sid(j, hook, table)
     if not _table_active(j, table):
         j.step(stage, Verdict.SKIP, "nf.table_unused", params={"table": table}, cost_ns=0)
         return
@@ -333,7 +350,8 @@ def nft_stage(hook: Hook, priority: int) -> str:
     """The stage an nft chain is drawn at: the iptables table's of the nearest priority on this hook."""
     best: tuple[int, int, str] | None = None
     for stage in STAGES:
-        if stage.hook == hook.value and stage.table is not None and stage.priority is not None:
+        if (stage.hook == hook.value and stage.table is not None and stage.priority is not None
+                and stage.path != Path.BRIDGE):
             key = (abs(stage.priority - priority), stage.priority, stage.id)
             if best is None or key < best:
                 best = key
@@ -412,7 +430,7 @@ def _read_sysctl_ints(host: Host) -> dict[str, int]:
 
 
 def _conntrack_in(j: Journey, hook: Hook) -> None:
-    stage = stage_id(hook, "conntrack")
+    stage = _sid(j, hook, "conntrack")
     f, host = j.flow, j.host
     ct_table = host.conntrack
     if f.notrack:
@@ -500,7 +518,7 @@ def _ct_reserve(j: Journey) -> bool:
 
 
 def _confirm(j: Journey, hook: Hook) -> None:
-    stage = stage_id(hook, "confirm")
+    stage = _sid(j, hook, "confirm")
     f, host = j.flow, j.host
     if f.ct is None or f.notrack or f.related_attached:
         j.step(stage, Verdict.SKIP, "ct.confirm_none", cost_ns=0)
@@ -530,7 +548,7 @@ def _confirm(j: Journey, hook: Hook) -> None:
 
 
 def _nat_table(j: Journey, hook: Hook) -> None:
-    stage = stage_id(hook, "nat")
+    stage = _sid(j, hook, "nat")
     f = j.flow
     if f.notrack or f.ct is None:
         j.step(stage, Verdict.SKIP, "nat.untracked", cost_ns=0)
@@ -626,7 +644,7 @@ def _nat_lookup(j: Journey, hook: Hook, chains: list[tuple[NftTable, NftChain] |
     before = f.pkt
     f.pkt = nat.rewrite(f.pkt, f.ct, f.ct_dir, hook)
     if f.pkt is not before:
-        j.step(stage_id(hook, "nat"), Verdict.SKIP, "nat.from_entry", changes=_packet_changes(before, f.pkt),
+        j.step(_sid(j, hook, "nat"), Verdict.SKIP, "nat.from_entry", changes=_packet_changes(before, f.pkt),
                cost_ns=10)
         if hook == Hook.OUTPUT:
             reroute(j)

@@ -8,24 +8,42 @@ empty conntrack, clock at 0.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import Protocol, cast
 
 from .addr import format_ipv4, in_prefix, prefix_mask
 from .capture import CaptureRing
 from .conntrack import Conntrack
-from .interfaces import Address, Interface, XdpProgram
-from .link.bridge import Bridge, port_removed
-from .link.neigh import Neighbour
+from .interfaces import Address, Cable, Interface, XdpProgram
+from .link.tables import Bridge, Neighbour, recalculate_mac
 from .netfilter.table import Ruleset
 from .nftables.model import NftRuleset
 from .routing import RT_TABLE_LOCAL, RT_TABLE_MAIN, Route, Routing
 from .sockets import SocketTable
 from .sysctl import Sysctls
 
-if TYPE_CHECKING:
-    from .world import World
-
 LOOPBACK = 0x7F000001
+
+
+class WorldView(Protocol):
+    """What a namespace knows of the world it belongs to (a `kernel.world.World`)."""
+
+    def hosts(self) -> Iterator[Host]:
+        """Every namespace, the root first."""
+
+    def name_of(self, host: Host) -> str | None:
+        """The namespace's `ip netns` name (None for the root)."""
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass in every namespace."""
+
+    def echo_id(self, first: int) -> int:
+        """The identifier of the next ping run."""
+
+
+def far_host(cable: Cable) -> Host:
+    """The namespace at the far end of `cable` (cables only ever join hosts)."""
+    return cast(Host, cable.host)
 
 
 class HostError(ValueError):
@@ -40,7 +58,7 @@ class Host:
 
     def __init__(self, name: str = "host") -> None:
         self.name = name
-        self.world: World | None = None
+        self.world: WorldView | None = None
         """The world this namespace belongs to (set by `World`; copying a host copies its world)."""
         self.clock = 0.0
         """Simulated seconds since boot; only `sleep` and packet timing advance it."""
@@ -125,8 +143,10 @@ class Host:
         self.sysctl.remove_interface(name)
         for key in [k for k in self.neighbours if k[1] == name]:
             del self.neighbours[key]
-        if iface.master is not None and iface.master in self.interfaces:
-            port_removed(self, iface.master, iface)
+        if iface.master is not None and iface.master in self.bridges:
+            self.bridges[iface.master].forget_port(name)
+            members = [i for i in self.interfaces.values() if i.master == iface.master]
+            recalculate_mac(self.bridges[iface.master], self.interfaces[iface.master], members)
         for port in [i for i in self.interfaces.values() if i.master == name]:
             port.master = None  # deleting a bridge releases its ports
         self.bridges.pop(name, None)
@@ -135,7 +155,7 @@ class Host:
             far = cable.far()
             assert far is not None
             far.cable = None
-            cable.host.delete_interface(far.name)  # a veth pair lives and dies as one
+            far_host(cable).delete_interface(far.name)  # a veth pair lives and dies as one
 
     def set_link(self, name: str, up: bool) -> None:
         """`ip link set DEV up|down`: routes through a down device go away, and come back with it."""

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
-
-if TYPE_CHECKING:
-    from .host import Host
+from typing import ClassVar, Protocol
 
 # Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
 # generic XDP, which runs after the sk_buff is built.
@@ -78,12 +75,20 @@ class InterfaceStats:
     xdp_pass: int = 0
 
 
+class Namespace(Protocol):
+    """What a cable knows of the namespace at its far end (a `kernel.host.Host`; `host.far_host`
+    gives it back as one)."""
+
+    name: str
+    interfaces: dict[str, Interface]
+
+
 @dataclass(slots=True, eq=False)
 class Cable:
     """Where a device's frames go: device `dev` of the namespace `host`. A veth pair is two devices
     whose cables point at each other; the uplink joins the root namespace's `eth0` to the Internet's."""
 
-    host: Host
+    host: Namespace
     dev: str
 
     def far(self) -> Interface | None:

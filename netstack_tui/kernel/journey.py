@@ -77,6 +77,22 @@ class Handoff:
 
 
 @dataclass(slots=True)
+class NfBridge:
+    """br_netfilter's record on a frame that entered a bridge while bridge-nf-call-iptables was 1
+    (struct nf_bridge_info): the ports `-m physdev` sees. See `kernel.link.brnf`."""
+
+    physin: str
+    """The bridge port the frame came in on."""
+    physout: str | None = None
+    """The port the bridge sends it out of, once br_nf_forward_ip() has run (None before, and for
+    a frame that went up to the host)."""
+    hooking: bool = False
+    """While br_netfilter runs the IPv4 hooks from the bridge: steps go to the `bridge.*` stages."""
+    prerouting_done: bool = False
+    """PREROUTING already ran on the bridge: ip_sabotage_in() skips it when the frame goes up."""
+
+
+@dataclass(slots=True)
 class Flow:
     """Per-journey mutable state: the packet now, its conntrack entry, its skb geometry."""
 
@@ -100,6 +116,8 @@ class Flow:
     skb: SkbView | None = None
     local_dest: bool = False
     owner: str | None = None
+    nf_bridge: NfBridge | None = None
+    """Set when the frame came through a bridge port with br_netfilter calling iptables."""
 
 
 @dataclass(slots=True)
@@ -131,6 +149,8 @@ class Journey:
     """Set when the frame has left for another receive path (see `kernel.stack`)."""
     hops: int = 0
     """Namespaces crossed so far."""
+    left_host: bool = False
+    """Whether the packet left this namespace on a cable (its journey then ends elsewhere)."""
 
     def step(
         self,

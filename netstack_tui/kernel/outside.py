@@ -13,15 +13,12 @@ What leaves through `upstream` is not simulated any further: a private source (a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from .addr import parse_ipv4
 from .host import Host
 from .interfaces import Cable
 from .routing import RT_TABLE_MAIN, Route
-
-if TYPE_CHECKING:
-    from .world import World
 
 NAME = "internet"
 HOST_ADDRESS = "192.168.1.10"
@@ -34,14 +31,12 @@ PUBLIC_SERVERS: tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...] = (
 """Addresses the Internet answers on, a name for each (curl and the topology show it), and what listens."""
 
 
-def build_internet(world: World) -> Host:
-    """Cable the root namespace's eth0 to a new `internet` namespace and configure both ends (the root
-    gets the address and default route DHCP would give it). Returns the `internet` namespace."""
-    root = world.root
-    net = world.add_namespace(NAME)
+def configure(root: Host, net: Host, new_mac: Callable[[], str]) -> None:
+    """Cable the root namespace's eth0 to `net` (the new, empty `internet` namespace) and configure
+    both ends; the root gets the address and default route DHCP would give it."""
     net.set_link("lo", True)
     eth0 = net.add_interface("eth0", mac="02:00:00:00:00:02")
-    upstream = net.add_interface("upstream", kind="dummy", mac=world.new_mac())
+    upstream = net.add_interface("upstream", kind="dummy", mac=new_mac())
     upstream.qdisc = "noqueue"
     net.add_address("eth0", parse_ipv4(GATEWAY), 24)
     for addr, _name, _services in PUBLIC_SERVERS:
@@ -57,10 +52,8 @@ def build_internet(world: World) -> Host:
                 table.listen(sock, 4096, net.sysctl.int("net.core.somaxconn"))
     root_eth0 = root.interface("eth0")
     root_eth0.cable, eth0.cable = Cable(net, "eth0"), Cable(root, "eth0")
-    world.nsids.setdefault(NAME, len(world.nsids))
     root.add_address("eth0", parse_ipv4(HOST_ADDRESS), 24)
     gateway, address = parse_ipv4(GATEWAY), parse_ipv4(HOST_ADDRESS)
     root.routing.tables[RT_TABLE_MAIN].append(
         Route(0, 0, "unicast", RT_TABLE_MAIN, "eth0", via=gateway, proto="dhcp", src=address, metric=100)
     )
-    return net

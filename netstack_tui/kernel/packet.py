@@ -36,6 +36,18 @@ L4_HEADER_LEN = {IPPROTO_TCP: 20, IPPROTO_UDP: 8, IPPROTO_ICMP: 8}
 # icmp_send() fits the error in 576 bytes: 20 IP + 8 ICMP + at most 548 of the original.
 ICMP_ERROR_MAX_QUOTE = 576 - IP_HEADER_LEN - 8
 
+# TCP option space Linux puts in its segments (measured with tcpdump -v between namespaces, 6.18).
+# The model carries only the length (`Packet.opt_len`); these are the lengths it uses.
+TCPOLEN_MSS_ONLY = 4
+"""A SYN-ACK to a SYN without options: MSS alone."""
+TCPOLEN_SYN_TS = 20
+"""Linux's SYN, and its SYN-ACK to such a SYN: mss, sackOK, TS, nop, wscale."""
+TCPOLEN_SYN_NO_TS = 12
+"""A SYN or SYN-ACK without timestamps (net.ipv4.tcp_timestamps=0 at either end): mss, nop, nop,
+sackOK, nop, wscale."""
+TCPOLEN_TSTAMP_ALIGNED = 12
+"""Every later segment of a connection both of whose SYNs carried timestamps: nop, nop, TS."""
+
 # TCP flag bits, as in the TCP header.
 FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
 TCP_FLAG_NAMES = {"FIN": FIN, "SYN": SYN, "RST": RST, "PSH": PSH, "ACK": ACK, "URG": URG, "ECE": ECE, "CWR": CWR}
@@ -141,7 +153,9 @@ class Packet:
     payload_len: int = 0
     """Bytes after the transport header."""
     opt_len: int = 0
-    """Bytes of TCP options (a Linux SYN-ACK to an option-less SYN carries MSS: 4)."""
+    """Bytes of TCP options: 0 (the notation's packets), 4 (a SYN-ACK's MSS to an option-less SYN),
+    20 (Linux's SYN or SYN-ACK with timestamps), 12 (one without timestamps, or the timestamps option
+    of any later segment of a connection that negotiated them)."""
     inner: Packet | None = None
     """For ICMP errors: the header of the packet the error is about."""
     iif: str | None = None
@@ -175,6 +189,12 @@ class Packet:
         """
         quoted = min(self.inner.length, ICMP_ERROR_MAX_QUOTE) if self.inner is not None else 0
         return IP_HEADER_LEN + self.l4_header_len + self.payload_len + quoted
+
+    @property
+    def offers_timestamps(self) -> bool:
+        """Whether this is a SYN (or SYN-ACK) carrying the timestamps option: Linux's full option set
+        of `TCPOLEN_SYN_TS` bytes (a SYN of fewer option bytes is not one the model builds with TS)."""
+        return self.proto == IPPROTO_TCP and bool(self.flags & SYN) and self.opt_len >= TCPOLEN_SYN_TS
 
     @property
     def is_icmp_error(self) -> bool:

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .packet import ACK, FIN, ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, IPPROTO_ICMP, IPPROTO_TCP, RST, SYN, Packet
+from .packet import (
+    ACK,
+    FIN,
+    ICMP_DEST_UNREACH,
+    ICMP_ECHO_REPLY,
+    IPPROTO_ICMP,
+    IPPROTO_TCP,
+    RST,
+    SYN,
+    TCPOLEN_MSS_ONLY,
+    TCPOLEN_SYN_NO_TS,
+    TCPOLEN_SYN_TS,
+    Packet,
+)
 
 if TYPE_CHECKING:
     from .host import Host
@@ -41,23 +54,29 @@ def tcp_reset(pkt: Packet, ttl: int = 64) -> Packet | None:
     return base.replace(flags=RST | ACK, seq=0, ack_seq=(pkt.seq + consumed) & 0xFFFFFFFF)
 
 
-def syn_ack(syn: Packet, isn: int, ttl: int = 64) -> Packet:
-    """tcp_v4_send_synack(): options mirror the SYN's (just MSS when it carried none)."""
+def syn_ack(syn: Packet, isn: int, ttl: int = 64, *, timestamps: bool = True) -> Packet:
+    """tcp_v4_send_synack(): options answer the SYN's (tcp_synack_options()): just MSS when it carried
+    none, the timestamps too when it offered them and `timestamps` (net.ipv4.tcp_timestamps) is on."""
+    if syn.opt_len == 0:
+        opt_len = TCPOLEN_MSS_ONLY
+    else:
+        opt_len = TCPOLEN_SYN_TS if syn.offers_timestamps and timestamps else TCPOLEN_SYN_NO_TS
     return Packet(IPPROTO_TCP, syn.dst, syn.src, syn.dport, syn.sport, flags=SYN | ACK, seq=isn,
-                  ack_seq=(syn.seq + 1) & 0xFFFFFFFF, ttl=ttl, opt_len=4 if syn.opt_len == 0 else 20)
+                  ack_seq=(syn.seq + 1) & 0xFFFFFFFF, ttl=ttl, opt_len=opt_len)
 
 
-def tcp_ack(pkt: Packet, seq: int, flags: int = ACK, ttl: int = 64) -> Packet:
-    """An ACK (or FIN-ACK) for a received segment."""
+def tcp_ack(pkt: Packet, seq: int, flags: int = ACK, ttl: int = 64, *, opt_len: int = 0) -> Packet:
+    """An ACK (or FIN-ACK) for a received segment; `opt_len` 12 on a connection with timestamps."""
     consumed = pkt.payload_len + (1 if pkt.flags & FIN else 0)
     return Packet(IPPROTO_TCP, pkt.dst, pkt.src, pkt.dport, pkt.sport, flags=flags, seq=seq,
-                  ack_seq=(pkt.seq + consumed) & 0xFFFFFFFF, ttl=ttl)
+                  ack_seq=(pkt.seq + consumed) & 0xFFFFFFFF, ttl=ttl, opt_len=opt_len)
 
 
-def handshake_ack(synack: Packet, ttl: int = 64) -> Packet:
-    """tcp_send_ack() after tcp_rcv_synsent_state_process(): the third packet of the handshake."""
+def handshake_ack(synack: Packet, ttl: int = 64, *, opt_len: int = 0) -> Packet:
+    """tcp_send_ack() after tcp_rcv_synsent_state_process(): the third packet of the handshake
+    (`opt_len` 12 when both SYNs carried timestamps)."""
     return Packet(IPPROTO_TCP, synack.dst, synack.src, synack.dport, synack.sport, flags=ACK, seq=synack.ack_seq,
-                  ack_seq=(synack.seq + 1) & 0xFFFFFFFF, ttl=ttl)
+                  ack_seq=(synack.seq + 1) & 0xFFFFFFFF, ttl=ttl, opt_len=opt_len)
 
 
 def echo_reply(pkt: Packet, ttl: int = 64) -> Packet:

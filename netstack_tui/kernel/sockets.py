@@ -14,6 +14,16 @@ from .addr import format_ipv4
 
 TCP_TIMEWAIT_LEN = 60.0
 """Seconds a TIME_WAIT socket lives (include/net/tcp.h); tcp_fin_timeout does not change it."""
+ORPHAN_FIN_TIMEOUT = 107.5
+"""Seconds an orphaned socket whose FIN is never acknowledged (LAST-ACK, FIN-WAIT-1, CLOSING) lives.
+tcp_orphan_retries=0 means 8 retries, given up at the first retransmission timer after
+((2 << 8) - 1) * TCP_RTO_MIN = 102.2 s (tcp_model_timeout()). Measured on 6.18 between namespaces
+(the last ACK dropped): the FIN is resent at 0.2, 0.4, 0.8, ... 27, 54 s and the LAST-ACK socket is
+gone 107-108 s after the first FIN (the RTO is a little over 200 ms). The model does not resend it.
+"""
+ORPHAN_STATES = frozenset({"FIN-WAIT-1", "FIN-WAIT-2", "CLOSING", "LAST-ACK", "TIME-WAIT"})
+"""States of a TCP socket the application has closed: the kernel keeps it, without an fd, until the
+peer's answers end it or its timer runs out (`expires_at`)."""
 
 
 class SocketError(OSError):
@@ -34,7 +44,8 @@ class Socket:
     local: tuple[int, int]
     peer: tuple[int, int] = (0, 0)
     state: str = "UNCONN"
-    """ss names: LISTEN, SYN-RECV, ESTAB, CLOSE-WAIT, LAST-ACK, FIN-WAIT-1, TIME-WAIT, UNCONN."""
+    """ss names: LISTEN, SYN-SENT, SYN-RECV, ESTAB, CLOSE-WAIT, LAST-ACK, FIN-WAIT-1, FIN-WAIT-2,
+    CLOSING, TIME-WAIT, UNCONN."""
     pid: int | None = None
     fd: int | None = None
     reuseaddr: bool = False
@@ -46,12 +57,17 @@ class Socket:
     recv_q: int = 0
     send_q: int = 0
     expires_at: float = 0.0
-    """For TIME-WAIT: when the socket disappears."""
+    """For a closed socket (`ORPHAN_STATES`): when the socket disappears."""
     parent: Socket | None = None
     isn: int = 0
     """Our initial sequence number (the SYN-ACK's seq), for checking the handshake's ACK."""
     synack_sent: bool = False
     """Whether a SYN-ACK for this request left the host (a peer cannot acknowledge one that did not)."""
+    timestamps: bool = False
+    """Whether the connection uses TCP timestamps (both SYNs carried the option): every segment it
+    sends after the handshake carries `TCPOLEN_TSTAMP_ALIGNED` bytes of options."""
+    fin_ack: int | None = None
+    """Once our FIN is sent: the acknowledgement number that covers it (our FIN's seq + 1)."""
 
     def local_text(self) -> str:
         """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""
@@ -124,8 +140,9 @@ class SocketTable:
         return None
 
     def expire(self, now: float) -> None:
-        """Drop TIME-WAIT sockets whose time is up."""
-        self.sockets = [s for s in self.sockets if not (s.state == "TIME-WAIT" and s.expires_at <= now)]
+        """Drop closed sockets whose time is up (TIME-WAIT, and orphans whose FIN got no answer)."""
+        self.sockets = [s for s in self.sockets
+                        if not (s.state in ORPHAN_STATES and s.pid is None and s.expires_at <= now)]
 
     # ---- bind / listen ---------------------------------------------------------------------------
 
@@ -234,7 +251,8 @@ class SocketTable:
         return best
 
     def close(self, sock: Socket, now: float, *, active: bool = True) -> None:
-        """close(): an established TCP socket closed first by us ends in TIME-WAIT."""
+        """close() without a simulated peer to answer (a killed process; `close_sending_fin` is the
+        full one): an established TCP socket closed first by us ends in TIME-WAIT at once."""
         proc = self.processes.get(sock.pid) if sock.pid is not None else None
         if proc is not None and sock.fd is not None:
             proc.fds.pop(sock.fd, None)
@@ -248,6 +266,19 @@ class SocketTable:
             return
         if sock in self.sockets:
             self.sockets.remove(sock)
+
+    def close_sending_fin(self, sock: Socket, now: float, fin_ack: int) -> None:
+        """close() of a connected TCP socket whose FIN the caller sends (tcp_close(), a simulated peer
+        will answer): ESTAB becomes FIN-WAIT-1, CLOSE-WAIT becomes LAST-ACK. The socket leaves the
+        process but stays in the table (an orphan, Send-Q 1: the unacknowledged FIN) until the peer's
+        ACK of `fin_ack` moves it on (see `deliver`) or `ORPHAN_FIN_TIMEOUT` ends it."""
+        proc = self.processes.get(sock.pid) if sock.pid is not None else None
+        if proc is not None and sock.fd is not None:
+            proc.fds.pop(sock.fd, None)
+        sock.fd, sock.pid = None, None
+        sock.state = "LAST-ACK" if sock.state == "CLOSE-WAIT" else "FIN-WAIT-1"
+        sock.send_q, sock.fin_ack = 1, fin_ack & 0xFFFFFFFF
+        sock.expires_at = now + ORPHAN_FIN_TIMEOUT
 
     def kill(self, proc: Process, now: float) -> int:
         """The process exits: every fd closes. Returns the number of sockets closed."""

@@ -166,8 +166,10 @@ def _cross(j: Journey) -> None:
         j.disposition = Disposition.DROPPED
         return
     looped = handoff.sent is not None
-    depth = j.depth + 1 if looped else j.depth
-    after = _finish(*_receive(handoff.host, handoff.pkt, handoff.dev, depth, j.record, handoff.sent,
+    j.left_host = j.left_host or not looped
+    # Crossing lo is not an answer: only packets emitted in response count towards MAX_REPLY_DEPTH
+    # (a handshake over lo needs SYN, SYN-ACK and ACK, each crossing it).
+    after = _finish(*_receive(handoff.host, handoff.pkt, handoff.dev, j.depth, j.record, handoff.sent,
                               j.hops + (0 if looped else 1)))
     if isinstance(after, Trace):
         j.steps.extend(after.steps)
@@ -194,10 +196,12 @@ def _finish(j: Journey, pkt: Packet) -> Trace | Outcome:
     replies: list[Trace | Outcome] = list(j.looped_replies)
     if j.depth < MAX_REPLY_DEPTH:
         for emitted, flow in j.emitted:
-            reply = _finish(*_transmit(j.host, emitted, None, j.depth + 1, flow, j.record))
+            answer, answered = _transmit(j.host, emitted, None, j.depth + 1, flow, j.record)
+            reply = _finish(answer, answered)
             replies.append(reply)
             if emitted.proto == IPPROTO_TCP and emitted.flags & (SYN | ACK) == SYN | ACK:
-                _note_synack(j.host, emitted, sent=reply.disposition == Disposition.SENT)
+                # Sent: on the wire, or across a cable on its way (wherever its journey ended).
+                _note_synack(j.host, emitted, sent=answer.left_host or reply.disposition == Disposition.SENT)
     if not j.record:
         return Outcome(
             packet=pkt,

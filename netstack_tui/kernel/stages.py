@@ -25,6 +25,8 @@ class Path(StrEnum):
     LOCAL_OUT = "local_out"
     POSTROUTING = "postrouting"
     TX = "tx"
+    BRIDGE = "bridge"
+    """Netfilter hooks br_netfilter runs for a frame the bridge forwards (port to port)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,21 @@ class Stage:
 
 def _nf(hook: str, table: str, priority: int, path: Path) -> Stage:
     return Stage(f"{hook.lower()}.{table}", hook, table, "nf_hook_slow", path, hook, table, priority)
+
+
+BRIDGED_PREFIX = "bridge."
+"""Stage ids of the hooks br_netfilter runs for bridged frames: `bridge.prerouting.raw`, ..."""
+
+# The bridge hook that calls each IPv4 hook (net/bridge/br_netfilter_hooks.c).
+_BR_CALLER = {"PREROUTING": "br_nf_pre_routing", "FORWARD": "br_nf_forward_ip", "POSTROUTING": "br_nf_post_routing"}
+
+
+def _br(hook: str, table: str | None, priority: int, label: str | None = None) -> Stage:
+    """A netfilter stage as br_netfilter runs it for a bridged frame (same table, same priority)."""
+    table_id = table or ("conntrack" if priority == -200 else "confirm")
+    function = {"conntrack": "nf_conntrack_in", "confirm": "nf_conntrack_confirm"}.get(table_id, "nf_hook_slow")
+    return Stage(f"{BRIDGED_PREFIX}{hook.lower()}.{table_id}", hook, label or f"{table_id} (bridged)",
+                 f"{_BR_CALLER[hook]} → {function}", Path.BRIDGE, hook, table, priority)
 
 
 # Netfilter priorities, include/uapi/linux/netfilter_ipv4.h
@@ -77,8 +94,21 @@ STAGES: tuple[Stage, ...] = (
     # after GRO, before the packet taps and tc ingress.
     Stage("xdp_generic", "skb", "XDP (generic)", "do_xdp_generic", Path.RX),
     Stage("tc_ingress", "skb", "tc ingress", "sch_handle_ingress", Path.RX),
+    # br_netfilter's PREROUTING runs from the bridge's own PREROUTING hook, in br_handle_frame(),
+    # before br_handle_frame_finish() learns the source MAC and picks the port.
+    _br("PREROUTING", "raw", NF_IP_PRI_RAW),
+    _br("PREROUTING", None, NF_IP_PRI_CONNTRACK, "conntrack (bridged)"),
+    _br("PREROUTING", "mangle", NF_IP_PRI_MANGLE),
+    _br("PREROUTING", "nat", NF_IP_PRI_NAT_DST),
     # The bridge is the port's rx_handler, after tc ingress: up to its host, or out another port.
     Stage("bridge", "skb", "bridge", "br_handle_frame", Path.RX),
+    # A frame sent out of another port: br_forward() → the bridge's FORWARD and POST_ROUTING hooks.
+    _br("FORWARD", "mangle", NF_IP_PRI_MANGLE),
+    _br("FORWARD", "filter", NF_IP_PRI_FILTER),
+    _br("FORWARD", "security", IPTABLES_NFT_SECURITY),
+    _br("POSTROUTING", "mangle", NF_IP_PRI_MANGLE),
+    _br("POSTROUTING", "nat", NF_IP_PRI_NAT_SRC),
+    _br("POSTROUTING", None, NF_IP_PRI_CONNTRACK_CONFIRM, "conntrack confirm (bridged)"),
     Stage("ip_rcv", "IP", "ip_rcv checks", "ip_rcv", Path.RX),
     _nf("PREROUTING", "raw", NF_IP_PRI_RAW, Path.PREROUTING),
     Stage("prerouting.conntrack", "PREROUTING", "conntrack", "nf_conntrack_in", Path.PREROUTING,

@@ -2,6 +2,10 @@
 
 Values are kept as the text /proc/sys shows, keyed by the dotted name `sysctl` prints. Per-interface
 `net.ipv4.conf.IFACE.*` keys appear when the interface does, copied from `conf.default`.
+
+`net.bridge.bridge-nf-*` are br_netfilter's, per namespace. They exist only while that module is
+loaded; here it is built in, as on the kernel the facts were measured on, so every namespace has
+them (a stock Debian host gets them once Docker or `modprobe br_netfilter` loads the module).
 """
 
 from __future__ import annotations
@@ -65,6 +69,14 @@ GLOBAL_DEFAULTS: dict[str, str] = {
     "net.netfilter.nf_conntrack_tcp_timeout_last_ack": "30",
     "net.netfilter.nf_conntrack_tcp_timeout_time_wait": "120",
     "net.netfilter.nf_conntrack_tcp_timeout_close": "10",
+    # br_netfilter (br_netfilter_sysctl_default): only bridge-nf-call-iptables acts in the model;
+    # ip6tables/arptables are stored (IPv6 and ARP filtering are not simulated), VLAN/PPPoE too.
+    "net.bridge.bridge-nf-call-arptables": "1",
+    "net.bridge.bridge-nf-call-iptables": "1",
+    "net.bridge.bridge-nf-call-ip6tables": "1",
+    "net.bridge.bridge-nf-filter-vlan-tagged": "0",
+    "net.bridge.bridge-nf-filter-pppoe-tagged": "0",
+    "net.bridge.bridge-nf-pass-vlan-input-dev": "0",
     "fs.file-max": "2466170",
     "fs.nr_open": "1048576",
     # allocated, free (always 0 since 2.6), max; the first field is filled in by whoever counts fds.
@@ -90,6 +102,10 @@ ALL_OVERRIDES: dict[str, str] = {"accept_source_route": "0"}
 _MULTI_VALUE = {"net.ipv4.ip_local_port_range": 2, "net.ipv4.tcp_rmem": 3, "net.ipv4.tcp_wmem": 3, "fs.file-nr": 3}
 # Integer vectors the kernel lets you write partly (proc_dointvec: "4096" sets only the first value).
 _PARTIAL_WRITE = frozenset({"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"})
+# br_netfilter's keys: proc_dointvec over one int, then brnf_sysctl_call_tables() turns any
+# non-zero value into 1 (measured: `sysctl -w ...=5` answers `= 5`, and reading gives 1).
+BRIDGE_NF_KEYS = frozenset(k for k in GLOBAL_DEFAULTS if k.startswith("net.bridge.bridge-nf-"))
+BRIDGE_NF_CALL_IPTABLES = "net.bridge.bridge-nf-call-iptables"
 # Read-only, as in the kernel.
 READ_ONLY = frozenset({"net.netfilter.nf_conntrack_count", "fs.file-nr"})
 
@@ -155,6 +171,8 @@ class Sysctls:
         if key in READ_ONLY:
             raise SysctlError(f'sysctl: permission denied on key "{key}"')
         words = value.split()
+        if key in BRIDGE_NF_KEYS:
+            return self._set_bridge_nf(key, words)
         expected = _MULTI_VALUE.get(key, 1)
         if key in _PARTIAL_WRITE and 0 < len(words) < expected:
             words += self._values[key].split()[len(words):]
@@ -167,6 +185,20 @@ class Sysctls:
         self.generation = next_generation()
         self._propagate(key, stored)
         return stored
+
+    def _set_bridge_nf(self, key: str, words: list[str]) -> str:
+        """brnf_sysctl_call_tables(): the first integer counts (what follows it is ignored, as
+        proc_dointvec does for a one-int table), and any non-zero value is stored as 1."""
+        if not words or not words[0].lstrip("-").isdigit():
+            raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
+        stored = "1" if int(words[0]) else "0"
+        self._values[key] = stored
+        self.generation = next_generation()
+        return stored
+
+    def bridge_nf_call_iptables(self) -> bool:
+        """Whether br_netfilter passes bridged IPv4 frames to this namespace's iptables."""
+        return self._values[BRIDGE_NF_CALL_IPTABLES] != "0"
 
     def _propagate(self, key: str, value: str) -> None:
         # Writing ip_forward (or conf.all.forwarding) sets forwarding on every interface,

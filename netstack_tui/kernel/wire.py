@@ -1,11 +1,12 @@
 """Real bytes for a packet record: the app's hexdump and the pcap files `tcpdump -w` writes.
 
-A frame is Ethernet II, a 20-byte IPv4 header, then TCP, UDP or ICMP, with every checksum
-computed; other protocols get the IP header only. Bytes are built with `struct` from the record's
-fields alone: nothing consults this machine. What the record does not model is fixed: the TCP
-window is what `tcp_window` says, TCP options are MSS 1460 then End of Option List and zero padding, payload
-bytes are zeros, the ICMP sequence number is 0. An ICMP error quotes the original datagram,
-truncated as icmp_send() truncates it, so a frame is always 14 + `Packet.length` bytes.
+An ARP frame is Ethernet II and the 28-byte ARP message. An IP frame is Ethernet II, a 20-byte IPv4
+header, then TCP, UDP or ICMP, with every checksum computed; other protocols get the IP header only.
+Bytes are built with `struct` from the record's fields alone: nothing consults this machine. What
+the record does not model is fixed: the TCP window is what `tcp_window` says, TCP options are laid
+out as Linux lays them out for their length (MSS 1460, window scale 7, timestamps with val and ecr 0),
+payload bytes are zeros, the ICMP sequence number is 0. An ICMP error quotes the original datagram,
+truncated as icmp_send() truncates it, so an IP frame is always 14 + `Packet.length` bytes.
 The simulation itself never needs bytes. Frames are cached per packet record.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import struct
 from functools import lru_cache
 
+from .capture import ArpFrame
 from .packet import ACK, ICMP_ERROR_MAX_QUOTE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, RST, SYN, Packet
 
 DEFAULT_MAC = "02:00:00:00:00:01"
@@ -22,6 +24,9 @@ PEER_MAC = "02:00:00:00:00:02"
 """The next hop's MAC, the destination of every locally sent frame."""
 
 ETH_P_IP = 0x0800
+ETH_P_ARP = 0x0806
+ARP_LEN = 28
+"""An Ethernet/IPv4 ARP message: hardware and protocol types and sizes, opcode, two MAC/IP pairs."""
 TCP_WINDOW = 64240
 """What Linux advertises in a SYN on Ethernet: 65535 rounded down to a multiple of the 1460-byte MSS."""
 SYNACK_WINDOW = 65160
@@ -53,11 +58,39 @@ def _pseudo_header(pkt: Packet, l4_len: int) -> bytes:
     return struct.pack("!IIBBH", pkt.src, pkt.dst, 0, pkt.proto, l4_len)
 
 
-def _tcp_options(opt_len: int) -> bytes:
-    """`opt_len` bytes of options: MSS (a SYN-ACK's first option), then end-of-list padding."""
+_NOP, _SACK_PERM, _WSCALE_7 = b"\x01", b"\x04\x02", b"\x03\x03\x07"
+_TIMESTAMPS = struct.pack("!BBII", 8, 10, 0, 0)
+"""The timestamps option with val and ecr 0: the model has no clock per connection to fill them."""
+
+
+def tcp_option_layout(pkt: Packet) -> tuple[str, ...]:
+    """The options Linux puts in a segment of this option length, in order, as tcpdump names them:
+    a SYN's or SYN-ACK's 20 bytes (mss, sackOK, TS, nop, wscale), 12 without timestamps, an MSS
+    alone (a SYN-ACK to a SYN without options), and a later segment's nop,nop,TS."""
+    syn = bool(pkt.flags & SYN)
+    if not pkt.opt_len:
+        return ()
+    if syn and pkt.opt_len == 20:
+        return ("mss", "sackOK", "TS", "nop", "wscale")
+    if syn and pkt.opt_len == 12:
+        return ("mss", "nop", "nop", "sackOK", "nop", "wscale")
+    if not syn and pkt.opt_len == 12:
+        return ("nop", "nop", "TS")
+    return ("mss",) + ("eol",) * (pkt.opt_len > 4)
+
+
+_OPTION_BYTES = {"mss": _TCP_MSS_OPTION, "sackOK": _SACK_PERM, "TS": _TIMESTAMPS, "nop": _NOP,
+                 "wscale": _WSCALE_7}
+
+
+def _tcp_options(pkt: Packet) -> bytes:
+    """`pkt.opt_len` bytes of options laid out as Linux lays them out (`tcp_option_layout`); another
+    length is MSS then End of Option List and zero padding."""
+    opt_len = pkt.opt_len
     if opt_len % 4 or not 0 <= opt_len <= _TCP_MAX_OPTIONS:
         raise ValueError(f"TCP options of {opt_len} bytes do not fit the data offset field")
-    return (_TCP_MSS_OPTION + bytes(opt_len - len(_TCP_MSS_OPTION))) if opt_len else b""
+    data = b"".join(_OPTION_BYTES.get(name, b"") for name in tcp_option_layout(pkt))
+    return data + bytes(opt_len - len(data))
 
 
 def tcp_window(pkt: Packet) -> int:
@@ -69,7 +102,7 @@ def tcp_window(pkt: Packet) -> int:
 
 
 def _tcp(pkt: Packet) -> bytes:
-    options = _tcp_options(pkt.opt_len)
+    options = _tcp_options(pkt)
     data_offset_words = (20 + len(options)) // 4
     header = struct.pack(
         "!HHIIBBHHH", pkt.sport, pkt.dport, pkt.seq, pkt.ack_seq, data_offset_words << 4, pkt.flags,
@@ -135,6 +168,18 @@ def _mac_bytes(mac: str) -> bytes:
 def ethernet_frame(pkt: Packet, src_mac: str, dst_mac: str) -> bytes:
     """The frame with the given Ethernet addresses (a tap's captured frame)."""
     return _mac_bytes(dst_mac) + _mac_bytes(src_mac) + struct.pack("!H", ETH_P_IP) + ip_datagram(pkt)
+
+
+def arp_message(arp: ArpFrame) -> bytes:
+    """The 28-byte ARP message (RFC 826): Ethernet (1) / IPv4 (0x0800), opcode 1 request or 2 reply."""
+    return (struct.pack("!HHBBH", 1, ETH_P_IP, 6, 4, 1 if arp.op == "request" else 2)
+            + _mac_bytes(arp.sender_mac) + struct.pack("!I", arp.sender_ip)
+            + _mac_bytes(arp.target_mac) + struct.pack("!I", arp.target_ip))
+
+
+def arp_frame(arp: ArpFrame, src_mac: str, dst_mac: str) -> bytes:
+    """The 42-byte Ethernet frame carrying an ARP message (a veth does not pad it to 60)."""
+    return _mac_bytes(dst_mac) + _mac_bytes(src_mac) + struct.pack("!H", ETH_P_ARP) + arp_message(arp)
 
 
 @lru_cache(maxsize=512)

@@ -13,9 +13,11 @@ and the Internet behind it (a connected world, what a fresh shell starts from).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .host import Host, HostError
+from . import outside
+from .host import Host, HostError, far_host
 from .interfaces import Cable, Interface
 from .link import bridge
 
@@ -36,10 +38,14 @@ class World:
         self.root.world = self
         self.namespaces: dict[str, Host] = {}
         """Named namespaces (`ip netns add`), in creation order."""
+        self.unnamed: dict[str, Host] = {}
+        """Namespaces nobody bind-mounted under /run/netns (a container runtime's: dockerd keeps its
+        own), by the runtime's key: `ip netns list` does not show them, traces name them by key."""
         self.nsids: dict[str, int] = {}
         """The ids the root namespace has given to other namespaces (`ip netns list` shows `(id: N)`):
         assigned when a device of the root namespace is linked to one of theirs."""
         self._next_mac = 0x100
+        self._pings = 0
 
     @classmethod
     def connected(cls) -> World:
@@ -52,9 +58,10 @@ class World:
     # ---- namespaces ------------------------------------------------------------------------------
 
     def hosts(self) -> Iterator[Host]:
-        """The root namespace, then the named ones in creation order."""
+        """The root namespace, then the named ones in creation order, then the unnamed ones."""
         yield self.root
         yield from self.namespaces.values()
+        yield from self.unnamed.values()
 
     def namespace(self, name: str) -> Host:
         """The namespace `name` (HostError as `ip netns exec` words it)."""
@@ -77,6 +84,23 @@ class World:
         host.world = self
         self.namespaces[name] = host
         return host
+
+    def add_unnamed(self, key: str) -> Host:
+        """A new namespace a runtime made with unshare(CLONE_NEWNET) and did not name; its host name
+        is `key`, which must be free."""
+        if key in self.unnamed or key in self.namespaces:
+            raise HostError(f"namespace {key} exists")
+        host = Host.namespace(key)
+        host.world = self
+        self.unnamed[key] = host
+        return host
+
+    def delete_unnamed(self, key: str) -> None:
+        """The unnamed namespace's last process exited: its veths die with it, peers included."""
+        host = self.unnamed.pop(key)
+        for name in [n for n, i in host.interfaces.items() if i.kind == "veth"]:
+            if name in host.interfaces:
+                host.delete_interface(name)
 
     def delete_namespace(self, name: str) -> None:
         """`ip netns del NAME`: its veths die with it, and so do their peers in other namespaces."""
@@ -107,6 +131,12 @@ class World:
         n = self._next_mac
         self._next_mac += 1
         return f"02:00:00:{n >> 16 & 0xFF:02x}:{n >> 8 & 0xFF:02x}:{n & 0xFF:02x}"
+
+    def echo_id(self, first: int) -> int:
+        """The identifier of the next ping run: `first`, then first+1, ... (each ping process has its
+        own, so two runs are two conntrack entries; the kernel's are random, these predictable)."""
+        self._pings += 1
+        return (first + self._pings - 1) & 0xFFFF
 
     def add_veth(self, host: Host, name: str, peer: str, peer_host: Host | None = None) -> tuple[Interface, Interface]:
         """`ip link add NAME type veth peer name PEER [netns NS]`: two devices, down, cabled together.
@@ -155,7 +185,42 @@ class World:
             far = iface.cable.far()
             if far is not None and far.cable is not None:
                 far.cable = Cable(target, dev)
-                self._note_nsid(iface.cable.host, target)
+                self._note_nsid(far_host(iface.cable), target)
+        return iface
+
+    def rename(self, host: Host, dev: str, new: str) -> Interface:
+        """`ip link set DEV name NEW` (dev_change_name): only while the device is down, to a free name;
+        its addresses, routes, neighbours, bridge membership and cable follow it."""
+        iface = host.interface(dev)
+        if new == dev:
+            return iface
+        if new in host.interfaces:
+            raise HostError("RTNETLINK answers: File exists")
+        if iface.up:
+            raise HostError("RTNETLINK answers: Device or resource busy")
+        host.interfaces = {new if name == dev else name: i for name, i in host.interfaces.items()}
+        iface.name = new
+        values = {key: host.sysctl.get(key) for key in host.sysctl.keys() if key.startswith(f"net.ipv4.conf.{dev}.")}
+        host.sysctl.remove_interface(dev)
+        host.sysctl.add_interface(new)
+        for key, value in values.items():
+            host.sysctl.set(f"net.ipv4.conf.{new}." + key.rsplit(".", 1)[1], value)
+        for table, routes in host.routing.tables.items():
+            host.routing.tables[table] = [replace(r, dev=new) if r.dev == dev else r for r in routes]
+        host.neighbours = {(addr, new if d == dev else d): n for (addr, d), n in host.neighbours.items()}
+        for other in host.interfaces.values():
+            if other.master == dev:
+                other.master = new
+        if dev in host.bridges:
+            host.bridges[new] = host.bridges.pop(dev)
+        for br in host.bridges.values():
+            for entry in br.fdb.values():
+                if entry.port == dev:
+                    entry.port = new
+        far = iface.cable.far() if iface.cable is not None else None
+        if far is not None and far.cable is not None and far.cable.dev == dev:
+            far.cable = Cable(host, new)
+            far.peer = new
         return iface
 
     def _note_nsid(self, a: Host, b: Host) -> None:
@@ -168,10 +233,11 @@ class World:
     # ---- presets -----------------------------------------------------------------------------------
 
     def connect_uplink(self) -> Host:
-        """Give the root namespace the Internet: see `kernel.outside`."""
-        from .outside import build_internet
-
-        return build_internet(self)
+        """Give the root namespace the Internet (see `kernel.outside`); returns the `internet` namespace."""
+        net = self.add_namespace(outside.NAME)
+        outside.configure(self.root, net, self.new_mac)
+        self.nsids.setdefault(outside.NAME, len(self.nsids))
+        return net
 
     # ---- topology ----------------------------------------------------------------------------------
 
@@ -202,6 +268,11 @@ class World:
     def label(self, host: Host) -> str:
         """How traces and the topology name a namespace: its netns name, or the root's host name."""
         return self.name_of(host) or host.name
+
+
+def world_of(host: Host) -> World:
+    """The world `host` belongs to; a host made on its own becomes the root of a new, bare one."""
+    return host.world if isinstance(host.world, World) else World(host)
 
 
 def set_master(host: Host, iface: Interface, master: str | None) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ..commands.session import NamedPacket, Session
 from ..commands.shell import Shell
+from ..kernel.host import Host
+from ..kernel.world import World
 from .goals import build_host, describe, outcome_holds, run_check, run_checks, send, session_state
 from .loader import ScenarioError, load_file
 from .model import LANGUAGES, ScenarioFile, Text
@@ -59,14 +61,27 @@ def check_texts(model: ScenarioFile) -> None:
             raise CheckFailure(f"{field}: the en text looks Russian")
 
 
+def check_namespaces(model: ScenarioFile, host: Host) -> None:
+    """Every namespace a packet is sent from exists once the setup has run (the session sends the
+    first packet right away). Checks may name namespaces the learner has yet to create: they fail
+    with the reason until then."""
+    known = set(host.world.namespaces) if isinstance(host.world, World) else set()
+    listing = ", ".join(sorted(known)) or "none; create one in the setup with `ip netns add NAME`"
+    for i, packet in enumerate(model.packets):
+        if packet.from_ is not None and packet.from_ not in known:
+            raise CheckFailure(f"packets[{i + 1}].from: there is no namespace '{packet.from_}' after the setup; "
+                               f"the namespaces are: {listing}")
+
+
 def check_model(model: ScenarioFile) -> None:
     """Run every proof on a validated scenario; raise CheckFailure with the first thing that fails."""
     check_texts(model)
-    packets = [NamedPacket(p.name, p.spec) for p in model.packets]
-    specs = {p.name: p.spec for p in packets}
-    broken, failures = build_host(model.setup)
+    packets = [NamedPacket(p.name, p.spec, p.from_) for p in model.packets]
+    specs = {p.name: p for p in packets}
+    broken, failures = build_host(model.setup, world=model.world)
     if failures:
         raise CheckFailure(f"setup command failed: {failures[0]}")
+    check_namespaces(model, broken)
 
     def expect(part: str, host: object, outcomes: dict[str, str] | None) -> None:
         for name, outcome in (outcomes or {}).items():
@@ -96,7 +111,7 @@ def check_model(model: ScenarioFile) -> None:
             if not result.ok:
                 raise CheckFailure(f"hints[{i + 1}].premise is not true in the broken state: {result.label} — "
                                    f"seen: {result.detail}")
-    session = Session(model.setup, packets)
+    session = Session(model.setup, packets, world=model.world)
     session.next_packet()
     for line in model.solution:
         ran = session.run_command(line)

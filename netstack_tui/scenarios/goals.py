@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..commands.shell import PACKET_VERBS, Shell
 from ..i18n import message
-from ..kernel.addr import format_ipv4
+from ..kernel.addr import format_ipv4, parse_ipv4
 from ..kernel.host import Host
 from ..kernel.packet import ACK, IPPROTO_ICMP, IPPROTO_TCP, RST, SYN, Packet
 from ..kernel.trace import Disposition, Trace
+from ..kernel.world import World
 from .model import Check, Cost, Leaves, parse_outcome
 
 if TYPE_CHECKING:
@@ -48,9 +50,12 @@ class GoalStatus:
 # ---- building the state to judge ------------------------------------------------------------------
 
 
-def build_host(setup: list[str], commands: list[str] = ()) -> tuple[Host, list[str]]:  # type: ignore[assignment]
-    """A fresh host after `setup` and `commands`; also the failures as `command: output` lines."""
-    shell = Shell()
+def build_host(setup: list[str], commands: list[str] = (),  # type: ignore[assignment]
+               world: str = "bare") -> tuple[Host, list[str]]:
+    """A fresh host after `setup` and `commands`, in a bare world or (`world="connected"`) one on the
+    simulated Internet; also the failures as `command: output` lines. The host is the root
+    namespace; the other namespaces hang off it (`host.world`)."""
+    shell = Shell(world=World.connected() if world == "connected" else World())
     failures: list[str] = []
     for line in list(setup) + [c for c in commands if not _is_packet_verb(c)]:
         result = shell.run(line)
@@ -64,7 +69,7 @@ def _is_packet_verb(line: str) -> bool:
     return bool(words) and words[0] in PACKET_VERBS
 
 
-_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], Host] = {}
+_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Host] = {}
 
 
 def session_state(session: Session) -> Host:
@@ -72,10 +77,11 @@ def session_state(session: Session) -> Host:
     setup, commands = getattr(session, "setup", None), getattr(session, "commands", None)
     if setup is None or commands is None:
         return copy.deepcopy(session.host)
-    key = (tuple(setup), tuple(c for c in commands if not _is_packet_verb(c)))
+    world = str(getattr(session, "world", "bare"))
+    key = (world, tuple(setup), tuple(c for c in commands if not _is_packet_verb(c)))
     if key not in _cache:
         _cache.clear()
-        _cache[key] = build_host(list(key[0]), list(key[1]))[0]
+        _cache[key] = build_host(list(key[1]), list(key[2]), world)[0]
     return _cache[key]
 
 
@@ -98,11 +104,15 @@ def run_checks(checks: list[Check], host: Host, packets: list[NamedPacket], lang
                followed: frozenset[str] = frozenset()) -> list[CheckResult]:
     """Evaluate each check on its own copy of `host`; `followed` names the packets whose journeys the
     learner has stepped to their end."""
-    specs = {p.name: p.spec for p in packets}
+    specs = {p.name: p for p in packets}
     return [run_check(check, host, specs, lang, followed=followed) for check in checks]
 
 
-def run_check(check: Check, host: Host, specs: dict[str, str], lang: str = "en", *,
+PacketSpecs = Mapping[str, "str | NamedPacket"]
+"""Scenario packets by name: a spec (sent at the root namespace) or a NamedPacket (with its namespace)."""
+
+
+def run_check(check: Check, host: Host, specs: PacketSpecs, lang: str = "en", *,
               followed: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one check on a copy of `host` (after its `given` commands)."""
     label = describe(check, lang)
@@ -119,15 +129,34 @@ def run_check(check: Check, host: Host, specs: dict[str, str], lang: str = "en",
     return CheckResult(label, ok, detail)
 
 
-def send(shell: Shell, spec: str) -> Trace | str:
-    """Send a packet spec on the shell's host: the trace, or the error text."""
+def send(shell: Shell, spec: str | NamedPacket, namespace: str | None = None) -> Trace | str:
+    """Send a packet on the shell's world: at the root namespace, or in `namespace` (a NamedPacket
+    brings its own); the trace, or the error text."""
+    if not isinstance(spec, str):
+        namespace = spec.namespace
+        spec = spec.spec
+    here = _namespace(shell, namespace)
+    if isinstance(here, str):
+        return f"send {spec}: {here}"
+    shell.host = here
     result = shell.run("send " + spec)
     if result.status != 0 or not result.traces:
         return f"send {spec}: {result.output.strip()}"
     return result.traces[0]
 
 
-def _holds(check: Check, shell: Shell, specs: dict[str, str]) -> tuple[bool, str]:
+def _namespace(shell: Shell, name: str | None) -> Host | str:
+    """The namespace `name` of the shell's world (None: the root), or why there is none."""
+    if name is None:
+        return shell.world.root
+    found = shell.world.namespaces.get(name)
+    if found is None:
+        known = ", ".join(shell.world.namespaces) or "none"
+        return f"there is no namespace '{name}' (namespaces: {known})"
+    return found
+
+
+def _holds(check: Check, shell: Shell, specs: PacketSpecs) -> tuple[bool, str]:
     kind, body = check.kind, check.body
     host = shell.host
     if kind == "not":
@@ -149,7 +178,14 @@ def _holds(check: Check, shell: Shell, specs: dict[str, str]) -> tuple[bool, str
             return False, str(exc)
         return " ".join(value.split()) == " ".join(body.equals.split()), f"{body.key} = {value}"
     if kind == "listening":
-        return _listening(host, body)
+        where = _namespace(shell, body.in_)
+        return (False, where) if isinstance(where, str) else _listening(where, body)
+    if kind == "ping":
+        return _ping(shell, body)
+    if kind == "connection":
+        return _connection(shell, body)
+    if kind == "bind":
+        return _bind(shell, body)
     if kind in ("command_succeeds", "command_fails"):
         result = shell.run(body)
         ok = (result.status == 0) == (kind == "command_succeeds")
@@ -203,9 +239,23 @@ def reply_kind(pkt: Packet) -> str:
     return "other"
 
 
+def reply_left(reply: Trace) -> bool:
+    """Whether a reply reached the sender's side: it left the host on the wire, or (across
+    namespaces) its journey went on from the namespace that sent it and was forwarded or delivered
+    there, as a container's answer crosses the host and the `internet` namespace."""
+    if reply.disposition == Disposition.SENT:
+        return True
+    crossed = any(step.host != reply.host for step in reply.steps)
+    return crossed and reply.disposition in (Disposition.FORWARDED, Disposition.DELIVERED)
+
+
 def sent_replies(trace: Trace) -> list[str]:
     """Kinds of the replies that actually left the host."""
-    return [reply_kind(r.final_packet) for r in trace.replies if r.disposition == Disposition.SENT]
+    return [reply_kind(r.final_packet) for r in trace.replies if reply_left(r)]
+
+
+def _endpoint(addr: int, port: int) -> str:
+    return f"{format_ipv4(addr)}:{port}" if port else format_ipv4(addr)
 
 
 def _endpoint_matches(want: str, addr: int, port: int) -> bool:
@@ -240,20 +290,29 @@ def _trace_holds(kind: str, body: Any, trace: Trace) -> tuple[bool, str]:
             ok = ok and _endpoint_matches(body.dst, out.dst, out.dport)
         return ok, f"{seen}; on the wire: {out}"
     if kind == "replies":
-        kinds = sent_replies(trace)
+        left = [r.final_packet for r in trace.replies if reply_left(r)]
+        kinds = [reply_kind(pkt) for pkt in left]
         if body.kind == "none":
             ok = not kinds
+        elif body.src is not None:
+            ok = any((body.kind == "any" or reply_kind(pkt) == body.kind) and _endpoint_matches(body.src, pkt.src,
+                                                                                                pkt.sport)
+                     for pkt in left)
         elif body.kind == "any":
             ok = bool(kinds)
         else:
             ok = body.kind in kinds
-        return ok, f"{seen}; replies: {', '.join(kinds) or 'none'}"
+        shown = ", ".join(f"{reply_kind(pkt)} from {_endpoint(pkt.src, pkt.sport)}" if body.src else reply_kind(pkt)
+                          for pkt in left)
+        return ok, f"{seen}; replies: {shown or 'none'}"
     if kind == "visits":
         for step in trace.steps:
-            if step.stage == body.stage and (step.verdict == body.verdict if body.verdict else step.verdict != "skip"):
+            if step.stage == body.stage and (body.host is None or step.host == body.host) and (
+                    step.verdict == body.verdict if body.verdict else step.verdict != "skip"):
                 return True, seen
-        at = [f"{s.stage}={s.verdict}" for s in trace.steps if s.stage == body.stage]
-        return False, f"{seen}; {body.stage}: {', '.join(at) or 'not reached'}"
+        at = [f"{s.stage}={s.verdict} in {s.host}" for s in trace.steps if s.stage == body.stage]
+        where = f" in {body.host}" if body.host else ""
+        return False, f"{seen}; {body.stage}{where}: {', '.join(at) or 'not reached'}"
     if kind in ("cost_below", "cost_above"):
         assert isinstance(body, Cost)
         total = trace.total_cost_ns
@@ -274,6 +333,60 @@ def _listening(host: Host, body: Any) -> tuple[bool, str]:
         if body.app is None or proc.name == body.app:
             return True, f"{proc.name} listens on {sock.local_text()}"
     return False, f"nothing listens on {body.proto} port {body.port}" + (f" in {body.app}" if body.app else "")
+
+
+def _ping(shell: Shell, body: Any) -> tuple[bool, str]:
+    """`[ip netns exec FROM] ping -c 1 -W 1 TO`, typed in the root namespace as a learner would: exit
+    status 0 means a reply came back (and a missing namespace gets `ip netns exec`'s own error)."""
+    shell.host = shell.world.root
+    prefix = f"ip netns exec {body.from_} " if body.from_ else ""
+    result = shell.run(f"{prefix}ping -c 1 -W 1 {body.to}")
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    said = next((line for line in lines if "ping:" in line or "packet loss" in line or "netns" in line),
+                lines[-1] if lines else "")
+    ok = (result.status == 0) == body.reply and (body.says is None or body.says in result.output)
+    return ok, f"ping {body.to} from {body.from_ or 'the host'}: {said or f'exit status {result.status}'}"
+
+
+def _connection(shell: Shell, body: Any) -> tuple[bool, str]:
+    """A client in `from` runs `connect tcp TO`; a socket of the listener in `in` must then be
+    established (accepted, or waiting in the accept queue) with that client."""
+    client = _namespace(shell, body.from_)
+    server = _namespace(shell, body.in_)
+    for found in (client, server):
+        if isinstance(found, str):
+            return False, found
+    assert isinstance(client, Host) and isinstance(server, Host)
+    shell.host = client
+    result = shell.run(f"connect tcp {body.to} --app probe-client")
+    said = result.output.strip().splitlines()[0] if result.output.strip() else f"exit status {result.status}"
+    port = int(body.to.rpartition(":")[2])
+    table = server.sockets
+    for sock in table.sockets:
+        if sock.proto != "tcp" or sock.local[1] != port or sock.state != "ESTAB":
+            continue
+        owner = sock.pid if sock.pid is not None else (sock.parent.pid if sock.parent is not None else None)
+        proc = table.processes.get(owner) if owner is not None else None
+        if body.app is None or (proc is not None and proc.name == body.app):
+            return True, f"{said}; in {body.in_ or 'the host'}: ESTAB {sock.local_text()} ↔ {sock.peer_text()}"
+    return False, f"{said}; no established connection on port {port} in {body.in_ or 'the host'}" + (
+        f" held by {body.app}" if body.app else "")
+
+
+def _bind(shell: Shell, body: Any) -> tuple[bool, str]:
+    """bind() of a fresh socket (no SO_REUSEADDR) in namespace `in`, as inet_bind_conflict() judges it."""
+    where = _namespace(shell, body.in_)
+    if isinstance(where, str):
+        return False, where
+    addr, _, port = body.addr.rpartition(":")
+    holder = where.sockets.bind_conflict(body.proto, parse_ipv4(addr), int(port), False, False, where.clock)
+    ns = body.in_ or "the host"
+    if holder is None:
+        return body.error is None, f"bind {body.proto} {body.addr} in {ns} succeeds"
+    proc = where.sockets.processes.get(holder.pid) if holder.pid is not None else None
+    owner = f" ({proc.name})" if proc is not None else ""
+    return body.error == "EADDRINUSE", (f"bind {body.proto} {body.addr} in {ns} fails with EADDRINUSE: "
+                                        f"{holder.state} {holder.local_text()}{owner} holds it")
 
 
 def _rule(shell: Shell, body: Any) -> tuple[bool, str]:
@@ -356,15 +469,27 @@ def _describe(kind: str, b: Any, lang: str) -> str:
         return (t(kind, packet=p) + (t("via", dev=b.via) if b.via else "") + (t("from", addr=b.src) if b.src else "")
                 + (t("dst", addr=b.dst) if b.dst else ""))
     if kind == "replies":
-        return t(f"replies.{b.kind}" if b.kind in ("none", "any") else "replies", packet=p, answer=b.kind)
+        return t(f"replies.{b.kind}" if b.kind in ("none", "any") else "replies", packet=p, answer=b.kind) + (
+            t("from", addr=b.src) if b.src else "")
     if kind == "visits":
-        return t("visits", packet=p, stage=b.stage, verdict=f" ({b.verdict})" if b.verdict else "")
+        return t("visits", packet=p, stage=b.stage, verdict=f" ({b.verdict})" if b.verdict else "") + (
+            t("in", ns=b.host) if b.host else "")
     if kind in ("cost_below", "cost_above"):
         return t(kind, packet=p, ns=b.ns)
     if kind == "sysctl":
         return t("sysctl", key=b.key, value=b.equals)
     if kind == "listening":
-        return t("listening", who=f" ({b.app})" if b.app else "", proto=b.proto, port=b.port)
+        return t("listening", who=f" ({b.app})" if b.app else "", proto=b.proto, port=b.port) + (
+            t("in", ns=b.in_) if b.in_ else "")
+    if kind == "ping":
+        text = t("ping.reply" if b.reply else "ping.none", to=b.to, where=b.from_ or t("root.from"))
+        return text + (t("ping.says", text=b.says) if b.says else "")
+    if kind == "connection":
+        return t("connection", where=b.from_ or t("root.from"), to=b.to, who=b.app or t("connection.any"),
+                 ns=b.in_ or t("root.in"))
+    if kind == "bind":
+        return t("bind.error" if b.error else "bind.ok", proto=b.proto, addr=b.addr, ns=b.in_ or t("root.in"),
+                 error=b.error or "")
     if kind in ("command_succeeds", "command_fails"):
         return t(kind, command=b)
     if kind in ("output_contains", "output_lacks"):

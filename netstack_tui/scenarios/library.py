@@ -56,6 +56,8 @@ class Scenario:
     """The seed section this scenario teaches."""
     path: str
     source: ScenarioFile = field(repr=False, compare=False)
+    world: str = "bare"
+    """What the setup starts from: `bare` or `connected` (see `ScenarioFile.world`)."""
 
     def text(self, name: str, lang: str = "en") -> str:
         """One of the texts (`title`, `summary`, `lesson`, `goal_text`, `symptom_text`) in `lang`."""
@@ -74,13 +76,14 @@ def from_file(model: ScenarioFile, path: str) -> Scenario:
         level=model.level,
         topics=list(model.topics),
         setup=list(model.setup),
-        packets=[NamedPacket(p.name, p.spec) for p in model.packets],
+        packets=[NamedPacket(p.name, p.spec, p.from_) for p in model.packets],
         symptom_text=model.symptom.text.as_dict() if model.symptom else {},
         goal_text=model.goal.text.as_dict(),
         hints=[Hint(h.text.as_dict(), h.premise) for h in model.hints],
         solution=list(model.solution),
         seed=model.seed,
         path=path,
+        world=model.world,
         source=model,
     )
 

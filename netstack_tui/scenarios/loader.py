@@ -195,6 +195,13 @@ def _explain(error: dict[str, Any], data: Any) -> tuple[Loc, str, bool]:
     if kind == "too_short":
         return loc, "this list is empty; it needs at least one item", False
     if kind == "string_pattern_mismatch":
+        if name in ("from", "in"):
+            return loc, (f"{_describe(value)} is not a namespace name; use letters, digits, '_', '.' and '-', "
+                         "as `ip netns add` was given it, e.g. 'test_ns'"), False
+        if name in ("to", "addr"):
+            ping = len(loc) > 1 and loc[-2] == "ping"
+            wanted = "an IPv4 address, e.g. '8.8.8.8'" if ping else "ADDR:PORT, e.g. '172.18.0.3:80'"
+            return loc, f"{_describe(value)} is not an address; write {wanted}", False
         return loc, (f"{_describe(value)} is not a valid name; use lowercase letters, digits and dashes, "
                      "e.g. 'rule-order'"), False
     if kind == "literal_error":

@@ -43,6 +43,10 @@ REPLY_KINDS = ("none", "any", "syn-ack", "rst", "ack", "echo-reply", "icmp-port-
 _OUTCOME = re.compile(r"^(delivered|forwarded|sent|dropped|rejected)(?: (at|to|via) (\S+))?$")
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=64)]
+Namespace = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
+"""A network namespace's name, as `ip netns add` was given it (e.g. `test_ns`, `web1`)."""
+Endpoint = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$")]
+"""`ADDR:PORT`, e.g. `0.0.0.0:80` or `172.18.0.3:80`."""
 Command = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
@@ -130,15 +134,28 @@ class Replies(PacketRef):
 
     kind: Literal[REPLY_KINDS]  # type: ignore[valid-type]
     """`syn-ack`, `rst`, `icmp-port-unreachable`, ..., `any`, or `none` for silence."""
+    src: str | None = None
+    """Source the answer must carry when it reaches the sender's side, `ADDR` or `ADDR:PORT`: checks
+    the un-NAT of a reply (a container's answer leaves with the host's address and published port)."""
+
+    @model_validator(mode="after")
+    def _src_needs_an_answer(self) -> Replies:
+        if self.src is not None and self.kind == "none":
+            raise ValueError("`src:` names the source of an answer; with `kind: none` there is none")
+        return self
 
 
 class Visits(PacketRef):
-    """The packet's journey passes a stage, optionally with a given verdict there."""
+    """The packet's journey passes a stage, optionally with a given verdict there, optionally in one
+    namespace of the journey."""
 
     stage: str
     """Stage id, e.g. `xdp` (native XDP) or `xdp_generic`."""
     verdict: Literal["pass", "ACCEPT", "DROP", "REJECT", "skip", "deliver", "transmit"] | None = None
     """The verdict the stage must give; any verdict but `skip` when omitted."""
+    host: str | None = None
+    """The namespace the stage must be passed in, as the journey names it: `host` for the root
+    namespace, else the netns name (`test_ns`, `internet`); any namespace when omitted."""
 
     @field_validator("stage")
     @classmethod
@@ -178,6 +195,48 @@ class Listening(_Model):
     """`tcp` or `udp`."""
     app: str | None = None
     """Name of the process that must own the socket."""
+    in_: Namespace | None = Field(default=None, alias="in")
+    """The namespace to look in (its netns name); the root namespace when omitted."""
+
+
+class Ping(_Model):
+    """`ping -c 1 -W 1 ADDR`, run in a namespace: whether a reply comes back, and what ping says."""
+
+    from_: Namespace | None = Field(default=None, alias="from")
+    """The namespace ping runs in (its netns name); the root namespace when omitted."""
+    to: Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}$")]
+    """The address pinged, e.g. `8.8.8.8`."""
+    reply: bool = True
+    """`true`: an echo reply comes back; `false`: none does (loss or an error)."""
+    says: str | None = Field(default=None, min_length=1)
+    """Text ping's output must contain, e.g. `Network is unreachable` or `100% packet loss`."""
+
+
+class Connection(_Model):
+    """An application in one namespace connects to `to` (the `connect` verb), and the listener on that
+    port in namespace `in` gets the connection (an established socket)."""
+
+    from_: Namespace | None = Field(default=None, alias="from")
+    """The namespace the client runs in; the root namespace when omitted."""
+    to: Endpoint
+    """Where it connects, `ADDR:PORT`."""
+    in_: Namespace | None = Field(default=None, alias="in")
+    """The namespace whose listener must hold the connection; the root namespace when omitted."""
+    app: str | None = None
+    """The listening application that must own it (e.g. `nginx`); any when omitted."""
+
+
+class Bind(_Model):
+    """A new socket in a namespace binds an address: it succeeds, or fails with an errno."""
+
+    in_: Namespace | None = Field(default=None, alias="in")
+    """The namespace the socket is created in; the root namespace when omitted."""
+    addr: Endpoint
+    """`ADDR:PORT` to bind, e.g. `0.0.0.0:80`."""
+    proto: Literal["tcp", "udp"] = "tcp"
+    """`tcp` or `udp`."""
+    error: Literal["EADDRINUSE"] | None = None
+    """The errno bind() must fail with; bind() must succeed when omitted."""
 
 
 class Output(_Model):
@@ -255,7 +314,13 @@ class Check(_Model):
     sysctl: SysctlEquals | None = None
     """A sysctl has a value."""
     listening: Listening | None = None
-    """Something listens on a port."""
+    """Something listens on a port (optionally in a namespace)."""
+    ping: Ping | None = None
+    """`ping` from a namespace to an address gets a reply (or does not)."""
+    connection: Connection | None = None
+    """A client connects and the listener in a namespace holds the connection."""
+    bind: Bind | None = None
+    """bind() of a new socket in a namespace succeeds, or fails with `EADDRINUSE`."""
     command_succeeds: Command | None = None
     """This command exits with status 0 (on the copy)."""
     command_fails: Command | None = None
@@ -334,8 +399,8 @@ class Check(_Model):
 
 
 CHECK_KINDS = ("delivered", "dropped", "rejected", "forwarded", "sent", "replies", "visits", "cost_below",
-               "cost_above", "sysctl", "listening", "command_succeeds", "command_fails", "output_contains",
-               "output_lacks", "rule", "policy", "conntrack_count_below", "conntrack_count_at_least",
+               "cost_above", "sysctl", "listening", "ping", "connection", "bind", "command_succeeds", "command_fails",
+               "output_contains", "output_lacks", "rule", "policy", "conntrack_count_below", "conntrack_count_at_least",
                "dmesg_contains", "process", "job_ran", "followed", "not")
 """Every check kind, in the order the documentation lists them."""
 
@@ -364,6 +429,10 @@ class Packet(_Model):
     """Short name used by checks and shown in the packet list, e.g. `https`."""
     spec: str
     """The packet, e.g. `tcp 203.0.113.7:51000 > 10.0.0.1:443 [S] iface=eth0`."""
+    from_: Namespace | None = Field(default=None, alias="from")
+    """The namespace the packet is sent in (its netns name). Its source is then an address of that
+    namespace, so an application there sends it, and its journey starts there; without `from:` the
+    packet arrives at the root namespace from the wire."""
     about: Text | None = None
     """What this packet stands for (e.g. "a browser opening the site")."""
 
@@ -446,6 +515,11 @@ class ScenarioFile(_Model):
     """Keywords for the picker, e.g. `iptables`, `conntrack`, `xdp`."""
     seed: str = Field(min_length=1)
     """Which section of the seed documents this teaches, e.g. `000 · Ошибка 2`."""
+    world: Literal["bare", "connected"] = "bare"
+    """What the setup starts from: `bare`, one host whose eth0 has no address and faces an
+    unsimulated wire; `connected`, a fresh machine on the Internet (eth0 192.168.1.10/24, a default
+    route via 192.168.1.1, and the simulated `internet` namespace behind it answering on 8.8.8.8,
+    1.1.1.1 and 93.184.215.14)."""
     setup: list[Command] = []
     """Shell commands that build the host, as a learner would type them."""
     packets: list[Packet] = Field(min_length=1)

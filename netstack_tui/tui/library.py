@@ -65,7 +65,9 @@ def session_for(scenario: ScenarioLike) -> Session:
     """A session set up by the scenario, with its first packet sent."""
     from ..commands.session import Session
 
-    session = Session(scenario.setup, scenario.packets)
+    # A scenario may start from a machine on the simulated Internet (`world: connected`).
+    connected = getattr(scenario, "world", "bare") == "connected"
+    session = Session(scenario.setup, scenario.packets, world="connected" if connected else "bare")
     session.next_packet()
     return session
 

@@ -153,21 +153,35 @@ _PATHS: dict[str, tuple[Path, ...]] = {
     "forward": (Path.RX, Path.PREROUTING, Path.FORWARD, Path.POSTROUTING, Path.TX),
     "output": (Path.LOCAL_OUT, Path.POSTROUTING, Path.TX),
     "unrouted": (Path.RX, Path.PREROUTING),
+    "bridged": (Path.RX, Path.BRIDGE, Path.TX),
 }
 """The parts of the stage table each kind of journey walks (`unrouted`: dropped before the routing
 decision, so whether it was for this host or to be forwarded is not known)."""
 
 
+def last_host_steps(trace: Trace) -> tuple[Step, ...]:
+    """The journey's last stretch in one namespace (where it ended)."""
+    steps = trace.steps
+    start = len(steps)
+    while start > 0 and steps[start - 1].host == steps[-1].host:
+        start -= 1
+    return steps[start:]
+
+
 def journey_path(trace: Trace) -> str:
-    """Which path the journey was on: `input`, `forward`, `output` or `unrouted` (see `_PATHS`)."""
-    seen = {stage.path for stage in map(stage_of, trace.steps) if stage is not None}
+    """Which path the journey was on in the namespace it ended in: `input`, `forward`, `output`,
+    `bridged` or `unrouted` (see `_PATHS`)."""
+    steps = last_host_steps(trace)
+    seen = {stage.path for stage in map(stage_of, steps) if stage is not None}
+    if Path.BRIDGE in seen and Path.LOCAL_IN not in seen and Path.FORWARD not in seen:
+        return "bridged"
     if Path.FORWARD in seen or (Path.POSTROUTING in seen and Path.RX in seen):
         return "forward"
     if Path.LOCAL_IN in seen:
         return "input"
     if Path.LOCAL_OUT in seen:
         return "output"
-    for step in trace.steps:
+    for step in steps:
         result = getattr(step.view, "result", None)
         if step.stage == "route_input" and result in ("local", "unicast"):
             return "input" if result == "local" else "forward"
@@ -183,7 +197,7 @@ def unreached_stages(trace: Trace | None) -> tuple[Stage, ...]:
     if last is None:
         return ()
     paths = _PATHS[journey_path(trace)]
-    done = {step.stage for step in trace.steps}
+    done = {step.stage for step in last_host_steps(trace)}
     start = STAGES.index(last) + 1
     return tuple(s for s in STAGES[start:] if s.path in paths and s.id not in done)
 

@@ -5,9 +5,12 @@ Pure data and small functions over a `Step`; the explanation pane and the help s
 
 from __future__ import annotations
 
+import re
+
 from ..kernel.addr import format_ipv4
 from ..kernel.stages import STAGE_BY_ID
 from ..kernel.trace import Step, Trace
+from ..kernel.world import ROOT_NAME
 
 ANALOGY_BY_STAGE: dict[str, str] = {
     "nic": "path",
@@ -84,7 +87,21 @@ def _fd_count(step: Step) -> list[str]:
 
 
 def real_commands(step: Step, trace: Trace) -> list[str]:
-    """Commands that show, on a real machine, what this step shows here."""
+    """Commands that show, on a real machine, what this step shows here (run inside the step's
+    namespace when that is not the root one)."""
+    commands = _commands(step, trace)
+    if step.host == ROOT_NAME:
+        return commands
+    # A container's namespace is not in /run/netns: Docker reaches it by the container's id.
+    enter = "docker exec" if _CONTAINER_ID.fullmatch(step.host) else "ip netns exec"
+    return [f"{enter} {step.host} {command}" for command in commands]
+
+
+_CONTAINER_ID = re.compile(r"[0-9a-f]{12}")
+"""How traces name a container's namespace: its short id."""
+
+
+def _commands(step: Step, trace: Trace) -> list[str]:
     pkt = step.packet
     dev = pkt.iif or pkt.oif or trace.packet.iif or "eth0"
     stage = STAGE_BY_ID.get(step.stage)
@@ -117,5 +134,8 @@ def real_commands(step: Step, trace: Trace) -> list[str]:
         "send": ["ss -tnp", f"ip route get {dst}"],
         "qdisc": [f"tc -s qdisc show dev {pkt.oif or dev}"],
         "tx": [f"ip -s link show {pkt.oif or dev}", f"tcpdump -ni {pkt.oif or dev}"],
+        "neigh": [f"ip neigh show dev {pkt.oif or dev}", "ip neigh"],
+        "veth": [f"ip -d link show {dev}", "ip netns list"],
+        "bridge": [f"bridge fdb show br {step.param.get('bridge', 'br0')}", "bridge link"],
     }
     return by_stage.get(step.stage, [])

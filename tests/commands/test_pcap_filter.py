@@ -330,7 +330,7 @@ def test_filter_error_is_a_value_error() -> None:
     assert issubclass(FilterError, ValueError)
 
 
-@pytest.mark.parametrize("expression", ["ether host 02:00:00:00:00:01", "ether[0] = 1", "inbound", "vlan",
+@pytest.mark.parametrize("expression", ["ether proto 0x800", "ether[0] = 1", "inbound", "vlan",
                                         "ip broadcast", "protochain 6", "gateway router"])
 def test_what_the_simulator_does_not_model_is_refused_plainly(expression: str) -> None:
     assert "not supported by the simulator" in error(expression)
@@ -373,3 +373,20 @@ def test_matches_and_errors_agree_with_the_installed_tcpdump(tmp_path: Path) -> 
         else:
             real = {names[int(line.split(".")[0])] for line in run.stdout.splitlines()}
             assert matching(expression) == real, expression
+
+
+def test_arp_frames_match_arp_host_and_ether_never_ip() -> None:
+    """libpcap: `ip` checks the ethertype, `host`/`net` also test ARP's sender and target addresses."""
+    from netstack_tui.kernel.capture import ArpFrame, Captured
+
+    request = ArpFrame("request", "02:00:00:00:00:0a", A, "00:00:00:00:00:00", B)
+    frame = Captured(0.0, "eth0", "Out", Packet(0, A, B), "02:00:00:00:00:0a", "ff:ff:ff:ff:ff:ff", arp=request)
+    ip_frame = Captured(0.0, "eth0", "Out", PACKETS["syn"], "02:00:00:00:00:0a", "02:00:00:00:00:0b")
+    cases = {"arp": (True, False), "ip": (False, True), "not arp": (False, True), "host 10.0.0.1": (True, True),
+             "arp dst host 10.0.0.1": (True, False), "ip host 10.0.0.1": (False, True),
+             "ether broadcast": (True, False), "ether src 2:0:0:0:0:a": (True, True),
+             "ether dst host 02:00:00:00:00:0b": (False, True), "ip[0] = 0x45": (False, True),
+             "not ip[0] = 1": (True, True), "tcp or len = 42": (True, True), "port 80": (False, True)}
+    for expression, expected in cases.items():
+        wanted = compile_filter([expression])
+        assert (wanted(frame), wanted(ip_frame)) == expected, expression

@@ -58,7 +58,7 @@ tcp_packets = st.builds(
     flags=u8,
     seq=u32,
     ack_seq=u32,
-    opt_len=st.sampled_from([0, 4, 20]),  # none, a SYN-ACK's MSS, a SYN-ACK to a SYN with options
+    opt_len=st.sampled_from([0, 4, 12, 20]),  # none, a SYN-ACK's MSS, a TS-less SYN or nop,nop,TS, a SYN's
     payload_len=payload_lens,
     **_ip_fields(),
 )
@@ -96,8 +96,13 @@ def scapy_datagram(pkt: Packet) -> ScapyPacket:
             proto=pkt.proto, flags=0, frag=0)
     zeros = Raw(bytes(pkt.payload_len))
     if pkt.proto == IPPROTO_TCP:
-        # MSS, then End of Option List and zero padding up to the option length.
-        options = [("MSS", 1460)] + [("EOL", None)] * (pkt.opt_len - 4) if pkt.opt_len else []
+        # Linux's layouts for the option lengths it uses; any other: MSS, then End of Option List.
+        names = {"mss": ("MSS", 1460), "sackOK": ("SAckOK", b""), "TS": ("Timestamp", (0, 0)),
+                 "nop": ("NOP", None), "wscale": ("WScale", 7), "eol": ("EOL", None)}
+        options = [names[name] for name in wire.tcp_option_layout(pkt)]
+        used = sum({"mss": 4, "sackOK": 2, "TS": 10, "nop": 1, "wscale": 3, "eol": 1}[n]
+                   for n in wire.tcp_option_layout(pkt))
+        options += [("EOL", None)] * (pkt.opt_len - used)
         tcp = TCP(sport=pkt.sport, dport=pkt.dport, seq=pkt.seq, ack=pkt.ack_seq, flags=pkt.flags,
                   window=wire.tcp_window(pkt), urgptr=0, options=options)
         return ip / tcp / zeros

@@ -23,6 +23,12 @@ CASES = {
     "bad-stage.yaml": (16, "goal.checks[1].dropped.at", "did you mean 'input.filter'?"),
     "duplicate-key.yaml": (17, "level", "appears twice"),
     "bad-level.yaml": (5, "level", "'expert' is not allowed"),
+    "bad-world.yaml": (8, "world", "'online' is not allowed; use one of: 'bare' or 'connected'"),
+    "bad-namespace.yaml": (13, "packets[1].from", "'web 1' is not a namespace name"),
+    "bad-bind-error.yaml": (17, "goal.checks[1].bind.error", "'EADDRNOTAVAIL' is not allowed"),
+    "bad-ping-field.yaml": (16, "goal.checks[1].ping.replies", "did you mean 'reply'?"),
+    "bad-ping-address.yaml": (21, "symptom.checks[1].ping.to", "write an IPv4 address"),
+    "bad-address.yaml": (16, "goal.checks[1].connection.to", "write ADDR:PORT"),
 }
 
 

@@ -20,12 +20,13 @@ WAITING: dict[str, str] = {}
 EXPECTED_IDS = {
     "tour-incoming", "tour-outgoing", "tour-forward", "eaddrinuse-restart", "rule-order", "ssh-lockout",
     "xdp-generic", "nat-ip-forward", "fd-leak", "refused-vs-timeout", "conntrack-full", "dnat-forward",
-    "accept-queue-overflow", "rp-filter",
+    "accept-queue-overflow", "rp-filter", "netns-veth", "two-containers-port-80", "container-no-internet",
+    "docker-bypasses-firewall", "tour-container",
 }
 
 
 def test_library_has_every_scenario() -> None:
-    """The library ships the tours and the eleven problems."""
+    """The library ships the tours, the eleven single-host problems, the namespace and Docker scenarios."""
     assert {p.stem for p in FILES} == EXPECTED_IDS
 
 

@@ -18,7 +18,7 @@ TOURS = [s.id for s in list_scenarios() if s.kind == "tour"]
 def test_a_tour_is_not_done_before_its_journeys_are_followed(scenario_id: str) -> None:
     """Opening a tour, or typing an unrelated command, does not reach its goal."""
     scenario = load_scenario(scenario_id)
-    session = Session(scenario.setup, scenario.packets)
+    session = Session(scenario.setup, scenario.packets, world=scenario.world)
     session.next_packet()
     assert not evaluate(scenario, session).reached
     session.run_command("iptables -L -n")
@@ -29,7 +29,7 @@ def test_a_tour_is_not_done_before_its_journeys_are_followed(scenario_id: str) -
 def test_a_tour_is_done_once_every_journey_was_stepped_to_its_end(scenario_id: str) -> None:
     """Each packet sent and viewed to its last step: the goal is reached, and not one packet before."""
     scenario = load_scenario(scenario_id)
-    session = Session(scenario.setup, scenario.packets)
+    session = Session(scenario.setup, scenario.packets, world=scenario.world)
     while session.next_packet() is not None:
         assert not evaluate(scenario, session).reached
         assert session.journey_viewed() is True

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from netstack_tui.commands.shell import Shell
+from netstack_tui.kernel.world import World
 
 DATA = Path(__file__).with_name("seed_commands.txt")
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -34,24 +35,29 @@ class SeedLine:
     """`ok`, `not simulated`, `expect` or `gap`."""
     status: int = 0
     note: str = ""
+    section: str = ""
+    """The `# --- ...` heading the line is under."""
 
 
 def load() -> list[SeedLine]:
     out = []
+    section = ""
     for number, raw in enumerate(DATA.read_text(encoding="utf-8").splitlines(), start=1):
+        if raw.startswith("# --- "):
+            section = raw[len("# --- "):].rstrip("- ")
         if not raw.strip() or raw.startswith("#"):
             continue
         command, _, note = raw.partition("  # ")
         note = note.strip()
         if not note:
-            out.append(SeedLine(number, command, "ok"))
+            out.append(SeedLine(number, command, "ok", section=section))
         elif note == "not simulated":
-            out.append(SeedLine(number, command, "not simulated"))
+            out.append(SeedLine(number, command, "not simulated", section=section))
         elif note.startswith("expect "):
             status = int(re.match(r"expect (\d+)", note).group(1))  # type: ignore[union-attr]
-            out.append(SeedLine(number, command, "expect", status, note))
+            out.append(SeedLine(number, command, "expect", status, note, section))
         elif note.startswith("gap:"):
-            out.append(SeedLine(number, command, "gap", note=note))
+            out.append(SeedLine(number, command, "gap", note=note, section=section))
         else:
             raise AssertionError(f"seed_commands.txt:{number}: unknown annotation {note!r}")
     return out
@@ -67,11 +73,14 @@ def _run_all() -> list[tuple[SeedLine, str, int]]:
     nginx = shell.host.sockets.find_process("nginx")
     assert nginx is not None
     pid = nginx.pid
+    # The namespace section builds its own cable and gives test_ns the Internet: it runs as the seed
+    # tells it, on a fresh machine that reaches the (simulated) Internet.
+    namespaces = Shell(world=World.connected())
     results = []
     job = "1"
     for seed in LINES:
         command = seed.command.replace("<pid>", str(pid)).replace("<job_id>", job)
-        result = shell.run(command)
+        result = (namespaces if seed.section.startswith("seed 000: network namespaces") else shell).run(command)
         found = re.search(r"^job (\d+) at ", result.output, re.M)
         if found:
             job = found.group(1)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import ARP, Ether
 from scapy.utils import wrpcap
 
@@ -138,12 +139,115 @@ def test_a_real_capture_from_disk_is_decoded_and_non_ipv4_is_skipped(tmp_path: P
     syn = Ether(src="52:54:00:aa:bb:cc", dst="52:54:00:11:22:33") / IP(src="192.0.2.7", dst="10.0.0.1", ttl=57) / TCP(
         sport=51000, dport=443, flags="S", seq=1000, options=[("MSS", 1460)])
     syn.time = 3723.25
-    who = Ether(src="52:54:00:aa:bb:cc", dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="10.0.0.1")
+    who = Ether(src="52:54:00:aa:bb:cc", dst="ff:ff:ff:ff:ff:ff") / ARP(
+        hwsrc="52:54:00:aa:bb:cc", psrc="192.0.2.7", hwdst="00:00:00:00:00:00", pdst="10.0.0.1")
     who.time = 3723.5
-    wrpcap(str(path), [syn, who])
+    v6 = Ether(src="52:54:00:aa:bb:cc", dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
+    v6.time = 3723.75
+    wrpcap(str(path), [syn, who, v6])
     result = Shell().run(f"tcpdump -nn -r {path}")
     assert result.status == 0
     assert _lines(result.output) == [
-        "01:02:03.250000 IP 192.0.2.7.51000 > 10.0.0.1.443: Flags [S], seq 1000, win 8192, options [mss 1460], length 0"
+        "01:02:03.250000 IP 192.0.2.7.51000 > 10.0.0.1.443: Flags [S], seq 1000, win 8192, options [mss 1460], "
+        "length 0",
+        "01:02:03.500000 ARP, Request who-has 10.0.0.1 tell 192.0.2.7, length 28",
     ]
-    assert "(1 frames that are not IPv4 TCP, UDP or ICMP were skipped)" in result.output
+    assert "(1 frames that are not IPv4 TCP, UDP, ICMP or ARP were skipped)" in result.output
+
+
+# ---- ARP --------------------------------------------------------------------------------------------
+
+PAIR = ["ip netns add a", "ip netns add b", "ip link add va type veth peer name vb", "ip link set va netns a",
+        "ip link set vb netns b", "ip -n a addr add 10.0.0.1/24 dev va", "ip -n b addr add 10.0.0.2/24 dev vb",
+        "ip -n a link set va up", "ip -n b link set vb up", "ip -n a link set lo up",
+        "ip netns exec b listen tcp 0.0.0.0:80 --app nginx"]
+
+
+def _pair() -> Shell:
+    """Two namespaces over a veth; a's first connection to b resolves b's MAC by ARP."""
+    sh = Shell()
+    for line in [*PAIR, "ip netns exec a nc -z 10.0.0.2 80"]:
+        assert sh.run(line).status == 0, line
+    return sh
+
+
+def _mac(sh: Shell, ns: str, dev: str) -> str:
+    return sh.world.namespace(ns).interface(dev).mac
+
+
+def test_arp_frames_print_as_tcpdump_prints_them() -> None:
+    sh = _pair()
+    mac_b = _mac(sh, "b", "vb")
+    assert _lines(sh.run("ip netns exec a tcpdump -nn arp").output) == [
+        "00:00:00.000000 ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28",
+        f"00:00:00.000000 ARP, Reply 10.0.0.2 is-at {mac_b}, length 28",
+    ]
+    mac_a = _mac(sh, "a", "va")
+    assert _lines(sh.run("ip netns exec a tcpdump -nn -e -c 2").output) == [
+        f"00:00:00.000000 {mac_a} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: "
+        "Request who-has 10.0.0.2 tell 10.0.0.1, length 28",
+        f"00:00:00.000000 {mac_b} > {mac_a}, ethertype ARP (0x0806), length 42: "
+        f"Reply 10.0.0.2 is-at {mac_b}, length 28",
+    ]
+    # Without -n, MACs get their vendor (none for locally administered ones) and broadcast its name.
+    assert _lines(sh.run("ip netns exec a tcpdump -e -c 1").output) == [
+        f"00:00:00.000000 {mac_a} (oui Unknown) > Broadcast, ethertype ARP (0x0806), length 42: "
+        "Request who-has 10.0.0.2 tell 10.0.0.1, length 28"]
+    assert _lines(sh.run("ip netns exec a tcpdump -nn -v -c 1").output) == [
+        "00:00:00.000000 ARP, Ethernet (len 6), IPv4 (len 4), Request who-has 10.0.0.2 tell 10.0.0.1, length 28"]
+    index = sh.world.namespace("b").interface("vb").index
+    assert _lines(sh.run("ip netns exec b tcpdump -nn -i any -e arp").output) == [
+        f"00:00:00.000000 vb    In  ifindex {index} {mac_a} ethertype ARP (0x0806), length 48: "
+        "Request who-has 10.0.0.2 tell 10.0.0.1, length 28",
+        f"00:00:00.000000 vb    Out ifindex {index} {mac_b} ethertype ARP (0x0806), length 48: "
+        f"Reply 10.0.0.2 is-at {mac_b}, length 28",
+    ]
+
+
+@pytest.mark.parametrize(("expression", "arp_lines", "ip_lines"), [
+    ("arp", 2, 0), ("not arp", 0, None), ("ip", 0, None), ("not ip", 2, 0), ("host 10.0.0.2 and not tcp", 2, 0),
+    ("ether broadcast", 1, 0), ("arp host 10.0.0.1", 2, 0), ("ip host 10.0.0.1", 0, None),
+    ("src host 10.0.0.2 and arp", 1, 0), ("less 42 and arp", 2, 0), ("greater 43 and arp", 0, 0),
+])
+def test_filters_tell_arp_from_ip(expression: str, arp_lines: int, ip_lines: int | None) -> None:
+    """libpcap's `ip` checks the ethertype; `host`/`net` also match ARP's sender and target addresses."""
+    lines = _lines(_pair().run(f"ip netns exec a tcpdump -nn {expression}").output)
+    assert sum(" ARP, " in line for line in lines) == arp_lines
+    ip = sum(" IP " in line for line in lines)
+    assert ip > 0 if ip_lines is None else ip == ip_lines
+
+
+def test_ether_host_matches_the_frames_addresses() -> None:
+    sh = _pair()
+    mac_b = _mac(sh, "b", "vb")
+    lines = _lines(sh.run(f"ip netns exec a tcpdump -nn ether src {mac_b}").output)
+    assert lines and all("10.0.0.2" in line.split(">")[0] or "Reply" in line for line in lines)
+    assert lines[0].endswith(f"ARP, Reply 10.0.0.2 is-at {mac_b}, length 28")
+
+
+@pytest.mark.parametrize("iface", ["va", "any"])
+def test_arp_written_and_read_back(iface: str) -> None:
+    sh = _pair()
+    sh.run(f"ip netns exec a tcpdump -nn -i {iface} -w arp.pcap")
+    shown = _lines(sh.run(f"ip netns exec a tcpdump -nn -i {iface}").output)
+    read = sh.run("ip netns exec a tcpdump -nn -r arp.pcap")
+    assert read.status == 0 and _lines(read.output) == shown and any("ARP, Request" in line for line in shown)
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="the real tcpdump is not installed")
+@pytest.mark.parametrize(("iface", "flags"), [("va", "-nn"), ("va", "-nn -e -v"), ("va", "-e"), ("any", "-nn"),
+                                              ("any", "-nn -e")])
+def test_the_real_tcpdump_reads_our_arp_frames(iface: str, flags: str, tmp_path: Path) -> None:
+    """Our ARP frames are real Ethernet/ARP bytes: tcpdump decodes them into our lines."""
+    sh = _pair()
+    sh.run(f"ip netns exec a tcpdump -nn -i {iface} -w cap.pcap arp")
+    path = tmp_path / "cap.pcap"
+    path.write_bytes(userland(sh.world.namespace("a")).captures["/root/cap.pcap"])
+    real = subprocess.run(["tcpdump", *flags.split(), "-r", str(path)], capture_output=True, text=True, timeout=30,
+                          check=True, env={"TZ": "UTC", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    theirs = real.stdout.splitlines()
+    ours = _lines(sh.run(f"ip netns exec a tcpdump {flags} -r cap.pcap").output)
+    if iface == "any":  # the interface column: the real one cannot name our interface
+        theirs = [line[:16] + line[22:] for line in theirs]
+        ours = [line[:16] + line[22:] for line in ours]
+    assert ours == theirs and len(ours) == 2

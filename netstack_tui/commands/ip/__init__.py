@@ -11,6 +11,7 @@ from .addr import ip_addr
 from .common import OBJECTS, Options, match_word, not_simulated
 from .link import ip_link
 from .neigh import ip_neigh
+from .netns import COMMANDS as netns_commands
 from .netns import ip_netns, run_in_namespace
 from .route import ip_route
 from .rule import ip_rule
@@ -93,4 +94,4 @@ def _parse_options(words: list[str]) -> tuple[Options, list[str]]:
     return opts, words[i:]
 
 
-COMMANDS = {"ip": ip}
+COMMANDS = {"ip": ip, **netns_commands}

@@ -7,9 +7,8 @@ import dataclasses
 from ...kernel.addr import AddressError, parse_mac
 from ...kernel.host import Host, HostError
 from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface, XdpProgram
-from ...kernel.link.bridge import port_added
-from ...kernel.link.bridge import state as bridge_state
-from ...kernel.world import World, set_master
+from ...kernel.link.bridge import address_set, port_added
+from ...kernel.world import World, set_master, world_of
 from ..base import CommandError, CommandResult
 from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
 from .show import show_links
@@ -56,14 +55,13 @@ def _link_set(host: Host, opts: Options, args: list[str]) -> CommandResult:
             i += 2
         elif word in ("xdp", "xdpgeneric", "xdpdrv", "xdpoffload"):
             i = _set_xdp(host, opts, iface, words, i)
-        elif word in ("netns", "master", "address") and i + 1 < len(words):
+        elif word in ("netns", "master", "address", "name") and i + 1 < len(words):
             iface = _set_topology(host, iface, word, words[i + 1])
             i += 2
         elif word == "nomaster":
             set_master(host, iface, None)
             i += 1
         elif word in (
-            "name",
             "txqueuelen",
             "qlen",
             "arp",
@@ -92,13 +90,15 @@ def _set_topology(host: Host, iface: Interface, word: str, value: str) -> Interf
         if word == "master":
             set_master(host, iface, value)
             return iface
+        if word == "name":
+            return world.rename(host, iface.name, value)
         try:
             mac = parse_mac(value)
         except AddressError:
             raise bad_arg(value, 'Invalid "address" value') from None
-        iface.mac = mac
+        old, iface.mac = iface.mac, mac
         if iface.kind == "bridge":
-            bridge_state(host, iface.name).mac_set = True
+            address_set(host, iface.name, old)
         elif iface.master is not None:
             port_added(host, iface.master, iface)
         return iface
@@ -108,7 +108,7 @@ def _set_topology(host: Host, iface: Interface, word: str, value: str) -> Interf
 
 
 def _world(host: Host) -> World:
-    return host.world if host.world is not None else World(host)
+    return world_of(host)
 
 
 def _set_updown(host: Host, iface: Interface, up: bool) -> None:

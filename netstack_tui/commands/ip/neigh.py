@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...kernel.addr import AddressError, format_ipv4, parse_mac
 from ...kernel.host import Host
 from ...kernel.link import neigh
+from ...kernel.link.tables import Neighbour
 from ..base import CommandError, CommandResult
 from .common import Options, device, ext_error, ipv4_arg, not_simulated, rtnl, sub_command
 
@@ -77,7 +78,7 @@ def _neigh_add(host: Host, sub: str, args: list[str]) -> CommandResult:
     state = fields.get("nud", "permanent").upper()
     if state not in ("PERMANENT", "REACHABLE", "STALE", "NOARP", "DELAY", "PROBE", "NONE", "INCOMPLETE", "FAILED"):
         raise CommandError(f'Error: argument "{fields["nud"]}" is wrong: nud state is bad', 255)
-    host.neighbours[key] = neigh.Neighbour(mac, state, host.clock)
+    host.neighbours[key] = Neighbour(mac, state, host.clock)
     return CommandResult(changed=True)
 
 

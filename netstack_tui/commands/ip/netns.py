@@ -58,6 +58,21 @@ def namespace_host(ctx: ShellContext, name: str) -> Host:
 def run_in_namespace(ctx: ShellContext, name: str, argv: list[str]) -> CommandResult:
     """Run a parsed command inside namespace `name`."""
     host = namespace_host(ctx, name)
+    if argv in (["bash"], ["sh"], ["bash", "-i"]) and ctx.enter is not None:
+        # An interactive shell inside the namespace: later commands run there until `exit`.
+        ctx.enter(host)
+        return CommandResult(f"(now in namespace {name}: commands run there until 'exit')", changed=False)
     if ctx.run_in is None:
         raise CommandError("ip: 'netns exec' needs the shell", 1)
     return ctx.run_in(host, argv, ctx.stdin)
+
+
+def exit_namespace(ctx: ShellContext, argv: list[str]) -> CommandResult:
+    """`exit` inside `ip netns exec NS bash`: back to the root namespace."""
+    if ctx.worldview.name_of(ctx.host) is None or ctx.enter is None:
+        raise CommandError("exit: not inside a namespace here (quit the shell with Ctrl-D, the app with q)", 1)
+    ctx.enter(None)
+    return CommandResult("(back in the root namespace)")
+
+
+COMMANDS = {"exit": exit_namespace}

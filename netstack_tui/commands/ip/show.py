@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from ...kernel.addr import format_prefix, prefix_mask
-from ...kernel.host import Host
+from ...kernel.host import Host, far_host
 from ...kernel.interfaces import Interface
 from ..base import CommandError
 from .common import Options, not_simulated
@@ -81,7 +81,7 @@ def _link_netns(iface: Interface) -> str:
     """` link-netns NAME` on a veth whose peer lives in another (named) namespace, as iproute2 adds it."""
     if iface.cable is None or iface.kind != "veth":
         return ""
-    there = iface.cable.host
+    there = far_host(iface.cable)
     if there.interfaces.get(iface.name) is iface:
         return ""
     world = there.world

@@ -10,8 +10,10 @@ its port only, a broadcast or an unknown MAC is flooded to every other port (br_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .tables import Bridge, FdbEntry, recalculate_mac
 
 if TYPE_CHECKING:
     from ..host import Host
@@ -20,25 +22,6 @@ if TYPE_CHECKING:
 AGEING_TIME = 300.0
 """Seconds a learned entry lives without being seen again (`ip -d link` ageing_time 30000)."""
 BROADCAST = "ff:ff:ff:ff:ff:ff"
-
-
-@dataclass(slots=True)
-class FdbEntry:
-    """One MAC the bridge knows: behind which port, and since when."""
-
-    port: str
-    updated: float
-    local: bool = False
-    """The MAC of one of the bridge's own ports (`permanent` in `bridge fdb show`)."""
-
-
-@dataclass(slots=True)
-class Bridge:
-    """A bridge's state: its forwarding database, MAC → entry, in learning order."""
-
-    fdb: dict[str, FdbEntry] = field(default_factory=dict)
-    mac_set: bool = False
-    """Whether `ip link set BR address` chose the MAC (then ports no longer change it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,18 +90,25 @@ def port_added(host: Host, name: str, port: Interface) -> None:
     _recalculate_mac(host, name)
 
 
+def address_set(host: Host, name: str, old: str) -> None:
+    """`ip link set BR address MAC` (br_set_mac_address → br_fdb_change_mac_address): the bridge's
+    own MAC becomes a local entry on the bridge device itself (`MAC dev BR master BR permanent`),
+    replacing the one for its old MAC, and ports no longer decide the bridge's MAC."""
+    br = state(host, name)
+    br.mac_set = True
+    old_entry = br.fdb.get(old)
+    if old_entry is not None and old_entry.local and old_entry.port == name:
+        del br.fdb[old]
+    mac = host.interfaces[name].mac
+    if mac not in br.fdb:
+        br.fdb[mac] = FdbEntry(name, host.clock, local=True)
+
+
 def port_removed(host: Host, name: str, port: Interface) -> None:
     """A port leaves: everything learned behind it and its own entry go."""
-    fdb = state(host, name).fdb
-    for mac in [m for m, e in fdb.items() if e.port == port.name]:
-        del fdb[mac]
+    state(host, name).forget_port(port.name)
     _recalculate_mac(host, name)
 
 
 def _recalculate_mac(host: Host, name: str) -> None:
-    """br_stp_recalculate_bridge_id(): a bridge whose MAC was not set takes its lowest port MAC."""
-    if state(host, name).mac_set:
-        return
-    members = ports(host, name)
-    if members:
-        host.interfaces[name].mac = min(p.mac for p in members)
+    recalculate_mac(state(host, name), host.interfaces[name], ports(host, name))

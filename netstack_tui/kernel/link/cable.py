@@ -9,13 +9,10 @@ and each namespace it enters runs its own receive path, bridge stage included (s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ..host import Host, far_host
+from ..interfaces import Interface
 from . import bridge
-
-if TYPE_CHECKING:
-    from ..host import Host
-    from ..interfaces import Interface
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +43,13 @@ def _across(host: Host, iface: Interface, src_mac: str, dst_mac: str, out: list[
     if key in seen or iface.cable is None:
         return
     seen.add(key)
-    far_host, far = iface.cable.host, iface.cable.far()
+    there, far = far_host(iface.cable), iface.cable.far()
     if far is None or not far.up:
         return
     if far.master is None:
-        out.append(Landing(far_host, far))
+        out.append(Landing(there, far))
         return
-    _through_bridge(far_host, far.master, far.name, src_mac, dst_mac, out, seen)
+    _through_bridge(there, far.master, far.name, src_mac, dst_mac, out, seen)
 
 
 def _through_bridge(host: Host, name: str, in_port: str | None, src_mac: str, dst_mac: str, out: list[Landing],

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..capture import ArpFrame
 from .bridge import BROADCAST
 from .cable import Landing, reach
+from .tables import Neighbour
 
 if TYPE_CHECKING:
     from ..host import Host
@@ -29,16 +30,6 @@ REACHABLE_TIME = 30.0
 SOLICIT_TRIES = 3
 """mcast_solicit: ARP requests before an entry is FAILED (retrans_time_ms 1000 apart)."""
 ZERO_MAC = "00:00:00:00:00:00"
-
-
-@dataclass(slots=True)
-class Neighbour:
-    """An `ip neigh` entry: the MAC (None while INCOMPLETE or FAILED), the NUD state, when confirmed."""
-
-    mac: str | None
-    state: str
-    """PERMANENT, REACHABLE, STALE, DELAY, INCOMPLETE or FAILED."""
-    confirmed: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

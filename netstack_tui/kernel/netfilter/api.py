@@ -64,6 +64,10 @@ class MatchContext:
     in_mac: str | None = None
     """MAC address of the device the packet came in on: the frame's destination when the packet
     names none (LOG's MAC= prints it)."""
+    physdev: tuple[str | None, str | None] | None = None
+    """br_netfilter's record of the bridge ports the frame passed, (in, out): `out` is known from
+    the bridge's FORWARD hook on. None when the frame never entered a bridge that called iptables
+    (then `-m physdev` matches only with every option negated)."""
     rules: RulesetState | None = None
     """The traversed ruleset's match state (recent lists, limit buckets); `Ruleset.traverse`
     fills it in."""

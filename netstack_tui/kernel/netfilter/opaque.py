@@ -1,6 +1,6 @@
 """Extensions real rulesets use that the simulator parses and prints but does not evaluate.
 
-hashlimit, connlimit, string, policy, physdev, rpfilter, sctp, helper, set, ... and targets such
+hashlimit, connlimit, string, policy, rpfilter, sctp, helper, set, ... and targets such
 as TCPMSS, CHECKSUM, NFLOG, TRACE, NETMAP, NFQUEUE. Each keeps its options as text in the order
 its libxt save function prints them, so `iptables-save` still equals the kernel's output. At
 evaluation an opaque match never matches (the trace says `-m NAME (not simulated)`), and an opaque
@@ -64,13 +64,6 @@ OPAQUE_MATCHES: dict[str, OptionTable] = {
         ("--connlimit-mask", 1, None),
         ("--connlimit-saddr", 0, None),
         ("--connlimit-daddr", 0, None),
-    ),
-    "physdev": (
-        ("--physdev-is-in", 0, None),
-        ("--physdev-in", 1, None),
-        ("--physdev-is-out", 0, None),
-        ("--physdev-out", 1, None),
-        ("--physdev-is-bridged", 0, None),
     ),
     "rpfilter": (("--loose", 0, None), ("--validmark", 0, None), ("--accept-local", 0, None), ("--invert", 0, None)),
     "sctp": (("--sport", 1, None), ("--dport", 1, None), ("--chunk-types", 2, None)),

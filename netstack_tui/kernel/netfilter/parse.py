@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict, cast
 
-from . import ctmatches, matches, opaque, rate, targets  # noqa: F401  (register extensions)
+from . import ctmatches, matches, opaque, physdev, rate, targets  # noqa: F401  (register extensions)
 from .extension import MATCHES, TARGETS, Match, Opt, RuleInfo, Spec
 from .rule import STANDARD_VERDICTS, Rule
 from .targets import Target

@@ -20,6 +20,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("N", "ui.key.previous_packet"),
     ("a", "ui.help.k.reply"),
     ("s", "ui.key.summary"),
+    ("w", "ui.key.topology"),
     (":  /", "ui.help.k.command"),
     ("↑ ↓ Tab", "ui.help.k.history"),
     ("Esc", "ui.help.k.escape"),

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .. import library
     from ..app import NetstackApp
     from ..widgets.command_line import CommandLine
+    from ..widgets.path_strip import PathStrip
     from ..widgets.pipeline import PipelineView
     from ..widgets.stage_views import StageView
     from ..widgets.tabs import TabStrip
@@ -77,6 +78,7 @@ class MainScreen(Screen[None]):
         Binding("N", "previous_packet", "Previous packet", show=False, key_display="N"),
         Binding("a", "reply", "Reply"),
         Binding("s", "summary", "Summary"),
+        Binding("w", "topology", "Topology"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+"),
         Binding("minus", "slower", "Slower", show=False, key_display="-"),
         Binding("home", "first", "Start", show=False),
@@ -159,6 +161,7 @@ class MainScreen(Screen[None]):
         from ..widgets.command_line import CommandLine
         from ..widgets.explain import ExplainPane
         from ..widgets.packet_view import PacketView
+        from ..widgets.path_strip import PathStrip
         from ..widgets.pipeline import PipelineView
         from ..widgets.stage_views import StageView
         from ..widgets.tabs import TabStrip
@@ -173,8 +176,9 @@ class MainScreen(Screen[None]):
         self._explain = ExplainPane(id="explain")
         centre = Vertical(self._tabs, self._switcher, id="centre")
         body = Horizontal(self._pipeline, centre, packet_pane, id="body")
-        self._panes_to_publish = (self._pipeline, self._stage, self._explain, packet_tab, packet_pane)
-        return [body, self._explain, self._command]
+        strip = PathStrip(id="path-strip")
+        self._panes_to_publish = (strip, self._pipeline, self._stage, self._explain, packet_tab, packet_pane)
+        return [strip, body, self._explain, self._command]
 
     async def _build(self) -> None:
         """Replace the loading note with the panes (after the first frame), then draw them."""
@@ -346,7 +350,7 @@ class MainScreen(Screen[None]):
                 ("packet-tab", self.t("ui.tab.packet")),
                 ("shell-log", self.t("ui.tab.shell")),
             )
-            self._command.placeholder = self.t("ui.cmd.placeholder")
+            self.update_command_line()
         else:
             set_markup(
                 self.query_one("#loading", Static),
@@ -355,6 +359,13 @@ class MainScreen(Screen[None]):
             set_markup(self.query_one("#key-hint", Static), self._key_hint())
         if self.is_mounted:
             self.publish()
+
+    def _prompt(self) -> str:
+        """The command line's placeholder: which namespace commands run in (as a shell prompt would
+        say), then how to use it."""
+        where = self.session.shell.namespace if self.session is not None else None
+        hint = self.t("ui.cmd.placeholder")
+        return f"{where}# {hint}" if where else hint
 
     def _key_hint(self) -> str:
         """The key legend as one line of markup, as the footer draws it (keys that cannot act yet dimmed)."""
@@ -505,6 +516,50 @@ class MainScreen(Screen[None]):
         if self.trace is not None:
             self.app.push_screen(SummaryScreen(self.trace, self.lang))
 
+    def action_topology(self) -> None:
+        """Open the topology of the world, with the packet where the journey is; back at the step shown there."""
+        from .topology import TopologyClosed, TopologyScreen
+
+        def follow(closed: TopologyClosed | None) -> None:
+            if closed is None:
+                return
+            self.index = closed.index
+            if closed.enter is not None and self.session is not None:
+                self.enter_namespace(closed.enter)
+
+        if self.session is not None:
+            self.app.push_screen(TopologyScreen(self.session, self.trace, self.state.index, self.lang), follow)
+
+    def enter_namespace(self, name: str | None) -> None:
+        """Run the command line's commands in namespace `name` (None: the root), say so in the prompt
+        and a notice, and focus the command line."""
+        if self.session is None or not self._built:
+            return
+        try:
+            self.session.enter_namespace(name)
+        except KeyError:
+            self.say(self.t("ui.cmd.no_namespace", ns=name), severity="warning")
+            return
+        self.update_command_line()
+        where = self.session.shell.namespace
+        self.say(self.t("ui.cmd.entered", ns=where) if where else self.t("ui.cmd.entered_root"))
+        self._command.focus()
+
+    def update_command_line(self) -> None:
+        """Hand the command line its prompt and the names it completes (namespaces, interfaces)."""
+        from ..widgets.command_line import NameBook
+
+        session = self.session
+        self._command.placeholder = self._prompt()
+        if session is None:
+            return
+        world = session.shell.world
+        self._command.names = NameBook(
+            namespaces=tuple(sorted(world.namespaces)),
+            interfaces=tuple((world.name_of(h) or "", tuple(h.interfaces)) for h in world.hosts()),
+            here=session.shell.namespace,
+        )
+
     def action_scenarios(self) -> None:
         """Open the scenario picker."""
         from .picker import PickerScreen
@@ -588,6 +643,11 @@ class MainScreen(Screen[None]):
 
     def on_pipeline_view_stage_selected(self, event: PipelineView.StageSelected) -> None:
         """A stage was clicked: stop playing and jump to it."""
+        self.playing = False
+        self.index = event.index
+
+    def on_path_strip_stage_selected(self, event: PathStrip.StageSelected) -> None:
+        """A segment of the path strip was clicked: stop playing and jump to its first step."""
         self.playing = False
         self.index = event.index
 
@@ -686,6 +746,7 @@ class MainScreen(Screen[None]):
             self.write_log(self.t("ui.cmd.status", status=result.status))
         session = self.session
         assert session is not None
+        self.update_command_line()  # `ip netns exec NS bash` / `exit` move the prompt; names may be new
         if session.trace is not before:
             change = session.changed_step() if session.previous_trace is not None else None
             studied = self.index
@@ -704,6 +765,8 @@ class MainScreen(Screen[None]):
         self._check_goal()
 
     def _new_journey(self, change: StepChange | None) -> None:
+        if self._built:
+            self.update_command_line()  # a restart or another scenario starts in the root namespace
         self.change = change
         self.playing = False
         self.set_reactive(MainScreen.reply, 0)

@@ -26,7 +26,14 @@ def summary_text(trace: Trace, lang: str) -> str:
     sent = escape(format_packet(trace.packet, with_meta=True))
     lines = [f"[bold]{t('ui.sum.title')}[/]", f"[$text-muted]{sent}[/]", ""]
     phase = 0
+    crosses = len({step.host for step in trace.steps}) > 1
+    host = None
     for step in trace.steps:
+        if crosses and step.host != host:
+            # Host by host, in the order the packet visits them.
+            host = step.host
+            lines.append(f"[bold reverse $secondary] {escape(t('ui.sum.host', host=host))} [/]")
+            lines.append("")
         if step.verdict == Verdict.SKIP:
             continue
         phase += 1

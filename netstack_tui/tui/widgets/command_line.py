@@ -1,15 +1,17 @@
 """The command line: every shell command, with completion and history (up/down).
 
-It only collects a line and posts `CommandLine.CommandEntered`; the screen runs it.
+It only collects a line and posts `CommandLine.CommandEntered`; the screen runs it. The names it
+completes (namespaces, and the interfaces of each) are handed down by the screen as a `NameBook`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 from textual.suggester import Suggester
 from textual.widgets import Input
 
@@ -48,19 +50,115 @@ COMMON_LINES: tuple[str, ...] = (
 """Lines offered for completion besides the history."""
 
 
+NAMESPACE_AFTER: tuple[tuple[str, ...], ...] = (
+    ("ip", "netns", "exec"),
+    ("ip", "netns", "del"),
+    ("ip", "netns", "delete"),
+    ("ip", "netns", "pids"),
+    ("ip", "-n"),
+    ("netns",),
+)
+"""Words after which a namespace name comes (`ip link set veth1 netns NS`; in `ip netns exec NS`
+the word `netns` is followed by a subcommand, which the longer patterns above catch first)."""
+
+INTERFACE_AFTER: tuple[tuple[str, ...], ...] = (
+    ("ip", "link", "set"),
+    ("ip", "link", "del"),
+    ("ip", "link", "delete"),
+    ("dev",),
+    ("-i",),
+    ("-o",),
+    ("-I",),
+    ("master",),
+)
+"""Words after which an interface name comes (`dev`, iptables' `-i`/`-o`, tcpdump's `-i`, ping's
+`-I`, `master`, `ip link set`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NameBook:
+    """The names the command line completes, as the screen last read them from the world."""
+
+    namespaces: tuple[str, ...] = ()
+    """The named namespaces."""
+    interfaces: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    """(namespace, its interface names) for each namespace; the root's namespace is ``""``."""
+    here: str | None = None
+    """The namespace commands run in (None: the root)."""
+
+    def interfaces_of(self, namespace: str | None) -> tuple[str, ...]:
+        """The interface names of `namespace` (None: the root)."""
+        return next((names for ns, names in self.interfaces if ns == (namespace or "")), ())
+
+
+def _target(words: list[str]) -> str | None:
+    """The namespace a line's command runs in when it says so (`ip netns exec NS ...`, `ip -n NS ...`)."""
+    if words[:3] == ["ip", "netns", "exec"] and len(words) > 3:
+        return words[3]
+    if words[:2] == ["ip", "-n"] and len(words) > 2:
+        return words[2]
+    return None
+
+
+def complete_name(value: str, book: NameBook) -> str | None:
+    """`value` with its last word completed to a namespace or interface name, when the words before it
+    ask for one (`ip netns exec we` → `ip netns exec web`); None when there is nothing to complete.
+
+    Right after such a word and a space, the first name is offered. Interfaces are those of the
+    namespace the command will run in: the one `ip netns exec NS`/`ip -n NS` names, or `book.here`.
+    """
+    words = value.split(" ")
+    partial, before = words[-1], [w for w in words[:-1] if w]
+    if not before:
+        return None
+    # `ip netns exec NS CMD ...` and `ip -n NS ...`: the words after the namespace are a command of their own.
+    inner = before
+    target = _target(before)
+    if target is not None and len(before) > (4 if before[1] == "netns" else 3):
+        inner = before[4:] if before[1] == "netns" else ["ip", *before[3:]]
+    names: tuple[str, ...] = ()
+    for pattern in NAMESPACE_AFTER:
+        if tuple(before[-len(pattern):]) == pattern and (len(pattern) > 1 or before[-2:-1] != ["ip"]):
+            names = book.namespaces
+            break
+    else:
+        for pattern in INTERFACE_AFTER:
+            if tuple(inner[-len(pattern):]) == pattern:
+                if pattern == ("-I",) and inner[:1] != ["ping"]:
+                    break  # iptables' -I inserts into a chain
+                names = book.interfaces_of(target if target is not None else book.here)
+                if "-i" in pattern and inner[:1] == ["tcpdump"]:
+                    names = (*names, "any")
+                break
+    for name in names:
+        if name.startswith(partial) and name != partial:
+            return value + name[len(partial):]
+    return None
+
+
 class HistorySuggester(Suggester):
-    """Completes from the history first (newest first), then from the common lines."""
+    """Completes from the history first (newest first), then names (namespaces, interfaces), then the
+    common lines."""
 
     def __init__(self, history: list[str]) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self.history = history
         """The command line's history, shared (same list object)."""
+        self.book = NameBook()
+        """The names to complete (set by the command line when the screen hands it new ones)."""
 
     async def get_suggestion(self, value: str) -> str | None:
-        """The first known line that starts with what was typed."""
+        """The first known line that starts with what was typed, or the line with its last word
+        completed to a name."""
         if not value.strip():
             return None
-        for line in [*reversed(self.history), *COMMON_LINES]:
+        for line in reversed(self.history):
+            if line.startswith(value) and line != value:
+                return line
+        named = complete_name(value, self.book)
+        if named is not None:
+            return named
+        for line in COMMON_LINES:
             if line.startswith(value) and line != value:
                 return line
         return None
@@ -86,12 +184,21 @@ class CommandLine(Input):
     class Left(Message):
         """The user pressed Escape to leave the command line."""
 
+    names: var[NameBook] = var(NameBook)
+    """The namespaces and interfaces to complete (the screen sets it when they may have changed)."""
+
     def __init__(self, **kwargs: object) -> None:
         self.history: list[str] = []
         """Lines entered so far, oldest first."""
         super().__init__(suggester=HistorySuggester(self.history), **kwargs)  # type: ignore[arg-type]
         self._cursor = 0
         self._draft = ""
+
+    def watch_names(self, names: NameBook) -> None:
+        """The suggester completes from the new names."""
+        suggester = self.suggester
+        if isinstance(suggester, HistorySuggester):
+            suggester.book = names
 
     def action_history(self, delta: int) -> None:
         """Walk the history; past the newest line, restore what was being typed."""

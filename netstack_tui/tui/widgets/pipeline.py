@@ -22,6 +22,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...kernel.world import ROOT_NAME
 from ..model import SYMBOLS, ViewState, outcome, stage_label, stage_of, unreached_stages
 
 
@@ -31,7 +32,7 @@ class PipelineRow:
     or the blank line between groups."""
 
     kind: str
-    """`group`, `step`, `unreached` or `gap`."""
+    """`host`, `group`, `step`, `unreached` or `gap`."""
     text: str
     style: str
     """Component class: `pipeline--passed`, `pipeline--group`, ..."""
@@ -46,6 +47,7 @@ class PipelineView(ScrollView, can_focus=False):
     """The journey as a vertical list of stages, grouped, with the current one marked."""
 
     COMPONENT_CLASSES = {
+        "pipeline--host",
         "pipeline--group",
         "pipeline--group-unreached",
         "pipeline--passed",
@@ -105,9 +107,18 @@ class PipelineView(ScrollView, can_focus=False):
         rows: list[PipelineRow] = []
         self._line_of_step = []
         group = None
+        # A journey through several namespaces gets a heading per namespace, in the order visited.
+        crosses = len({step.host for step in state.trace.steps}) > 1
+        host = None
         for i, step in enumerate(state.trace.steps):
             stage = stage_of(step)
             heading = stage.group if stage else "?"
+            if crosses and step.host != host:
+                if host is not None:
+                    rows.append(PipelineRow("gap", "", "pipeline--group"))
+                host, group = step.host, None
+                rows.append(PipelineRow("host", f"⌂ {_host_label(host, state)}", "pipeline--host",
+                                        tooltip=state.t("ui.pipeline.host_tip", host=_host_label(host, state))))
             if heading != group:
                 if group is not None:
                     rows.append(PipelineRow("gap", "", "pipeline--group"))
@@ -216,3 +227,8 @@ def _heading(group: str, state: ViewState) -> str:
     key = f"ui.grouphead.{group}"
     text = state.t(key)
     return group if text == key else text
+
+
+def _host_label(host: str, state: ViewState) -> str:
+    """The namespace's name as the learner knows it (the root namespace is "host")."""
+    return state.t("ui.pipeline.root") if host == ROOT_NAME else host

@@ -4,18 +4,22 @@
 * every hand-written case run in real namespaces and checked against its ``expect`` (root, marker
   ``netns``), plus a few random cases (``NETSTACK_MH_CASES``, default 5, of ``NETSTACK_MH_SEED``)
   checked for validity: every generated line must succeed on the kernel;
-* the simulator comparison, skipped until ``netstack_tui.kernel.world`` exists.
+* the simulator comparison: the hand-written cases against the kernel run now (root) and against
+  the recording (no root), and ``NETSTACK_MH_SIM_CASES`` (default 20) recorded random cases; known
+  differences still open are listed in `OPEN_DIFFERENCES`.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 
 import pytest
 
 from .case import ROOT, Action, MultiCase
 from .cases import CASES
+from .compare import case_from_json, compare_facts, recorded
 from .observe import (
     MultiObservation,
     diff,
@@ -31,6 +35,14 @@ from .real import MacNormalizer, Namer, run_real
 
 SEED = int(os.environ.get("NETSTACK_MH_SEED", "20260101"))
 RANDOM_CASES = int(os.environ.get("NETSTACK_MH_CASES", "5"))
+SIM_RANDOM_CASES = int(os.environ.get("NETSTACK_MH_SIM_CASES", "20"))
+OPEN_DIFFERENCES = {
+    "random_20260101_14": "the model sends an unanswered ARP's ICMP host unreachable at once; the kernel 3 s "
+    "later, after the observation (INPUT counts it)",
+    "random_20260101_1": "the kernel resends a SYN-ACK its OUTPUT chain dropped (tcp_synack_retries); the model "
+    "sends it once",
+}
+"""Recorded random cases that still differ, and why (see tests/kernel/README.md)."""
 WORLD_MODULE = "netstack_tui.kernel.world"
 
 
@@ -183,22 +195,51 @@ def _world_missing() -> bool:
     return False
 
 
-@pytest.mark.netns
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_sim_agrees_with_kernel(case: MultiCase, multihost_kernel: None) -> None:
+def _sim_or_skip(case: MultiCase) -> MultiObservation:
     if _world_missing():
         pytest.skip("the simulator's multi-host world is not built yet")
     from .simside import run_sim
 
-    try:
-        sim = run_sim(case)
-    except NotImplementedError as exc:
-        pytest.skip(str(exc))
-    real = real_observation(case)
-    found = diff(real, sim)
+    return run_sim(case)
+
+
+def _check_agreement(case: MultiCase, real: dict[str, object], sim: MultiObservation, where: str) -> None:
+    found, _known = compare_facts(case, dict(real), sim.facts())
     if found:
         pytest.fail(
-            f"{case.name}: {found}\n--- kernel ---\n{real.pretty()}\n--- sim ---\n{sim.pretty()}\n"
-            f"--- script ---\n{case.script()}",
+            f"{case.name}: {found}\n--- kernel ({where}) ---\n{json.dumps(real, indent=1)}\n--- sim ---\n"
+            f"{sim.pretty()}\n--- script ---\n{case.script()}",
             pytrace=False,
         )
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_sim_agrees_with_kernel(case: MultiCase, multihost_kernel: None) -> None:
+    """Every hand-written case: the simulator's facts are the kernel's, run now (known differences aside)."""
+    sim = _sim_or_skip(case)
+    _check_agreement(case, real_observation(case).facts(), sim, "this machine")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_sim_agrees_with_recording(case: MultiCase) -> None:
+    """Without root: every hand-written case agrees with the kernel's recorded facts."""
+    entry = recorded()["cases"].get(case.name)
+    if entry is None:
+        pytest.skip(f"{case.name} is not in expected_real.json (python -m tests.kernel.multihost.record)")
+    _check_agreement(case, entry["facts"], _sim_or_skip(case), "expected_real.json")
+
+
+@pytest.mark.parametrize("index", range(SIM_RANDOM_CASES))
+def test_sim_agrees_on_random_case(index: int) -> None:
+    """The first ``NETSTACK_MH_SIM_CASES`` (default 20) recorded random cases of seed 20260101 agree
+    with the simulator; ``python -m tests.kernel.multihost.compare`` runs all 200 (about 5 s)."""
+    name = f"random_{recorded()['seed']}_{index}"
+    entry = recorded()["cases"].get(name)
+    if entry is None:
+        pytest.skip(f"{name} is not recorded (expected_real.json has {recorded()['random_count']} random cases)")
+    if name in OPEN_DIFFERENCES:
+        pytest.xfail(OPEN_DIFFERENCES[name])
+    case = case_from_json(entry["case"])
+    assert case == generate(recorded()["seed"], index), f"{name}: the generator changed; record again"
+    _check_agreement(case, entry["facts"], _sim_or_skip(case), "expected_real.json")
