@@ -41,3 +41,36 @@ def test_the_tui_app_module_loads_neither_scapy_nor_networkx() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import cycle anywhere in the package, counting imports made inside functions and under
+    TYPE_CHECKING: a module that needs one of its importers' types takes a Protocol instead."""
+    import ast
+    from pathlib import Path
+
+    import networkx
+
+    package = Path(__file__).resolve().parents[1] / "netstack_tui"
+    graph: networkx.DiGraph[str] = networkx.DiGraph()
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        here = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = here.split(".")[: len(here.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target.startswith("netstack_tui"):
+                continue
+            for alias in node.names:
+                candidate = f"{target}.{alias.name}"
+                file = package.parent / candidate.replace(".", "/")
+                is_module = file.with_suffix(".py").exists() or file.is_dir()
+                graph.add_edge(module, candidate if is_module else target)
+    cycles = [sorted(c) for c in networkx.strongly_connected_components(graph) if len(c) > 1]
+    assert cycles == []

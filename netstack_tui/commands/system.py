@@ -272,30 +272,4 @@ def _inode(host: Host, sock: Socket) -> int:
         return 49999
 
 
-# ---- help -------------------------------------------------------------------------------------
-
-
-def help_cmd(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`help`: every command this shell simulates, and the simulator's own verbs."""
-    from . import sim
-    from .registry import COMMANDS as registered  # lazy: the registry imports this module
-    from .registry import NOT_SIMULATED
-
-    described = dict(SIMULATOR_VERBS)
-    for name, handler in sim.COMMANDS.items():  # verbs added later still get a line: their docstring's first
-        described.setdefault(name, (handler.__doc__ or name).strip().splitlines()[0])
-    verbs = set(described)
-    names = sorted(n for n in registered if n not in verbs and n not in FILTERS)
-    lines = ["Linux commands (they answer as the real tools do):"]
-    lines += [f"  {' '.join(names[i:i + 6])}" for i in range(0, len(names), 6)]
-    lines += ["", "Text filters for pipes:", f"  {' '.join(f for f in FILTERS if f in registered)}"]
-    lines += ["", "Shell syntax:"] + [f"  {text}" for text in SHELL_SYNTAX]
-    lines += ["", "Simulator verbs:"] + [f"  {name:<8} {text}" for name, text in described.items()
-                                         if name in registered]
-    lines += ["", "Known but not simulated (each answers with one line saying what to use instead):",
-              f"  {' '.join(sorted(NOT_SIMULATED))}"]
-    return CommandResult("\n".join(lines))
-
-
-COMMANDS = {"dmesg": dmesg, "echo": echo, "ulimit": ulimit, "ethtool": ethtool, "cat": cat, "ls": ls,
-            "help": help_cmd}
+COMMANDS = {"dmesg": dmesg, "echo": echo, "ulimit": ulimit, "ethtool": ethtool, "cat": cat, "ls": ls}

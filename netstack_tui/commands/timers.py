@@ -161,8 +161,10 @@ Default value for rulesfile is '{APPLY_DEFAULT_FILE}'."""
 
 def iptables_apply(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`iptables-apply [-t SECONDS] [-w SAVEFILE] [--confirm] [RULESFILE]` (see the module docstring)."""
-    from .registry import COMMANDS  # lazy: the registry imports this module
     from .userland import read_input_file
+
+    if ctx.run_in is None:
+        raise CommandError("iptables-apply: needs the shell to run iptables-save and iptables-restore", 1)
 
     timeout_text, savefile, confirm, files = str(APPLY_DEFAULT_TIMEOUT), "", False, []
     args = iter(argv[1:])
@@ -201,10 +203,8 @@ def iptables_apply(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError(f"Error: rulesfile not readable: {rulesfile}", 2) from None
 
     def run(name: str, stdin: str | None = None) -> CommandResult:
-        try:
-            return COMMANDS[name](ShellContext(ctx.host, stdin, ctx.last_traces), [name])
-        except CommandError as exc:
-            return CommandResult(exc.message, exc.status)
+        assert ctx.run_in is not None
+        return ctx.run_in(ctx.host, [name], stdin)
 
     saved = run("iptables-save")
     if saved.status != 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from ...commands.session import Session, StepChange
     from ...kernel.trace import Trace
     from .. import library
-    from ..app import NetstackApp
     from ..widgets.command_line import CommandLine
     from ..widgets.path_strip import PathStrip
     from ..widgets.pipeline import PipelineView
@@ -62,6 +61,18 @@ _STATEFUL_ACTIONS = (
     "summary",
 )
 """Actions whose availability depends on the state (see `MainScreen.check_action`)."""
+
+
+class _Explorer(Protocol):
+    """What the main screen asks of the app (`tui.app.NetstackApp`)."""
+
+    lang: str
+
+    def open_scenario(self, scenario_id: str) -> None:
+        """Open another scenario in this screen."""
+
+    def action_cycle_theme(self) -> None:
+        """Switch to the next theme."""
 
 
 class MainScreen(Screen[None]):
@@ -567,18 +578,23 @@ class MainScreen(Screen[None]):
         current = self.scenario.id if self.scenario else None
         self.app.push_screen(PickerScreen(self.lang, current=current), self._picked)
 
+    @property
+    def _explorer(self) -> _Explorer:
+        """The app, as far as this screen uses it (the app module imports this one, not the reverse)."""
+        return cast(_Explorer, self.app)
+
     def _picked(self, scenario_id: str | None) -> None:
         if scenario_id:
-            self.app.call_later(self.app.open_scenario, scenario_id)  # type: ignore[attr-defined]
+            self.app.call_later(self._explorer.open_scenario, scenario_id)
 
     def action_language(self) -> None:
         """Switch between English and Russian."""
-        app: NetstackApp = self.app  # type: ignore[assignment]
+        app = self._explorer
         app.lang = "ru" if app.lang == "en" else "en"
 
     def action_theme(self) -> None:
         """Cycle dark → light → high contrast."""
-        self.app.action_cycle_theme()  # type: ignore[attr-defined]
+        self._explorer.action_cycle_theme()
 
     def action_packet_tab(self) -> None:
         """Show the packet tab (for narrow terminals, where the packet pane is folded into a tab)."""
