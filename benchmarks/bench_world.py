@@ -5,25 +5,16 @@
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from run import median_time  # noqa: E402  (the benchmarks' one timing helper)
 
 CONTAINERS = 50
-
-
-def _median(fn: Callable[[], object], runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def classroom_script(n: int = CONTAINERS) -> list[str]:
@@ -82,19 +73,19 @@ def rows(runs: int) -> list[tuple[str, str, str, str]]:
         for line in script:
             shell.run(line)
 
-    built = _median(build, max(3, runs // 3))
+    built = median_time(build, max(3, runs // 3))
     shell = three_namespaces()
     client = shell.world.namespace("client")  # type: ignore[attr-defined]
     syn, _ = parse_packet("tcp 10.1.0.2:40000 > 10.2.0.2:80 [S]")
     trace = stack.transmit(client, syn, owner="curl")
     hosts = list(dict.fromkeys(step.host for step in trace.steps))
     assert hosts == ["client", "router", "server"], hosts
-    crossing = _median(lambda: stack.transmit(client, syn, owner="curl"), runs * 20)
+    crossing = median_time(lambda: stack.transmit(client, syn, owner="curl"), runs * 20)
     single = Shell()
     single.run("ip addr add 10.0.0.1/24 dev eth0")
     single.run("listen tcp 0.0.0.0:80 --app nginx")
     local, _ = parse_packet("tcp 10.0.0.2:40000 > 10.0.0.1:80 [S]")
-    one_host = _median(lambda: stack.receive(single.host, local, "eth0"), runs * 20)
+    one_host = median_time(lambda: stack.receive(single.host, local, "eth0"), runs * 20)
     return [
         (f"world of {CONTAINERS} namespaces on a bridge ({len(script)} commands)", f"{built * 1000:.0f} ms",
          "< 500 ms", f"{built / len(script) * 1e6:.0f} µs a command"),

@@ -17,15 +17,21 @@ from .trace import (
 # ---- driver and early receive ----------------------------------------------------------------------
 
 
-def driver_rx(j: Journey) -> None:
-    host, pkt = j.host, j.flow.pkt
-    iface = host.interfaces.get(pkt.iif or "")
+def _receiving_device(j: Journey, stage: str) -> Interface:
+    """The device the frame arrives on; a missing or down one ends the journey at `stage`."""
+    iface = j.host.interfaces.get(j.flow.pkt.iif or "")
     if iface is None:
-        raise _unknown_iface(j, pkt.iif)
-    dst_mac = pkt.dst_mac or iface.mac
+        raise _unknown_iface(j, j.flow.pkt.iif)
     if not iface.up:
-        j.step("nic", Verdict.DROP, "nic.down", params={"dev": iface.name}, drop_reason=DropReason.DEV_READY)
+        j.step(stage, Verdict.DROP, "nic.down", params={"dev": iface.name}, drop_reason=DropReason.DEV_READY)
         raise j.stop(Disposition.DROPPED, DropReason.DEV_READY)
+    return iface
+
+
+def driver_rx(j: Journey) -> None:
+    pkt = j.flow.pkt
+    iface = _receiving_device(j, "nic")
+    dst_mac = pkt.dst_mac or iface.mac
     if dst_mac not in (iface.mac, "ff:ff:ff:ff:ff:ff") and not iface.promisc and not _multicast_mac(dst_mac):
         j.step(
             "nic",
@@ -111,14 +117,9 @@ def veth_rx(j: Journey) -> None:
     namespace's marks and conntrack), without a NIC, a ring or an IRQ; the backlog's NAPI poll
     (process_backlog) hands it on. eth_type_trans() marks a frame for another MAC PACKET_OTHERHOST,
     which ip_rcv() drops, unless the device is a bridge port (ports are promiscuous)."""
-    host, pkt = j.host, j.flow.pkt
-    iface = host.interfaces.get(pkt.iif or "")
-    if iface is None:
-        raise _unknown_iface(j, pkt.iif)
+    pkt = j.flow.pkt
+    iface = _receiving_device(j, "veth")
     dst_mac = pkt.dst_mac or iface.mac
-    if not iface.up:
-        j.step("veth", Verdict.DROP, "nic.down", params={"dev": iface.name}, drop_reason=DropReason.DEV_READY)
-        raise j.stop(Disposition.DROPPED, DropReason.DEV_READY)
     frame = pkt.length + ETH_HLEN
     iface.stats.rx_packets += 1
     iface.stats.rx_bytes += frame

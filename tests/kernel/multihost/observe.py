@@ -34,46 +34,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# {table: {chain: {"policy": (pkts, bytes) | None, "policy_target": str, "rules": [(pkts, bytes, text)]}}}
-Counters = dict[str, dict[str, dict[str, Any]]]
-
-_COUNTED_RULE = re.compile(r"^\[(\d+):(\d+)\]\s+(-A\s+\S+.*)$")
-_CHAIN = re.compile(r"^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$")
-
-
-def parse_iptables_save(text: str) -> Counters:
-    """Parse ``iptables-save -c`` into per table/chain policy and rule counters (as observe.py does)."""
-    tables: Counters = {}
-    table: dict[str, dict[str, Any]] | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("*"):
-            table = tables.setdefault(line[1:].strip(), {})
-        elif line == "COMMIT":
-            table = None
-        elif table is None:
-            continue
-        elif line.startswith(":"):
-            match = _CHAIN.match(line)
-            if match:
-                name, policy, pkts, nbytes = match.groups()
-                counters = (int(pkts or 0), int(nbytes or 0)) if policy != "-" else None
-                table[name] = {"policy": counters, "policy_target": policy, "rules": []}
-        else:
-            match = _COUNTED_RULE.match(line)
-            if match:
-                pkts, nbytes, rule = match.groups()
-            elif line.startswith("-A "):
-                pkts, nbytes, rule = "0", "0", line
-            else:
-                continue
-            chain = rule.split()[1]
-            table.setdefault(chain, {"policy": None, "policy_target": "-", "rules": []})
-            table[chain]["rules"].append((int(pkts), int(nbytes), rule))
-    return tables
-
+# The single-host harness's `iptables-save -c` parser, shared (re-exported for this harness's modules).
+from ..observe import Counters
+from ..observe import parse_iptables_save as parse_iptables_save
 
 _CT_DROP_KEYS = ("use", "id", "zone", "secctx", "delta-time")
 
