@@ -434,7 +434,7 @@ MESSAGES: dict[str, str] = {
     "ui.help.k.packet": "show the packet tab (narrow terminals)",
     "ui.grouphead.link": "link",
     "ui.group.link": "a frame arriving from a veth peer: no NIC, no ring, no IRQ; the sender's skb crosses over",
-    "ui.pipeline.root": "host (root namespace)",
+    "ui.pipeline.root": "host (root ns)",
     "ui.pipeline.host_tip": (
         "The packet is in namespace {host}: the stages below run on that namespace's devices, routes, rules "
         "and sockets."

@@ -50,7 +50,7 @@ async def test_the_pipeline_heads_each_namespace_the_packet_visits() -> None:
         assert trace is not None and str(trace.disposition) == "delivered"
         rows = screen.query_one(PipelineView).rows
         heads = [row.text for row in rows if row.kind == "host"]
-        assert heads == ["⌂ host (root namespace)", "⌂ web"]
+        assert heads == ["⌂ host (root ns)", "⌂ web"]
         web_steps = [s for s in trace.steps if s.host == "web"]
         assert web_steps and web_steps[0].stage == "veth" and web_steps[-1].stage == "socket"
 

@@ -97,7 +97,7 @@ async def test_a_syn_from_red_crosses_the_bridge_to_blue_and_the_reply_comes_bac
                 # The pipeline shows this namespace's heading above the current step.
                 line = pipeline.line_of_step(screen.state.index)
                 heads = [row for row in pipeline.rows[:line] if row.kind == "host"]
-                assert heads[-1].text.endswith(step.host if step.host != "host" else "(root namespace)")
+                assert heads[-1].text.endswith(step.host if step.host != "host" else "(root ns)")
             current = [p for p in strip.pieces if p.style == "path-strip--current"]
             assert len(current) == 1 and current[0].text.startswith("▶")
         assert seen == ["red", "host", "blue"]

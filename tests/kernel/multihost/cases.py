@@ -411,3 +411,239 @@ case(
         "root links": ["lo DOWN 00:00:00:00:00:00", "veth0 DOWN <mac-2>", "veth1 DOWN <mac-1>"],
     },
 )
+
+# -- a Docker host (Docker Engine 28.2.2's rules, typed by hand) ---------------------------------
+
+DOCKER_RULES: tuple[str, ...] = (
+    # raw: filterDirectAccess, one per container (endpoint.go)
+    "iptables -t raw -A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP",
+    # filter: the chains of the daemon's start and of the docker0 network, the published port's ACCEPT
+    "iptables -P FORWARD DROP",
+    "iptables -N DOCKER",
+    "iptables -N DOCKER-BRIDGE",
+    "iptables -N DOCKER-CT",
+    "iptables -N DOCKER-FORWARD",
+    "iptables -N DOCKER-ISOLATION-STAGE-1",
+    "iptables -N DOCKER-ISOLATION-STAGE-2",
+    "iptables -N DOCKER-USER",
+    "iptables -A FORWARD -j DOCKER-USER",
+    "iptables -A FORWARD -j DOCKER-FORWARD",
+    "iptables -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT",
+    "iptables -A DOCKER ! -i docker0 -o docker0 -j DROP",
+    "iptables -A DOCKER-BRIDGE -o docker0 -j DOCKER",
+    "iptables -A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    "iptables -A DOCKER-FORWARD -j DOCKER-CT",
+    "iptables -A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1",
+    "iptables -A DOCKER-FORWARD -j DOCKER-BRIDGE",
+    "iptables -A DOCKER-FORWARD -i docker0 -j ACCEPT",
+    "iptables -A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
+    "iptables -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
+    # nat: the DOCKER chain, MASQUERADE for the bridge's subnet, the published port's DNAT
+    "iptables -t nat -N DOCKER",
+    "iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+    "iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER",
+    "iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+    "iptables -t nat -A DOCKER -i docker0 -j RETURN",
+    "iptables -t nat -A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
+)
+"""What the simulated ``docker run -d --name web -p 8080:80 nginx`` writes on a fresh host (its
+``iptables-save``; tests/commands/docker_reference/engine-28.2.2/iptables-save-after-run.txt), as
+``iptables`` lines in the order that prints the same ``iptables-save`` (test_docker_rules.py checks it)."""
+
+DOCKER_SECOND_CONTAINER_RULES = ("iptables -t raw -A PREROUTING -d 172.17.0.3/32 ! -i docker0 -j DROP",)
+"""``docker run -d --name db IMAGE`` (no -p) adds only its direct-access guard."""
+
+
+def docker_host(containers: tuple[str, ...] = ("web",), *, extra: tuple[str, ...] = ()) -> list[str]:
+    """The root as a Docker host: eth0 (203.0.113.2/24) to ``inet`` (the client 203.0.113.7 and,
+    on its lo, the server 8.8.8.8), docker0 172.17.0.1/16, one namespace per container on it with
+    eth0 172.17.0.N/16 (web = .2, db = .3), ip_forward=1, Docker's rules, then ``extra`` lines."""
+    lines = [f"ip netns add {c}" for c in containers] + [
+        "ip netns add inet",
+        "ip link add docker0 type bridge",
+        "ip link set dev docker0 address 02:00:00:00:01:0d",
+        "ip addr add 172.17.0.1/16 dev docker0",
+        "ip link set docker0 up",
+    ]
+    for number, name in enumerate(containers, 1):
+        code = f"c{number}"
+        lines += [
+            f"ip link add veth{number} type veth peer name eth0 netns {name}",
+            f"ip link set dev veth{number} address 02:00:00:00:01:{code}",
+            f"ip -n {name} link set dev eth0 address 02:00:00:00:{code}:01",
+            f"ip link set veth{number} master docker0",
+            f"ip link set veth{number} up",
+            f"ip -n {name} addr add 172.17.0.{number + 1}/16 dev eth0",
+            f"ip -n {name} link set eth0 up",
+            f"ip -n {name} route add default via 172.17.0.1",
+        ]
+    lines += [
+        "ip link add eth0 type veth peer name eth0 netns inet",
+        "ip link set dev eth0 address 02:00:00:00:01:01",
+        "ip -n inet link set dev eth0 address 02:00:00:00:08:01",
+        "ip addr add 203.0.113.2/24 dev eth0",
+        "ip link set eth0 up",
+        "ip route add default via 203.0.113.7",
+        "ip -n inet addr add 203.0.113.7/24 dev eth0",
+        "ip -n inet link set eth0 up",
+        "ip -n inet link set lo up",
+        "ip -n inet addr add 8.8.8.8/32 dev lo",
+        "sysctl -w net.ipv4.ip_forward=1",
+        *DOCKER_RULES,
+    ]
+    if len(containers) > 1:
+        lines += DOCKER_SECOND_CONTAINER_RULES
+    return lines + list(extra)
+
+
+_WEB = [Listener("web", "tcp", "0.0.0.0", 80)]
+
+case(
+    name="docker_published_port",
+    description="docker run -p 8080:80: the Internet reaches the container through DNAT and FORWARD, "
+    "never INPUT (an INPUT DROP of 8080 counts nothing)",
+    commands=docker_host(extra=("iptables -A INPUT -p tcp --dport 8080 -j DROP",)),
+    listeners=_WEB,
+    actions=[Action("inet", "tcp", "203.0.113.2", 8080, 40100, wait=2)],
+    expect={
+        "action 1": "connected",
+        "delivered": ["web: tcp 203.0.113.7:40100 > 172.17.0.2:80 accepted"],
+        # the SYN is DNATed in nat PREROUTING (addrtype LOCAL -> DOCKER); nat sees a flow's first packet
+        "root iptables nat PREROUTING 1": [1, 60],
+        "root iptables nat DOCKER 2": [1, 60],
+        # the DNATed flow is forwarded, never input: the INPUT DROP of 8080 sees nothing; the raw
+        # guard sees 203.0.113.2 (raw comes before the DNAT), not 172.17.0.2
+        "root iptables filter INPUT 1": [0, 0],
+        "root iptables raw PREROUTING 1": [0, 0],
+        # FORWARD: the client's 4 segments (SYN, ACK, FIN, ACK) and the container's 3 (SYN-ACK, ACK,
+        # FIN) all through DOCKER-USER (empty) and DOCKER-FORWARD
+        "root iptables filter FORWARD 1": [7, 380],
+        "root iptables filter FORWARD 2": [7, 380],
+        # DOCKER-FORWARD -> DOCKER-CT: the client's 3 later segments (-o docker0, ESTABLISHED)
+        "root iptables filter DOCKER-CT 1": [3, 156],
+        # the SYN: DOCKER-BRIDGE (-o docker0) -> DOCKER, the published port's ACCEPT
+        "root iptables filter DOCKER-BRIDGE 1": [1, 60],
+        "root iptables filter DOCKER 1": [1, 60],
+        "root iptables filter DOCKER 2": [0, 0],
+        # the container's 3 segments: ISOLATION-STAGE-1 (-i docker0 ! -o docker0, back), then -i docker0 ACCEPT
+        "root iptables filter DOCKER-ISOLATION-STAGE-1 1": [3, 164],
+        "root iptables filter DOCKER-ISOLATION-STAGE-2 1": [0, 0],
+        "root iptables filter DOCKER-FORWARD 4": [3, 164],
+        "root iptables filter FORWARD policy": [0, 0],
+        "root conntrack": [
+            "tcp TIME_WAIT src=203.0.113.7 dst=203.0.113.2 sport=40100 dport=8080 | src=172.17.0.2 "
+            "dst=203.0.113.7 sport=80 dport=40100 [ASSURED]",
+        ],
+    },
+)
+
+case(
+    name="docker_user_ctorigdstport",
+    description="DOCKER-USER: --dport 8080 never matches (the DNAT came first); -m conntrack "
+    "--ctorigdstport 8080 does and blocks the published port",
+    commands=docker_host(
+        extra=(
+            "iptables -A DOCKER-USER -p tcp --dport 8080 -j DROP",
+            "iptables -A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8080 -j DROP",
+        )
+    ),
+    listeners=_WEB,
+    # -w 2: the SYN and its retransmission at 1 s, both dropped
+    actions=[Action("inet", "tcp", "203.0.113.2", 8080, 40110, wait=2)],
+    expect={
+        "action 1": "timeout",
+        "action 1 exit": 1,
+        "delivered": [],
+        "root iptables nat DOCKER 2": [2, 120],
+        "root iptables filter DOCKER-USER 1": [0, 0],
+        "root iptables filter DOCKER-USER 2": [2, 120],
+        "root iptables filter DOCKER-FORWARD 1": [0, 0],
+        "root iptables filter DOCKER 1": [0, 0],
+        # a dropped first packet never confirms its conntrack entry
+        "root conntrack": [],
+        "web neigh": [],
+    },
+)
+
+case(
+    name="docker_container_masquerade",
+    description="the container reaches 8.8.8.8: FORWARD -i docker0 ACCEPT, POSTROUTING MASQUERADE to 203.0.113.2",
+    commands=docker_host(),
+    listeners=[Listener("inet", "tcp", "0.0.0.0", 80)],
+    actions=[Action("web", "ping", "8.8.8.8"), Action("web", "tcp", "8.8.8.8", 80, 40120, wait=2)],
+    expect={
+        "action 1": "reply from 8.8.8.8 ttl=63",
+        "action 2": "connected",
+        "delivered": ["inet: tcp 203.0.113.2:40120 > 8.8.8.8:80 accepted"],
+        "root iptables nat POSTROUTING 1": [2, 144],
+        # the container's 5 packets (echo request; SYN, ACK, FIN, ACK): -i docker0 ! -o docker0 into
+        # ISOLATION-STAGE-1 -> STAGE-2 (-o docker0: no), back, then DOCKER-FORWARD's -i docker0 ACCEPT
+        "root iptables filter DOCKER-ISOLATION-STAGE-1 1": [5, 300],
+        "root iptables filter DOCKER-ISOLATION-STAGE-2 1": [0, 0],
+        "root iptables filter DOCKER-FORWARD 4": [5, 300],
+        # the 4 answers (echo reply; SYN-ACK, ACK, FIN), un-NATed to 172.17.0.2: DOCKER-CT's ESTABLISHED
+        "root iptables filter DOCKER-CT 1": [4, 248],
+        "root iptables filter DOCKER-BRIDGE 1": [0, 0],
+        # nat PREROUTING: 8.8.8.8 is not LOCAL, the DOCKER chain is never entered
+        "root iptables nat PREROUTING 1": [0, 0],
+        "root iptables raw PREROUTING 1": [0, 0],
+        "root conntrack": [
+            "icmp src=172.17.0.2 dst=8.8.8.8 type=8 code=0 | src=8.8.8.8 dst=203.0.113.2 type=0 code=0",
+            "tcp TIME_WAIT src=172.17.0.2 dst=8.8.8.8 sport=40120 dport=80 | src=8.8.8.8 dst=203.0.113.2 "
+            "sport=80 dport=40120 [ASSURED]",
+        ],
+        "inet neigh": ["203.0.113.2 dev eth0 lladdr 02:00:00:00:01:01 DELAY"],
+    },
+)
+
+case(
+    name="docker_container_to_container",
+    description="web -> db over docker0: bridged, and with br_netfilter (a new namespace's default) "
+    "through the root's FORWARD as -i docker0 -o docker0",
+    commands=docker_host(("web", "db")),
+    listeners=[Listener("db", "tcp", "0.0.0.0", 80)],
+    actions=[Action("web", "ping", "172.17.0.3"), Action("web", "tcp", "172.17.0.3", 80, 40130, wait=2)],
+    expect={
+        "action 1": "reply from 172.17.0.3 ttl=64",
+        "action 2": "connected",
+        "delivered": ["db: tcp 172.17.0.2:40130 > 172.17.0.3:80 accepted"],
+        # the raw guards: bridged packets come in on docker0 (-i is the bridge), never dropped
+        "root iptables raw PREROUTING 1": [0, 0],
+        "root iptables raw PREROUTING 2": [0, 0],
+        "root iptables nat POSTROUTING 1": [0, 0],
+        # all 9 bridged packets (ping 2, TCP 7) pass FORWARD; every one is -o docker0: the 7 after each
+        # flow's first are DOCKER-CT's ESTABLISHED; the 2 first ones go DOCKER-BRIDGE -> DOCKER (both
+        # rules need ! -i docker0: no match) and back to DOCKER-FORWARD's -i docker0 ACCEPT
+        "root iptables filter FORWARD 1": [9, 548],
+        "root iptables filter DOCKER-CT 1": [7, 404],
+        "root iptables filter DOCKER-BRIDGE 1": [2, 144],
+        "root iptables filter DOCKER 1": [0, 0],
+        "root iptables filter DOCKER 2": [0, 0],
+        "root iptables filter DOCKER-FORWARD 4": [2, 144],
+        "root conntrack": [
+            "icmp src=172.17.0.2 dst=172.17.0.3 type=8 code=0 | src=172.17.0.3 dst=172.17.0.2 type=0 code=0",
+            "tcp TIME_WAIT src=172.17.0.2 dst=172.17.0.3 sport=40130 dport=80 | src=172.17.0.3 dst=172.17.0.2 "
+            "sport=80 dport=40130 [ASSURED]",
+        ],
+        "root neigh": [],
+    },
+)
+
+case(
+    name="docker_direct_access_guard",
+    description="a packet routed straight to 172.17.0.2 from outside: raw PREROUTING's guard drops it",
+    commands=docker_host(extra=("ip -n inet route add 172.17.0.0/16 via 203.0.113.2",)),
+    listeners=_WEB,
+    actions=[Action("inet", "ping", "172.17.0.2"), Action("inet", "tcp", "172.17.0.2", 80, 40140, wait=2)],
+    expect={
+        "action 1": "no reply",
+        "action 1 exit": 1,
+        "action 2": "timeout",
+        "delivered": [],
+        # the echo request, then the SYN and its retransmission
+        "root iptables raw PREROUTING 1": [3, 204],
+        "root iptables filter FORWARD 1": [0, 0],
+        "root conntrack": [],
+        "web neigh": [],
+    },
+)
