@@ -118,6 +118,9 @@ class NetstackApp(App[int]):
         the GIL while the frame is drawn)."""
         if isinstance(self.screen, MainScreen) and self.screen.session is None:
             self.screen.call_after_refresh(self.run_worker, self._load, thread=True, exclusive=True, group="load")
+        else:
+            # A session handed in is loaded already: keep it out of the collector's walks, as `_loaded` does.
+            self.call_after_refresh(gc.freeze)
 
     def _load(self) -> None:
         from . import library  # the scenario library (and its YAML) loads behind the first frame
