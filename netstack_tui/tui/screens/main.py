@@ -23,6 +23,7 @@ from textual.widgets import Static
 from ...i18n import message
 from ..model import ViewState, change_text, escape, set_markup
 from ..widgets.key_legend import KeyLegend
+from .stepping import JourneySteps
 
 # The panes (and the kernel's view classes they draw) are imported in `_build`, after the first
 # frame: the first frame is the status line, what is loading, and the key legend.
@@ -75,7 +76,7 @@ class _Explorer(Protocol):
         """Switch to the next theme."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(JourneySteps, Screen[None]):
     """The explorer screen for one scenario's session."""
 
     BINDINGS = [
@@ -252,6 +253,10 @@ class MainScreen(Screen[None]):
             return root.replies[self.reply - 1]
         return root
 
+    def shown_journey(self) -> Trace | None:
+        """The journey being shown (what → and ← move through)."""
+        return self.trace
+
     @property
     def state(self) -> ViewState:
         """The state last handed to the widgets."""
@@ -421,25 +426,6 @@ class MainScreen(Screen[None]):
         return True
 
     # ---- actions --------------------------------------------------------------------------------
-
-    def action_step(self) -> None:
-        """One step forward."""
-        if not self._state.at_end:
-            self.index += 1
-
-    def action_step_back(self) -> None:
-        """One step back (the previous step's snapshot)."""
-        if self.index > 0:
-            self.index -= 1
-
-    def action_first(self) -> None:
-        """Jump to the first step."""
-        self.index = 0
-
-    def action_last(self) -> None:
-        """Jump to the last step."""
-        if self.trace is not None:
-            self.index = len(self.trace.steps) - 1
 
     def action_play(self) -> None:
         """Start or pause autoplay."""

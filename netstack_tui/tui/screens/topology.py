@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from ...i18n import message
 from ..model import escape, escaped_translator, note_text, set_markup, stage_label, stage_of
 from ..widgets.topology import STATE_SYMBOLS, TopologyState, TopologyView, journey_position, world_topology
+from .stepping import JourneySteps
 
 if TYPE_CHECKING:
     from ...commands.session import Session
@@ -101,7 +102,7 @@ class TopologyClosed:
     where it was."""
 
 
-class TopologyScreen(Screen[TopologyClosed]):
+class TopologyScreen(JourneySteps, Screen[TopologyClosed]):
     """The topology of the session's world with the journey's position; dismissed with the step shown
     (and, after `x`, the namespace to run commands in)."""
 
@@ -272,24 +273,9 @@ class TopologyScreen(Screen[TopologyClosed]):
             return None if self.index <= 0 else True
         return True
 
-    def action_step(self) -> None:
-        """The packet one step on."""
-        if self.trace is not None and self.index < len(self.trace.steps) - 1:
-            self.index += 1
-
-    def action_step_back(self) -> None:
-        """The packet one step back."""
-        if self.index > 0:
-            self.index -= 1
-
-    def action_first(self) -> None:
-        """The journey's first step."""
-        self.index = 0
-
-    def action_last(self) -> None:
-        """The journey's last step."""
-        if self.trace is not None and self.trace.steps:
-            self.index = len(self.trace.steps) - 1
+    def shown_journey(self) -> Trace | None:
+        """The journey being shown (what → and ← move through)."""
+        return self.trace
 
     def _select(self, delta: int) -> None:
         names = self.names

@@ -33,8 +33,6 @@ veths (and their peers elsewhere) and bridges.
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
 import json
 import os
 import random
@@ -44,10 +42,9 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ..netns import in_netns  # the single-host harness's setns(): one way into a namespace
 from .case import PREAMBLE, ROOT, Action, Listener, MultiCase
 from .observe import (
     ActionResult,
@@ -72,7 +69,6 @@ SETTLE = 0.02
 DELACK_WAIT = 0.25
 """Seconds between the last action and the listeners' close (longer than a delayed ACK)."""
 TOOLS = ("ip", "bridge", "iptables", "iptables-save", "conntrack", "ping", "nc", "sysctl")
-CLONE_NEWNET = 0x40000000
 IP_PKTINFO = 8
 _MAC = re.compile(r"\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b")
 _KEEP_MACS = {"ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00"}
@@ -159,31 +155,6 @@ def cleanup_stale() -> None:
 
 
 atexit.register(cleanup_all)
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-
-
-def _setns(fd: int) -> None:
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"setns: {os.strerror(err)}")
-
-
-@contextmanager
-def in_netns(name: str) -> Iterator[None]:
-    """Run the body with this thread in namespace ``name`` (a /run/netns entry); always come back."""
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    target = os.open(f"{NETNS_DIR}/{name}", os.O_RDONLY)
-    try:
-        _setns(target)
-        try:
-            yield
-        finally:
-            _setns(home)
-    finally:
-        os.close(target)
-        os.close(home)
-
 
 # -- command lines --------------------------------------------------------------------------------
 
