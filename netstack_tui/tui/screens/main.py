@@ -219,6 +219,7 @@ class MainScreen(JourneySteps, Screen[None]):
                 if self._flood_cancel is not None:
                     self._flood_cancel.set()
                 self._log.clear()
+                self.app.clear_notifications()  # the last scenario's notices are not about this one
                 self.show_tab("stage")
                 self._stage.focus()
             self._new_journey(None)
