@@ -1,8 +1,8 @@
 """The scenario library: the shipped YAML files, loaded into `Scenario` objects viewers use.
 
-The files live in the package (`netstack_tui/scenarios/library/*.yaml`) so a wheel carries them and
-`importlib.resources` finds them both in a checkout and in an installed copy. `load_scenario`
-takes a library id (`rule-order`) or a path to any YAML file.
+The files live in the checkout's top-level `scenarios/` directory, where teachers find and edit them;
+a wheel carries the same files as `netstack_tui/library/` (pyproject maps one to the other).
+`load_scenario` takes a library id (`rule-order`) or a path to any YAML file.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ DEFAULT_SCENARIO_ID = "tour-incoming"
 
 
 def library_dir() -> Path:
-    """The directory of the shipped scenario files."""
-    return Path(__file__).resolve().parent / "library"
+    """The directory of the shipped scenario files: the installed copy, else the checkout's."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "library"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Generate `schema.json` (JSON Schema of the scenario format) from the models.
 
-    python -m netstack_tui.scenarios.schema          write netstack_tui/scenarios/schema.json
+    python -m netstack_tui.scenarios.schema          write scenarios/schema.json (beside the library)
     python -m netstack_tui.scenarios.schema --check  exit 1 if the file is out of date
 
 Editors use it for completion and validation: add `# yaml-language-server: $schema=...` to a file.
@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .library import library_dir
 from .model import ScenarioFile
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
+SCHEMA_PATH = library_dir() / "schema.json"
 
 
 def build_schema() -> dict[str, Any]:

@@ -70,7 +70,7 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
 
 def test_id_must_match_file_name(tmp_path: Path) -> None:
     """A file whose id differs from its name says so at the id's line."""
-    text = (Path(__file__).parents[2] / "netstack_tui/scenarios/library/rule-order.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "scenarios/rule-order.yaml").read_text(encoding="utf-8")
     path = tmp_path / "other-name.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"other-name.yaml:2: id: .*differs from the file name"):

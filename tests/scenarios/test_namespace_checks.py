@@ -134,7 +134,7 @@ def test_the_goal_of_a_namespace_scenario_follows_the_learner() -> None:
 
 def test_a_packet_from_a_namespace_the_setup_never_made_is_refused(tmp_path: Path) -> None:
     """`scenarios check` names the packet's `from:` when the setup never creates that namespace."""
-    text = (Path(__file__).parents[2] / "netstack_tui/scenarios/library/container-no-internet.yaml").read_text()
+    text = (Path(__file__).parents[2] / "scenarios/container-no-internet.yaml").read_text()
     path = tmp_path / "container-no-internet.yaml"
     path.write_text(text.replace("    from: app\n    spec: \"icmp", "    from: ap\n    spec: \"icmp"))
     message = check_file(path)

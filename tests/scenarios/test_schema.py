@@ -35,8 +35,18 @@ def test_scenarios_never_import_the_ui() -> None:
 
 
 def test_library_ships_in_the_wheel() -> None:
-    """pyproject's package data covers the library's YAML files and the schema."""
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = data["tool"]["setuptools"]["package-data"]["netstack_tui"]
-    assert "scenarios/library/*.yaml" in patterns, "add 'scenarios/library/*.yaml' to package-data"
-    assert "scenarios/*.json" in patterns
+    """The top-level scenarios/ directory is the wheel's `netstack_tui.library` package, with its files."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert setuptools["package-dir"]["netstack_tui.library"] == "scenarios"
+    assert "netstack_tui.library" in setuptools["packages"]
+    assert {"*.yaml", "schema.json"} <= set(setuptools["package-data"]["netstack_tui.library"])
+    assert SCHEMA_PATH == ROOT / "scenarios" / "schema.json"
+
+
+def test_every_package_is_listed() -> None:
+    """pyproject lists packages by hand (a mapped directory cannot be found); none may be forgotten."""
+    from setuptools import find_packages
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = set(find_packages(str(ROOT), include=["netstack_tui*"]))
+    assert found <= listed, f"add to pyproject's packages: {sorted(found - listed)}"
