@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from .commands.shell import Shell
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("netstack-tui")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netstack-tui", description="Step a packet through a simulated "
                                      "Linux network stack.")
@@ -29,6 +38,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=("dark", "light", "contrast", "high-contrast"),
                         help="colour theme: dark, light or contrast")
     parser.add_argument("--scenario", help="scenario id or YAML file to open")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="verb")
     shell = sub.add_parser("shell", help="run simulated shell commands from a file or stdin")
     shell.add_argument("--script", help="file with one command per line (default: stdin)")
