@@ -2,54 +2,68 @@
 
 from __future__ import annotations
 
-from . import (
-    bpftool,
-    bridge_cmd,
-    conntrack_cmd,
-    curl,
-    docker,
-    filters,
-    ip,
-    iptables,
-    legacy,
-    nc,
-    nft,
-    nstat,
-    persistent,
-    pidof,
-    ping,
-    sim,
-    ss,
-    sysctl_cmd,
-    system,
-    tcpdump,
-    timers,
-)
+from collections.abc import Iterator, Mapping
+from importlib import import_module
+
 from .base import CommandResult, Handler, ShellContext
 from .system import FILTERS, SHELL_SYNTAX, SIMULATOR_VERBS
 
-COMMANDS: dict[str, Handler] = {}
-COMMANDS.update(sim.COMMANDS)
-COMMANDS.update(ip.COMMANDS)
-COMMANDS.update(iptables.COMMANDS)
-COMMANDS.update(nft.COMMANDS)
-COMMANDS.update(sysctl_cmd.COMMANDS)
-COMMANDS.update(ss.COMMANDS)
-COMMANDS.update(conntrack_cmd.COMMANDS)
-COMMANDS.update(system.COMMANDS)
-COMMANDS.update(tcpdump.COMMANDS)
-COMMANDS.update(bpftool.COMMANDS)
-COMMANDS.update(nstat.COMMANDS)
-COMMANDS.update(persistent.COMMANDS)
-COMMANDS.update(pidof.COMMANDS)
-COMMANDS.update(filters.COMMANDS)
-COMMANDS.update(legacy.COMMANDS)
-COMMANDS.update(timers.COMMANDS)
-COMMANDS.update(ping.COMMANDS)
-COMMANDS.update(bridge_cmd.COMMANDS)
-COMMANDS.update(nc.COMMANDS)
-COMMANDS.update(curl.COMMANDS)
-COMMANDS.update(docker.COMMANDS)
+PROVIDERS: dict[str, tuple[str, ...]] = {
+    "sim": ("send", "flood", "listen", "connect", "kill", "accept", "sleep", "trace", "nic"),
+    "ip": ("ip", "exit"),
+    "iptables": ("iptables", "iptables-nft", "iptables-legacy", "iptables-save", "iptables-nft-save",
+                 "iptables-legacy-save", "iptables-restore", "iptables-nft-restore", "iptables-legacy-restore"),
+    "nft": ("nft",),
+    "sysctl_cmd": ("sysctl",),
+    "ss": ("ss",),
+    "conntrack_cmd": ("conntrack",),
+    "system": ("dmesg", "echo", "ulimit", "ethtool", "cat", "ls"),
+    "tcpdump": ("tcpdump",),
+    "bpftool": ("bpftool",),
+    "nstat": ("nstat",),
+    "persistent": ("netfilter-persistent",),
+    "pidof": ("pidof",),
+    "filters": ("grep", "wc", "head", "tail", "sort", "uniq", "awk"),
+    "legacy": ("netstat", "lsof", "tc"),
+    "timers": ("at", "atq", "atrm", "iptables-apply"),
+    "ping": ("ping",),
+    "bridge_cmd": ("bridge",),
+    "nc": ("nc", "netcat"),
+    "curl": ("curl",),
+    "docker": ("docker",),
+}
+"""Which module of this package implements each command (its `COMMANDS` dict), so a command's module
+is imported the first time the command runs: a scenario's setup needs a handful of the 21 modules,
+and importing them all held the first screen back (tests check this table against the modules)."""
+
+_MODULE_OF = {name: module for module, names in PROVIDERS.items() for name in names}
+
+
+class _Registry(Mapping[str, Handler]):
+    """Every command by name; a command's module is imported when the command is first looked up."""
+
+    def __init__(self, own: dict[str, Handler]) -> None:
+        self._own = own
+        """Commands defined in this module (no module to import)."""
+        self._loaded: dict[str, Handler] = dict(own)
+
+    def __getitem__(self, name: str) -> Handler:
+        handler = self._loaded.get(name)
+        if handler is None:
+            module = _MODULE_OF.get(name)
+            if module is None:
+                raise KeyError(name)
+            handler = self._loaded[name] = import_module(f".{module}", __package__).COMMANDS[name]
+        return handler
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((*_MODULE_OF, *self._own))
+
+    def __len__(self) -> int:
+        return len(_MODULE_OF) + len(self._own)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODULE_OF or name in self._own
 
 NOT_SIMULATED: dict[str, str] = {
     "ip6tables": "IPv6 is not simulated",
@@ -68,7 +82,8 @@ def help_cmd(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`help`: every command this shell simulates, and the simulator's own verbs."""
     registered = COMMANDS
     described = dict(SIMULATOR_VERBS)
-    for name, handler in sim.COMMANDS.items():  # verbs added later still get a line: their docstring's first
+    for name in PROVIDERS["sim"]:  # verbs added later still get a line: their docstring's first
+        handler = COMMANDS[name]
         described.setdefault(name, (handler.__doc__ or name).strip().splitlines()[0])
     verbs = set(described)
     names = sorted(n for n in registered if n not in verbs and n not in FILTERS)
@@ -83,4 +98,4 @@ def help_cmd(ctx: ShellContext, argv: list[str]) -> CommandResult:
     return CommandResult("\n".join(lines))
 
 
-COMMANDS["help"] = help_cmd
+COMMANDS: Mapping[str, Handler] = _Registry({"help": help_cmd})
