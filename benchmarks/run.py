@@ -241,6 +241,14 @@ def bench_world(runs: int) -> list[tuple[str, str, str, str]]:
     return bench_world.rows(runs)
 
 
+def bench_classroom(runs: int) -> list[tuple[str, str, str, str]]:
+    """The served-classroom rows (1, 10 and 30 browser sessions): benchmarks/bench_classroom.py."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_classroom
+
+    return bench_classroom.rows(steps=max(10, runs * 2))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -248,7 +256,7 @@ def main() -> int:
     runs = 5 if args.quick else 15
     rows: list[tuple[str, str, str, str]] = []
     for bench in (bench_headless_start, bench_real_ruleset, bench_synthetic_chain, bench_flood,
-                  bench_conntrack_memory, bench_world, bench_tui):
+                  bench_conntrack_memory, bench_world, bench_tui, bench_classroom):
         rows.extend(bench(runs))
     header = ("benchmark", "measured", "goal", "ratio (reference measured in the same run)")
     widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]

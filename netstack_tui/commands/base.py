@@ -33,11 +33,41 @@ def short_flags(word: str, allowed: str, refusal: str, status: int) -> str:
 
 MAX_REAL_FILE = 16 * 1024 * 1024
 
+SERVED_ENV = "NETSTACK_TUI_SERVED"
+"""Environment variable that puts the shell in served mode (value `1`). `netstack-tui serve` starts
+every browser tab's app with `--served`, which sets it; the simulated shell has no environment of
+its own (`export` never reaches os.environ), so nothing a student types can unset it."""
+
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
+"""Files the package ships (public, read-only): the only real files a served session may read."""
+
+SERVED_REFUSAL = "reading the server's files is disabled in the served explorer"
+
+
+def served() -> bool:
+    """Whether this process serves a stranger in a browser (see SERVED_ENV)."""
+    return os.environ.get(SERVED_ENV) == "1"
+
+
+def real_file_refusal(path: str) -> str | None:
+    """Why a command may not read `path` from the real disk, or None when it may. The one policy
+    for real files: `read_bounded`, which every reader goes through, asks it before touching the
+    path at all (not even a stat, so a refusal does not reveal whether the file exists). Served,
+    only the files the package ships may be read; the session's own files never reach here, they
+    are in memory."""
+    if not served():
+        return None
+    real = os.path.realpath(path)  # `..` and symlinks resolved: the file that would be opened
+    return None if real.startswith(SHIPPED_DIR + os.sep) else SERVED_REFUSAL
+
 
 def read_bounded(path: str, limit: int = MAX_REAL_FILE) -> bytes | None:
     """At most `limit` bytes of a regular file on this machine's disk; None when it holds more.
     A device, pipe or socket is refused (IsADirectoryError-like OSError with its own text): its
-    st_size says nothing, and reading /dev/zero would never end. OSErrors pass through."""
+    st_size says nothing, and reading /dev/zero would never end. So is a file `real_file_refusal`
+    forbids (an OSError whose text says why). OSErrors pass through."""
+    if refusal := real_file_refusal(path):
+        raise OSError(0, refusal)
     if os.path.exists(path) and not os.path.isdir(path) and not os.path.isfile(path):
         raise OSError(0, "not a regular file (devices and pipes are not read here)")
     with open(path, "rb") as handle:

@@ -18,14 +18,16 @@ from __future__ import annotations
 import calendar
 import re
 
+from ..kernel.numbers import NumberError, parse_int
 from .base import CommandError, CommandResult, ShellContext
+from .numbers import is_decimal, number
 from .userland import EPOCH, AtJob, at_date, userland, wall_time, write_file
 
 AT_WARNING = "warning: commands will be executed using /bin/sh"
 AT_UNITS = {"min": 60, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400,
             "week": 604800, "weeks": 604800}
-_RELATIVE = re.compile(r"^now\s*(?:\+\s*(?P<n>\d+)\s*(?P<unit>[a-z]+))?$")
-_CLOCK = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$")
+_RELATIVE = re.compile(r"^now\s*(?:\+\s*(?P<n>[0-9]+)\s*(?P<unit>[a-z]+))?$")
+_CLOCK = re.compile(r"^(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})$")
 AT_USAGE = ("Usage: at [-V] [-q x] [-f file] [-u username] [-mMlbv] timespec ...\n"
             "       atq [-V] [-q x] [-o timeformat] [job ...]\n"
             "       atrm [-V] job ...")
@@ -46,7 +48,7 @@ def _due(ctx: ShellContext, spec: str) -> float:
             unit = AT_UNITS.get(relative.group("unit"))
             if unit is None:
                 raise CommandError(f"syntax error. Last token seen: {relative.group('unit')[0]}\nGarbled time", 1)
-            delta = int(relative.group("n")) * unit
+            delta = number(relative.group("n"), 0, 2**31 - 1, "Garbled time") * unit  # at's parser: a C int
         return minute + delta - EPOCH
     clock = _CLOCK.match(text)
     if clock is not None and int(clock.group("h")) < 24 and int(clock.group("m")) < 60:
@@ -57,6 +59,14 @@ def _due(ctx: ShellContext, spec: str) -> float:
             when += 86400
         return when - EPOCH
     raise CommandError("Garbled time" if text else AT_USAGE, 1)
+
+
+def _job_number(word: str) -> int | None:
+    """An at job number as typed, or None when it is not one (a word, or too large to be any job)."""
+    try:
+        return parse_int(word, 0, 2**63 - 1)
+    except NumberError:
+        return None
 
 
 def at(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -70,7 +80,8 @@ def at(ctx: ShellContext, argv: list[str]) -> CommandResult:
         state = userland(ctx.host)
         out = []
         for word in args[1:]:
-            job = state.jobs.get(int(word)) if word.isdigit() else None
+            job_number = _job_number(word)
+            job = state.jobs.get(job_number) if job_number is not None else None
             if job is None:
                 raise CommandError(f"Cannot find jobid {word}", 1)
             out.append(job.command.rstrip("\n"))
@@ -119,12 +130,13 @@ def atrm(ctx: ShellContext, argv: list[str]) -> CommandResult:
     errors: list[str] = []
     changed = False
     for word in argv[1:]:
-        if not word.isdigit():
+        job_number = _job_number(word)
+        if not is_decimal(word):
             errors.append(f"at: unknown jobid: {word}")
-        elif int(word) not in state.jobs:
+        elif job_number not in state.jobs:
             errors.append(f"Cannot find jobid {word}")
         else:
-            del state.jobs[int(word)]
+            del state.jobs[job_number]
             changed = True
     return CommandResult("\n".join(errors), 1 if errors else 0, changed=changed)
 
@@ -193,14 +205,15 @@ def iptables_apply(ctx: ShellContext, argv: list[str]) -> CommandResult:
             raise CommandError(f"iptables-apply: unrecognized option '{word}'", 1)
         else:
             files.append(word)
-    if not timeout_text.isdigit():
-        raise CommandError("Error: timeout must be a positive number", 1)
-    timeout = int(timeout_text)
+    timeout = number(timeout_text, 0, 2**31 - 1, "Error: timeout must be a positive number")
     rulesfile = files[0] if files else APPLY_DEFAULT_FILE
     try:
         new_rules = read_input_file(rulesfile)
-    except CommandError:
-        raise CommandError(f"Error: rulesfile not readable: {rulesfile}", 2) from None
+    except CommandError as exc:
+        from .base import SERVED_REFUSAL
+
+        why = f" ({SERVED_REFUSAL})" if exc.message.endswith(SERVED_REFUSAL) else ""  # say why, when it is not the file
+        raise CommandError(f"Error: rulesfile not readable: {rulesfile}{why}", 2) from None
 
     def run(name: str, stdin: str | None = None) -> CommandResult:
         assert ctx.run_in is not None

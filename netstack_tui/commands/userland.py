@@ -125,7 +125,7 @@ MAX_INPUT_FILE = 16 * 1024 * 1024
 
 def read_input_file(path: str) -> str:
     """Read a file named on a command line: one the shell wrote with `>`, else the real one
-    (size-capped, errors as one line)."""
+    (size-capped, errors as one line; in served mode refused unless shipped, see `real_file_refusal`)."""
     written = read_file(None, path)
     if written is not None:
         return written
