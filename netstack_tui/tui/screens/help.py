@@ -32,6 +32,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("$", "ui.key.shell_tab"),
     ("l", "ui.key.language"),
     ("t", "ui.key.theme"),
+    ("P", "ui.help.k.export_svg"),
+    ("C", "ui.help.k.export_pcap"),
+    ("J", "ui.help.k.export_json"),
+    ("S", "ui.help.k.export_summary"),
     ("? F1", "ui.key.help"),
     ("q", "ui.key.quit"),
 )
