@@ -1,4 +1,4 @@
-"""Classic tools the seeds use: netstat (net-tools 2.10), lsof (4.95), tc qdisc (iproute2 6.1).
+"""Classic tools the seeds use: netstat (net-tools 2.10) and lsof (4.95) (`tc` lives in `commands.tc`).
 
 Layouts were captured from the real tools in a scratch network namespace (see tests/shell/); where
 the simulator has no data for a column (lsof's DEVICE for non-sockets, netstat -s counters the model
@@ -12,9 +12,9 @@ from ..kernel.host import Host
 from ..kernel.interfaces import Interface
 from ..kernel.sockets import Socket
 from .base import CommandError, CommandResult, ShellContext, short_flags
+from .numbers import is_decimal, number
 from .ss import SERVICES, _sockets
 from .system import _inode
-from .userland import userland
 
 # ---- netstat --------------------------------------------------------------------------------------
 
@@ -168,10 +168,7 @@ def lsof(ctx: ShellContext, argv: list[str]) -> CommandResult:
             numeric_port |= "P" in word
         elif word == "-p" or word.startswith("-p"):
             value = word[2:] or next(args, "")
-            try:
-                pids = [int(v) for v in value.split(",")]
-            except ValueError:
-                raise CommandError(f"lsof: illegal process ID: {value}", 1) from None
+            pids = [number(v, 0, 2**31 - 1, f"lsof: illegal process ID: {value}") for v in value.split(",")]
         elif word == "-i" or word.startswith("-i"):
             value = word[2:]
             if not value:
@@ -210,12 +207,16 @@ def _inet_filter(value: str) -> tuple[str | None, int | None]:
     proto = proto_text.lower() or None
     if proto not in (None, "tcp", "udp", "4"):
         raise CommandError(f"lsof: unacceptable Internet address: {value}", 1)
-    if port and not port.isdigit():
-        numbers = {name: number for number, name in SERVICES.items()}
-        if port not in numbers:
+    if port and not is_decimal(port):
+        by_name = {name: port_number for port_number, name in SERVICES.items()}
+        if port not in by_name:
             raise CommandError(f"lsof: unknown service {port} in: -i {value}", 1)
-        return (None if proto == "4" else proto), numbers[port]
-    return (None if proto == "4" else proto), int(port) if port else None
+        return (None if proto == "4" else proto), by_name[port]
+    if not port:
+        return (None if proto == "4" else proto), None
+    # lsof refuses a port too long to be one; any other number it looks for (and finds nothing past 65535).
+    wanted = number(port, 0, 2**31 - 1, "", out_of_range=f"lsof: incomplete Internet address specification: -i {value}")
+    return (None if proto == "4" else proto), wanted
 
 
 def _inet_match(sock: Socket, inet: tuple[str | None, int | None]) -> bool:
@@ -253,131 +254,9 @@ def _lsof_table(rows: list[list[str]]) -> str:
         return " ".join(out)
 
     lines = [line(list(LSOF_HEADER), "FD", "")]
-    for row, number in zip(rows, fd_numbers, strict=True):
-        lines.append(line(row, number, row[3][len(number):]))
+    for row, fd_number in zip(rows, fd_numbers, strict=True):
+        lines.append(line(row, fd_number, row[3][len(fd_number):]))
     return "\n".join(lines)
 
 
-# ---- tc qdisc -------------------------------------------------------------------------------------
-
-QDISC_PARAMS = {
-    "fq_codel": "limit 10240p flows 1024 quantum 1514 target 5ms interval 100ms memory_limit 32Mb ecn drop_batch 64 ",
-    "pfifo_fast": "bands 3 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1",
-    "pfifo": "limit {txqueuelen}p",
-    "noqueue": "",
-}
-"""What `tc qdisc show` prints after `refcnt N ` for each qdisc kind this shell can attach."""
-KNOWN_QDISCS = frozenset({"fq", "sfq", "tbf", "netem", "htb", "hfsc", "prio", "cake", "red", "choke", "codel",
-                          "bfifo", "drr", "qfq", "mq", "mqprio", "multiq", "pie", "fq_pie", "hhf", "sfb", "gred",
-                          "cbs", "etf", "taprio", "ets", "skbprio", "plug", "ingress", "clsact"})
-"""Real qdiscs this shell does not model (one clear line says so)."""
-
-
-def _default_qdisc(iface: Interface) -> str:
-    return "noqueue" if iface.is_loopback or iface.kind in ("veth", "dummy", "bridge") else "fq_codel"
-
-
-def _qdisc_line(host: Host, iface: Interface, with_dev: bool, stats: bool) -> str:
-    handle = userland(host).qdisc_handles.get(iface.name, 0)
-    params = QDISC_PARAMS.get(iface.qdisc, "").format(txqueuelen=iface.txqueuelen)
-    dev = f"dev {iface.name} " if with_dev else ""
-    line = f"qdisc {iface.qdisc} {handle:x}: {dev}root refcnt 2 {params}"
-    if stats:
-        s = iface.stats
-        line += (f"\n Sent {s.tx_bytes} bytes {s.tx_packets} pkt (dropped {s.tx_dropped}, overlimits 0 requeues 0) "
-                 "\n backlog 0b 0p requeues 0")
-        if iface.qdisc == "fq_codel":
-            line += ("\n  maxpacket 0 drop_overlimit 0 new_flow_count 0 ecn_mark 0"
-                     "\n  new_flows_len 0 old_flows_len 0")
-    return line
-
-
-def tc(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`tc [-s] qdisc show|list|ls [dev DEV]`, `tc qdisc add|replace|change|del DEV root QDISC`."""
-    args = argv[1:]
-    stats = False
-    while args and args[0].startswith("-"):
-        if args[0] in ("-s", "-stats", "-statistics"):
-            stats = True
-            args = args[1:]
-        else:
-            raise CommandError(f'Option "{args[0]}" is unknown, try "tc -help".', 255)
-    if not args:
-        raise CommandError("Usage: tc [ OPTIONS ] OBJECT { COMMAND | help }\nwhere  OBJECT := { qdisc | class | "
-                           "filter | chain | action | monitor | exec }", 255)
-    obj, rest = args[0], args[1:]
-    if obj in ("class", "filter", "chain", "action", "actions", "monitor", "exec"):
-        raise CommandError(f"tc: '{obj}' is not simulated here (only 'tc qdisc'; the qdisc is the egress "
-                           "stage of every journey)", 1)
-    if obj not in ("qdisc", "qd", "q"):
-        raise CommandError(f'Object "{obj}" is unknown, try "tc help".', 255)
-    host = ctx.host
-    verb = rest[0] if rest else "show"
-    words = rest[1:]
-    if verb in ("show", "list", "ls", "sh", "l"):
-        dev = _dev_arg(words)
-        if dev is not None:
-            iface = host.interfaces.get(dev)
-            if iface is None:
-                raise CommandError(f'Cannot find device "{dev}"', 1)
-            return CommandResult(_qdisc_line(host, iface, False, stats))
-        ordered = sorted(host.interfaces.values(), key=lambda i: i.index)
-        return CommandResult("\n".join(_qdisc_line(host, i, True, stats) for i in ordered))
-    if verb not in ("add", "replace", "change", "del", "delete", "a", "r", "d"):
-        raise CommandError(f'Command "{verb}" is unknown, try "tc qdisc help".', 255)
-    dev = _dev_arg(words)
-    if dev is None:
-        raise CommandError('Cannot find device ""' if "dev" in words else "Error: qdisc requires a device.", 1)
-    iface = host.interfaces.get(dev)
-    if iface is None:
-        raise CommandError(f'Cannot find device "{dev}"', 1)
-    tail = [w for i, w in enumerate(words) if w != "dev" and (i == 0 or words[i - 1] != "dev")]
-    if "ingress" in tail or "clsact" in tail:
-        raise CommandError(f"tc: the {'ingress' if 'ingress' in tail else 'clsact'} qdisc is not simulated here "
-                           "(the tc_ingress stage shows that no ingress qdisc is attached)", 1)
-    if "root" not in tail:
-        raise CommandError("tc: only root qdiscs are simulated here ('tc qdisc add dev DEV root QDISC')", 1)
-    tail.remove("root")
-    if tail[:1] == ["handle"]:
-        tail = tail[2:]
-    state = userland(host)
-    current = state.qdisc_handles.get(dev, 0)
-    if verb in ("del", "delete", "d"):
-        if current == 0:
-            raise CommandError("Error: Cannot delete qdisc with handle of zero.", 2)
-        del state.qdisc_handles[dev]
-        iface.qdisc = _default_qdisc(iface)
-        return CommandResult(changed=True)
-    if not tail:
-        raise CommandError('Unknown qdisc "", hence option "" is unparsable', 1)
-    kind, params = tail[0], tail[1:]
-    if kind in KNOWN_QDISCS:
-        raise CommandError(f"tc: qdisc '{kind}' is not simulated here (only fq_codel, pfifo_fast, pfifo, noqueue)", 1)
-    if kind not in QDISC_PARAMS:
-        raise CommandError("Error: Specified qdisc kind is unknown.", 2)
-    if params:
-        raise CommandError(f"tc: qdisc parameters ('{' '.join(params)}') are not simulated here; "
-                           "the defaults are used", 1)
-    if kind == "noqueue" and not (iface.is_loopback or iface.kind in ("veth", "dummy", "bridge")):
-        raise CommandError("Error: Can't use noqueue on this device: it has a transmit queue.", 2)
-    if verb in ("add", "a") and current != 0:
-        raise CommandError("Error: Exclusivity flag on, cannot modify.", 2)
-    if verb == "change" and (current == 0 or iface.qdisc != kind):
-        raise CommandError("Error: Specified qdisc not found." if current == 0 else
-                           "Error: Invalid qdisc name.", 2)
-    if current == 0 or iface.qdisc != kind:
-        current = state.next_qdisc_handle
-        state.next_qdisc_handle += 1
-    state.qdisc_handles[dev] = current
-    iface.qdisc = kind
-    return CommandResult(changed=True)
-
-
-def _dev_arg(words: list[str]) -> str | None:
-    for i, word in enumerate(words):
-        if word == "dev" and i + 1 < len(words):
-            return words[i + 1]
-    return None
-
-
-COMMANDS = {"netstat": netstat, "lsof": lsof, "tc": tc}
+COMMANDS = {"netstat": netstat, "lsof": lsof}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import replies
+from . import mib, replies
 from .addr import format_ipv4
 from .capture import PEER_MAC
 from .hooks import run_hook
@@ -14,11 +14,11 @@ from .link.cable import reach
 from .netfilter.api import Hook
 from .packet import ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED, Packet
 from .routes import answer_source
+from .tc import stage as tc_stage
 from .trace import (
     Change,
     Disposition,
     DropReason,
-    QueueView,
     SkbView,
     Verdict,
 )
@@ -53,6 +53,7 @@ def forward(j: Journey) -> None:
         j.emit_related(replies.icmp_error(j.host, j.flow.pkt, ICMP_REDIRECT, ICMP_REDIR_HOST, answer_source(j, pkt)))
         j.notes.append("forward.redirect_sent")
     run_hook(j, Hook.FORWARD)
+    mib.count(j.host, "IpForwDatagrams")  # ip_forward_finish(): FORWARD let it through
 
 
 def _redirect_allowed(host: object, peer: int) -> bool:
@@ -76,6 +77,7 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
     if iface is None or not iface.up:
         j.step("qdisc", Verdict.DROP, "tx.dev_down", params={"dev": pkt.oif}, drop_reason=DropReason.DEV_READY)
         raise j.stop(Disposition.DROPPED, DropReason.DEV_READY)
+    mib.count(host, "IpOutTransmits")  # ip_finish_output2(), before the neighbour and the qdisc
     linked = iface.cable is not None or iface.kind == "bridge"
     dst_mac = resolve_next_hop(j, iface) if linked else _next_hop_mac(j, pkt)
     if j.flow.skb is not None:
@@ -87,14 +89,7 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
             "neigh_output: skb_push(14)",
             "ethernet",
         )
-    if j.record:  # batch runs: the tx step below always follows
-        j.step(
-            "qdisc",
-            Verdict.PASS,
-            "tx.qdisc",
-            params={"dev": iface.name, "qdisc": iface.qdisc},
-            view=QueueView(iface.name, iface.qdisc, 0, iface.txqueuelen),
-        )
+    tc_stage.egress(j, iface)  # may drop (QDISC_DROP); batch runs queue too, unrecorded
     out = iface
     if iface.kind == "bridge":
         out = bridge_egress_port(j, iface, dst_mac)

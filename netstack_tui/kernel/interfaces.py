@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from .tc.model import DeviceTc
+
 # Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
 # generic XDP, which runs after the sk_buff is built.
 NATIVE_XDP_DRIVERS = frozenset({
@@ -126,6 +128,8 @@ class Interface:
     """The other end of this device's link (None: a NIC on the unsimulated wire, lo, a dummy)."""
     master: str | None = None
     """The bridge this device is a port of (`ip link set DEV master BR`)."""
+    tc: DeviceTc = field(default_factory=DeviceTc)
+    """Qdiscs, classes and filters `tc` attached (none: `qdisc` is the device's default)."""
 
     @property
     def carrier(self) -> bool:

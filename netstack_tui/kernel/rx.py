@@ -3,8 +3,10 @@ ip_rcv."""
 
 from __future__ import annotations
 
+from . import mib
 from .interfaces import Interface
 from .journey import ETH_HLEN, NET_SKB_PAD, RX_BUFFER_END, TX_HEADROOM, Journey, Stop, pull_header
+from .tc import stage as tc_stage
 from .trace import (
     Disposition,
     DropReason,
@@ -108,8 +110,7 @@ def _receive_core(j: Journey, iface: Interface, src_mac: str, dst_mac: str) -> N
     elif rec:
         j.step("xdp_generic", Verdict.SKIP, "xdp.no_generic", cost_ns=0)
     host.capture.tap(host.clock, iface.name, "In", j.flow.pkt, (src_mac, dst_mac), keep=rec)
-    if rec:
-        j.step("tc_ingress", Verdict.SKIP, "tc.no_ingress_qdisc", params={"dev": iface.name})
+    tc_stage.ingress(j, iface)  # may drop (TC_INGRESS), or queue on an ifb (QDISC_DROP)
 
 
 def veth_rx(j: Journey) -> None:
@@ -211,6 +212,7 @@ def _run_xdp(j: Journey, stage: str) -> None:
 
 def ip_rcv(j: Journey) -> None:
     pkt = j.flow.pkt
+    mib.count(j.host, "IpInReceives")  # ip_rcv_core(), before the header checks
     if pkt.broken_checksum:
         j.step("ip_rcv", Verdict.DROP, "ip_rcv.bad_checksum", drop_reason=DropReason.IP_CSUM)
         raise j.stop(Disposition.DROPPED, DropReason.IP_CSUM)

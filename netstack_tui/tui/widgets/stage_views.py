@@ -401,16 +401,28 @@ def render_xdp(view: XdpView, state: ViewState) -> str:
 
 
 def render_queue(view: QueueView, state: ViewState, width: int) -> str:
-    """An egress qdisc: its kind and how full it is."""
+    """A qdisc: its kind, the queue the packet went to and how full it is, its wait on the simulated
+    clock, the `tc -s` counters, and what the queue model leaves out."""
     w = max(10, min(40, width - 30))
-    return "\n".join(
-        [
-            f"[$text-muted]# tc -s qdisc show dev {escape(view.interface)}[/]",
-            escape(state.t("ui.queue.head", dev=view.interface, qdisc=view.qdisc)),
-            escape(state.t("ui.queue.len", n=view.length, limit=view.limit)).ljust(24)
-            + bar(view.length, view.limit, w),
-        ]
-    )
+    lines = [
+        f"[$text-muted]# tc -s qdisc show dev {escape(view.interface)}[/]",
+        escape(state.t("ui.queue.head", dev=view.interface, qdisc=view.qdisc)),
+    ]
+    if view.where:
+        lines.append(escape(state.t("ui.queue.where", where=view.where, class_text="")))
+    if view.limit_bytes:
+        lines.append(escape(state.t("ui.queue.bytes", bytes=view.backlog_bytes, limit=view.limit)).ljust(24)
+                     + bar(view.backlog_bytes, view.limit, w))
+    else:
+        lines.append(escape(state.t("ui.queue.len", n=view.length, limit=view.limit)).ljust(24)
+                     + bar(view.length, view.limit, w))
+    if view.wait_ms:
+        lines.append(escape(state.t("ui.queue.wait", wait_ms=view.wait_ms)))
+    lines.append(escape(state.t("ui.queue.counters", sent=view.sent, dropped=view.dropped,
+                                overlimits=view.overlimits)))
+    if view.modelled:
+        lines.append(f"[$text-muted]{escape(state.t(view.modelled))}[/]")
+    return "\n".join(lines)
 
 
 def function_name(name: str) -> str:
