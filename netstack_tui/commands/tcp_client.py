@@ -3,9 +3,9 @@
 Every segment is traced from the namespace the command runs in (`kernel.stack.transmit`) through
 every namespace it crosses; what connect() returns is read from the answers delivered back there:
 a SYN-ACK (the kernel ACKs it, the listener's app accepts), a RST (ECONNREFUSED), an ICMP error
-(converted to an errno as icmp_err_convert[] does), or nothing (the SYN is sent again at 1, 2, 3,
-4, 5, 7, 11, 19, 35 and 67 s, until the caller's timeout or ETIMEDOUT at 131 s: Linux 6.18's
-tcp_syn_linear_timeouts=4 and tcp_syn_retries=6, measured with tcpdump on this kind of machine).
+(converted to an errno as icmp_err_convert[] does), or nothing: the kernel's SYN timer sends it
+again at 1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s, until the caller's timeout or ETIMEDOUT at 131 s
+(Linux 6.18's defaults; the rule, with the sysctls, is in `kernel.tcp_timers`).
 
 Segments carry Linux's option sizes: the SYN offers MSS, SACK, timestamps and window scale (20
 bytes; 12 without net.ipv4.tcp_timestamps), and once the SYN-ACK has echoed the timestamps every
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..kernel import stack
+from ..kernel import mib, retransmit, stack, tcp_timers
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.host import Host
 from ..kernel.link.neigh import SOLICIT_TRIES
@@ -44,12 +44,6 @@ from ..kernel.packet import (
 from ..kernel.sockets import Process, Socket, SocketError
 from ..kernel.trace import Disposition, Trace
 
-SYN_GAPS = (1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
-"""Seconds between a SYN and its next retransmission: the initial RTO of 1 s, kept for the first
-tcp_syn_linear_timeouts (4) retransmissions, then doubling, tcp_syn_retries (6) more times."""
-SYN_GIVE_UP = 131.0
-"""When connect() fails with ETIMEDOUT: the last retransmission (67 s) plus its 64 s timeout
-(a real one measured 133.8 s: each timer fires a little late)."""
 ERRNO_TEXT = {
     "ECONNREFUSED": "Connection refused",
     "ENETUNREACH": "Network is unreachable",
@@ -155,9 +149,13 @@ def _ephemeral_port(host: Host, proto: str) -> int:
     return next((p for p in range(low, high + 1) if p not in used), low)
 
 
-def _advance(host: Host, seconds: float) -> None:
-    if seconds > 0:
-        (host.world.advance if host.world is not None else host.advance)(seconds)
+def advance(host: Host, seconds: float) -> list[Trace]:
+    """Let time pass (every namespace's timers fire); the retransmissions' journeys."""
+    if seconds <= 0:
+        return []
+    if host.world is not None:
+        return host.world.advance(seconds)
+    return retransmit.advance([host], seconds)
 
 
 def all_replies(trace: Trace) -> Iterator[Trace]:
@@ -186,17 +184,16 @@ def _isn(conn: Connection) -> int:
 
 
 def connect(conn: Connection, timeout: float | None) -> Connection:
-    """connect() on a TCP socket: the handshake as journeys; sets `errno_name` when it fails."""
+    """connect() on a TCP socket: the handshake as journeys; sets `errno_name` when it fails. The
+    kernel's SYN timer (`kernel.tcp_timers`) resends the SYN while the clock runs to the answer, the
+    caller's `timeout` or the kernel's ETIMEDOUT."""
     host, sock = conn.host, conn.sock
-    sock.state = "SYN-SENT"
     conn.seq = _isn(conn)
     timestamps = host.sysctl.int("net.ipv4.tcp_timestamps") != 0
     syn = Packet(IPPROTO_TCP, conn.src, conn.dst, conn.sport, conn.dport, flags=SYN, seq=conn.seq,
                  opt_len=TCPOLEN_SYN_TS if timestamps else TCPOLEN_SYN_NO_TS)
-    deadline = min(timeout, SYN_GIVE_UP) if timeout else SYN_GIVE_UP
-    gaps = iter(SYN_GAPS)
+    trace = retransmit.send_syn(host, sock, syn, conn.owner)
     while True:
-        trace = stack.transmit(host, syn, owner=conn.owner)
         conn.traces.append(trace)
         outcome = _syn_outcome(conn, trace)
         if outcome == "ESTAB":
@@ -205,15 +202,37 @@ def connect(conn: Connection, timeout: float | None) -> Connection:
                 (r.delivered_to for r in all_replies(trace) if r.delivered_to and "(pid" in r.delivered_to), None)
             return conn
         if outcome == "ARP":  # the neighbour stays unresolved: EHOSTUNREACH once its 3 s are up
-            return _fail(conn, "EHOSTUNREACH" if deadline > SOLICIT_TRIES else "ETIMEDOUT",
-                         min(deadline, SOLICIT_TRIES))
+            limit = timeout if timeout else float("inf")
+            return _fail(conn, "EHOSTUNREACH" if limit > SOLICIT_TRIES else "ETIMEDOUT",
+                         min(limit, SOLICIT_TRIES) - conn.elapsed)
         if outcome is not None:
             return _fail(conn, outcome, 0.0)
-        gap = next(gaps, None)
-        if gap is None or conn.elapsed + gap >= deadline:
-            return _fail(conn, "ETIMEDOUT", deadline - conn.elapsed)
-        _advance(host, gap)
-        conn.elapsed += gap
+        found = _wait_for_timer(conn, timeout)
+        if found is None:
+            return conn
+        trace = found
+
+
+def _wait_for_timer(conn: Connection, timeout: float | None) -> Trace | None:
+    """Let the clock run to our SYN's next retransmission and return its journey; None once connect()
+    has failed (the caller's timeout, or the kernel gave up: ETIMEDOUT)."""
+    host, sock = conn.host, conn.sock
+    while True:
+        due = sock.rtx_due
+        if sock.error is not None or due is None:
+            _fail(conn, sock.error or "ETIMEDOUT", 0.0)
+            return None
+        wait = max(0.0, due - host.clock)
+        if timeout and conn.elapsed + wait >= timeout:
+            _fail(conn, "ETIMEDOUT", timeout - conn.elapsed)
+            return None
+        fired = advance(host, wait)
+        conn.elapsed += wait
+        mine = (conn.src, conn.sport, conn.dst, conn.dport)
+        ours = [t for t in fired if t.packet.proto == IPPROTO_TCP and t.packet.flags & SYN
+                and (t.packet.src, t.packet.sport, t.packet.dst, t.packet.dport) == mine]
+        if ours:
+            return ours[-1]
 
 
 def _syn_outcome(conn: Connection, trace: Trace) -> str | None:
@@ -233,7 +252,8 @@ def _syn_outcome(conn: Connection, trace: Trace) -> str | None:
 
 
 def _fail(conn: Connection, errno_name: str, wait: float) -> Connection:
-    _advance(conn.host, wait)
+    tcp_timers.disarm(conn.sock)  # the app gives up (or was told): no SYN leaves while it waits
+    advance(conn.host, wait)
     conn.elapsed += wait
     conn.errno_name = errno_name
     finish(conn)
@@ -245,6 +265,7 @@ def send(conn: Connection, length: int, *, sender: Host | None = None) -> Trace:
     seg = Packet(IPPROTO_TCP, conn.src, conn.dst, conn.sport, conn.dport, flags=PSH | ACK, seq=conn.seq,
                  ack_seq=conn.ack, payload_len=length, opt_len=segment_options(conn))
     conn.seq = (conn.seq + length) & 0xFFFFFFFF
+    mib.tcp_out(sender or conn.host, seg)
     trace = stack.transmit(sender or conn.host, seg, owner=conn.owner)
     conn.traces.append(trace)
     return trace
@@ -262,6 +283,7 @@ def close(conn: Connection) -> Trace:
     fin = Packet(IPPROTO_TCP, conn.src, conn.dst, conn.sport, conn.dport, flags=FIN | ACK, seq=conn.seq,
                  ack_seq=conn.ack, opt_len=segment_options(conn))
     conn.seq = (conn.seq + 1) & 0xFFFFFFFF
+    mib.tcp_out(conn.host, fin)
     trace = stack.transmit(conn.host, fin, owner=conn.owner)
     conn.traces.append(trace)
     finish(conn)
