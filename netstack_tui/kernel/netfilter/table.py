@@ -18,6 +18,7 @@ from ..packet import Packet
 from ..trace import ChainView, RuleEval, RuleRow
 from .api import MatchContext, TableVerdict
 from .extension import Check
+from .jumps import JUMP_STACK_SIZE, TOO_MANY_LINKS, too_deep
 from .parse import TABLES
 from .rule import Rule
 from .run import Run
@@ -228,6 +229,10 @@ class Table:
 class Ruleset:
     """The iptables state of one host: five tables, shared match state, and the traversal."""
 
+    check_depth: ClassVar[bool] = True
+    """Whether each new jump is checked at once; iptables-restore's staging copy checks at COMMIT,
+    as the kernel validates a batch when it ends."""
+
     def __init__(self) -> None:
         self.tables: dict[str, Table] = {name: Table(name) for name in TABLES}
         self.state = RulesetState()
@@ -296,7 +301,11 @@ class Ruleset:
         """iptables -A."""
         self.changed()
         entry = self._entry(table, chain, rule, "RULE_APPEND", counters)
-        self.chain(table, chain).entries.append(entry)
+        entries = self.chain(table, chain).entries
+        entries.append(entry)
+        if self._links_too_deep(table, entry):
+            entries.pop()
+            raise self._refused("RULE_APPEND", chain, TOO_MANY_LINKS)
         self.tables[table].touched = True
 
     def insert(self, table: str, chain: str, index: int, rule: Rule, counters: tuple[int, int] | None = None) -> None:
@@ -305,7 +314,11 @@ class Ruleset:
         entries = self.chain(table, chain).entries
         if index > len(entries) + 1:
             raise _error("iptables: Index of insertion too big.")
-        entries.insert(index - 1, self._entry(table, chain, rule, "RULE_INSERT", counters))
+        entry = self._entry(table, chain, rule, "RULE_INSERT", counters)
+        entries.insert(index - 1, entry)
+        if self._links_too_deep(table, entry):
+            del entries[index - 1]
+            raise self._refused("RULE_INSERT", chain, TOO_MANY_LINKS)
         self.tables[table].touched = True
 
     def replace(self, table: str, chain: str, index: int, rule: Rule, counters: tuple[int, int] | None = None) -> None:
@@ -315,8 +328,30 @@ class Ruleset:
         if index > len(entries):
             raise _error(_NO_CHAIN)
         entry = self._entry(table, chain, rule, "RULE_REPLACE", counters)
-        entry.handle = entries[index - 1].handle  # NFT_MSG_NEWRULE with NLM_F_REPLACE keeps it
+        old = entries[index - 1]
+        entry.handle = old.handle  # NFT_MSG_NEWRULE with NLM_F_REPLACE keeps it
         entries[index - 1] = entry
+        if self._links_too_deep(table, entry):
+            entries[index - 1] = old
+            raise self._refused("RULE_REPLACE", chain, TOO_MANY_LINKS)
+
+    def _links_too_deep(self, table: str, entry: RuleEntry) -> bool:
+        """Whether `entry`, now in place, is a jump that makes `table` loop or nest too deep."""
+        rule = entry.rule
+        if not self.check_depth or rule.target is not None or rule.verdict in ("", "ACCEPT", "DROP", "RETURN"):
+            return False  # a rule that jumps nowhere cannot make any path deeper
+        return self.too_deep(table)
+
+    def too_deep(self, table: str) -> bool:
+        """Whether some path of jumps from a built-in chain of `table` loops or nests past the kernel's
+        jump stack (`jumps.too_deep`): nf_tables refuses the change that makes it so."""
+        chains = self.tables[table].chains
+
+        def targets(name: str) -> list[str]:
+            return [e.rule.verdict for e in chains[name].entries
+                    if e.rule.target is None and e.rule.verdict in chains and not chains[e.rule.verdict].builtin]
+
+        return too_deep([name for name, ch in chains.items() if ch.builtin], targets)
 
     def find(self, table: str, chain: str, rule: Rule) -> int:
         """1-based index of the first rule equal to `rule` (by canonical text), or 0."""
@@ -441,7 +476,8 @@ class Ruleset:
         evaluations: list[RuleEval] = []
         visited: list[str] = []
         append = evaluations.append
-        stack: list[tuple[Chain, int]] = []
+        stack: list[tuple[Chain, int, int]] = []
+        depth = 0  # jumps and gotos below the base chain: the kernel's jump stack bounds it
         current, index = base, 0
         verdict: str | None = None
         decided: tuple[str, int | None, str | None] = (chain, None, None)
@@ -474,7 +510,7 @@ class Ruleset:
                 entry = None
             if entry is None:
                 if stack and not current.builtin:
-                    current, index = stack.pop()
+                    current, index, depth = stack.pop()
                     continue
                 break  # end of the base chain, or of a goto'd chain with no caller: the policy
             entry.pkts += 1
@@ -491,10 +527,14 @@ class Ruleset:
             elif target == "RETURN":
                 if not stack:
                     break
-                current, index = stack.pop()
+                current, index, depth = stack.pop()
             elif target:
+                depth += 1
+                if depth >= JUMP_STACK_SIZE:  # only a ruleset that bypassed `too_deep` gets here
+                    verdict, decided = "DROP", (name, index, evaluations[-1].rule)
+                    continue
                 if not rule.goto:
-                    stack.append((current, index))
+                    stack.append((current, index, depth - 1))
                 current, index = tbl.chains[target], 0
                 if current.entries and target not in visited and target != chain:
                     visited.append(target)  # as the evaluations list them: an empty chain tests nothing
@@ -507,7 +547,8 @@ class Ruleset:
         proto, dport = run.pkt.proto, run.pkt.dport
         generation = self.generation
         length = run.pkt.length
-        stack: list[tuple[Chain, int]] = []
+        stack: list[tuple[Chain, int, int]] = []
+        depth = 0  # jumps and gotos below the base chain: the kernel's jump stack bounds it
         current, index = base, 0
         verdict: str | None = None
         decided: tuple[str, int | None, str | None] = (base.name, None, None)
@@ -530,7 +571,7 @@ class Ruleset:
                 entry = None
             if entry is None:
                 if stack and not current.builtin:
-                    current, index = stack.pop()
+                    current, index, depth = stack.pop()
                     continue
                 break
             entry.pkts += 1
@@ -550,10 +591,14 @@ class Ruleset:
             elif target == "RETURN":
                 if not stack:
                     break
-                current, index = stack.pop()
+                current, index, depth = stack.pop()
             elif target:
+                depth += 1
+                if depth >= JUMP_STACK_SIZE:
+                    verdict, decided = "DROP", (current.name, index, None)
+                    continue
                 if not rule.goto:
-                    stack.append((current, index))
+                    stack.append((current, index, depth - 1))
                 current, index = tbl.chains[target], 0
         return self._verdict(base, base.name, run, verdict, decided, (), length)
 

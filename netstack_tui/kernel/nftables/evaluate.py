@@ -9,6 +9,7 @@ next hook entry, which may be another nft chain or an iptables table.
 from __future__ import annotations
 
 from ..netfilter.api import MatchContext, NatAction, TableVerdict
+from ..netfilter.jumps import JUMP_STACK_SIZE
 from ..netfilter.logline import log_line
 from ..packet import Packet
 from ..trace import ChainView, RuleEval, RuleRow
@@ -37,7 +38,8 @@ def traverse(table: Table, chain: Chain, pkt: Packet, ctx: MatchContext) -> Tabl
     assert chain.base is not None
     evaluations: list[RuleEval] = []
     logs: list[str] = []
-    stack: list[tuple[Chain, int]] = []
+    stack: list[tuple[Chain, int, int]] = []
+    depth = 0  # jumps and gotos below the base chain: bounded as nft_do_chain's jump stack is
     current, index = chain, 0
     verdict: str | None = None
     decided: tuple[str, int | None, str | None] = (chain.name, None, None)
@@ -50,7 +52,7 @@ def traverse(table: Table, chain: Chain, pkt: Packet, ctx: MatchContext) -> Tabl
     while verdict is None:
         if index >= len(current.rules):
             if stack:
-                current, index = stack.pop()
+                current, index, depth = stack.pop()
                 continue
             break
         rule = current.rules[index]
@@ -101,10 +103,14 @@ def traverse(table: Table, chain: Chain, pkt: Packet, ctx: MatchContext) -> Tabl
             if jump.kind == "return":
                 if not stack:
                     break
-                current, index = stack.pop()
+                current, index, depth = stack.pop()
             else:
+                depth += 1
+                if depth >= JUMP_STACK_SIZE:  # only a ruleset that bypassed `check_links` gets here
+                    verdict, decided = "DROP", (current.name, index, evaluations[-1].rule)
+                    continue
                 if jump.kind == "jump":
-                    stack.append((current, index))
+                    stack.append((current, index, depth - 1))
                 current, index = table.chains[jump.chain or ""], 0
     if verdict is None:
         verdict = chain.base.policy.upper()
