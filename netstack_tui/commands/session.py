@@ -16,19 +16,8 @@ from ..kernel.host import Host
 from ..kernel.packet import PacketSpecError, parse_packet
 from ..kernel.trace import Trace
 from .base import CommandResult
+from .named_packet import NamedPacket as NamedPacket  # re-exported: viewers import it from here
 from .shell import PACKET_VERBS, Shell
-
-
-@dataclass(frozen=True, slots=True)
-class NamedPacket:
-    """A packet of a scenario: a short name and its spec in packet notation."""
-
-    name: str
-    spec: str
-    namespace: str | None = None
-    """The namespace it is sent in (an application there sends it); None: it arrives at the root
-    namespace from the wire."""
-
 
 WorldKind = Literal["bare", "connected"]
 """What a session's setup starts from: a bare host, or a machine on the simulated Internet."""
@@ -138,6 +127,15 @@ class Session:
         self._current_spec, self._current_ns = spec, namespace
         self.previous_trace, self.trace = None, result.traces[0]
         return self.trace
+
+    def current_send(self) -> tuple[Host, str, str | None] | None:
+        """The current packet as something to send again: a copy of the root namespace (and through it
+        the world) as it was before the packet, its spec, and the namespace it was sent in; None before
+        the first packet. The model is deterministic, so sending it there repeats the journey (exports
+        do, to watch every tap it passes)."""
+        if self._before is None or self._current_spec is None:
+            return None
+        return copy.deepcopy(self._before), self._current_spec, self._current_ns
 
     def next_packet(self) -> Trace | None:
         """Send the scenario's next packet, or return None when all were sent."""

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .loader import ScenarioError
+from .errors import ScenarioError
 
 
 def _lang() -> str:
@@ -32,14 +32,13 @@ def run(action: str, files: list[str]) -> int:
 
 
 def _list(paths: list[Path]) -> int:
-    from .library import from_file
-    from .loader import load_file
+    from .library import load_scenario
 
     lang = _lang()
     rows = []
     for path in paths:
         try:
-            scenario = from_file(load_file(path), str(path))
+            scenario = load_scenario(path)
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
             return 1

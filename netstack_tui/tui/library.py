@@ -38,8 +38,8 @@ class ScenarioLike(Protocol):
 def load(id_or_path: str | None) -> tuple[ScenarioLike, str | None]:
     """The scenario to open and, when the requested one does not load, the one-line reason
     (the default walkthrough opens instead)."""
+    from ..scenarios.errors import ScenarioError
     from ..scenarios.library import DEFAULT_SCENARIO_ID, load_scenario
-    from ..scenarios.loader import ScenarioError
 
     try:
         # A frozen Scenario reads like the protocol; mypy wants protocol attributes writable.
@@ -52,8 +52,8 @@ def load(id_or_path: str | None) -> tuple[ScenarioLike, str | None]:
 
 def list_all() -> tuple[list[ScenarioLike], str | None]:
     """Every scenario of the library, or none and the one-line reason one file does not load."""
+    from ..scenarios.errors import ScenarioError
     from ..scenarios.library import list_scenarios
-    from ..scenarios.loader import ScenarioError
 
     try:
         return [cast("ScenarioLike", s) for s in list_scenarios()], None
@@ -101,15 +101,25 @@ def progress_status(scenario_id: str) -> str:
         return "new"
 
 
+def progress_notice() -> str | None:
+    """Read the progress file; the one-line report when it could not be used and was set aside
+    (given once: the next call says nothing)."""
+    from ..scenarios import progress
+
+    progress.load_progress()
+    return progress.take_warning()
+
+
 def mark(scenario_id: str, status: str) -> str | None:
-    """Record progress; the one-line reason when it cannot be saved (a read-only or full disk)."""
+    """Record progress; the one-line reason when it cannot be saved (a read-only or full disk), or
+    the pending report of a progress file set aside since the start."""
     from ..scenarios import progress
 
     try:
         progress.mark(scenario_id, status)
     except OSError as exc:
         return f"progress not saved: {exc}"
-    return None
+    return progress.take_warning()
 
 
 _hints_fallback: dict[str, int] = {}

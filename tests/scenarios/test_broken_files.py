@@ -39,14 +39,15 @@ def test_corpus_is_complete() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_broken_file_error_names_file_line_and_field(name: str) -> None:
-    """The error is one line: FILE:LINE: FIELD: message in plain words, never a traceback."""
+    """The error is one line: FILE:LINE:COLUMN: FIELD: message in plain words, never a traceback."""
     line, field, words = CASES[name]
     path = BROKEN / name
     with pytest.raises(ScenarioError) as info:
         load_file(path)
     message = str(info.value)
     assert "\n" not in message
-    assert message.startswith(f"{path}:{line}: ")
+    assert info.value.line == line and info.value.column is not None
+    assert message.startswith(f"{path}:{line}:{info.value.column}: ")
     if field is not None:
         assert info.value.field == field
         assert f": {field}: " in message
@@ -64,7 +65,7 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     """Bytes that are not UTF-8 are reported with their line."""
     path = tmp_path / "latin.yaml"
     path.write_bytes(b"id: latin\ntitle: caf\xe9\n")
-    with pytest.raises(ScenarioError, match=r"latin.yaml:2: .*UTF-8"):
+    with pytest.raises(ScenarioError, match=r"latin.yaml:2:11: .*UTF-8"):
         load_file(path)
 
 
@@ -73,7 +74,7 @@ def test_id_must_match_file_name(tmp_path: Path) -> None:
     text = (Path(__file__).parents[2] / "scenarios/rule-order.yaml").read_text(encoding="utf-8")
     path = tmp_path / "other-name.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"other-name.yaml:2: id: .*differs from the file name"):
+    with pytest.raises(ScenarioError, match=r"other-name.yaml:2:5: id: .*differs from the file name"):
         load_file(path)
 
 
