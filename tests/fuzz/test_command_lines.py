@@ -17,7 +17,7 @@ For every line:
   unchanged (`fingerprint`) and says why in one line: its first line is the message, and any more
   lines are only the hints real tools add (`Try ... --help`, usage lines).
 
-Profiles (tests/fuzz/conftest.py): `ci` (the default suite) runs a short sample; `long`
+Profiles (tests/conftest.py): `ci` (the default suite) runs a short sample; `long`
 (`python -m pytest tests/fuzz/test_command_lines.py -m fuzz --hypothesis-profile long -s`) runs at
 least 100,000 lines and prints what it saw.
 """

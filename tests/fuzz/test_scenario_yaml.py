@@ -8,7 +8,7 @@ Every case starts from a shipped scenario and applies one to three mutations:
   (deep nesting, alias loops and bombs, tags, 5,000-digit numbers, bad escapes), truncate it,
   insert bytes that are not UTF-8 or not allowed in YAML, flip random bytes.
 
-Profiles (tests/fuzz/conftest.py): `ci` runs a short sample in the default suite; `long`
+Profiles (tests/conftest.py): `ci` runs a short sample in the default suite; `long`
 (`python -m pytest tests/fuzz -m fuzz --hypothesis-profile long -s`) runs 3,000 cases (over 2,000
 distinct files) and prints what it saw. Each case runs under a watchdog (`CASE_LIMIT_S`): a hang
 fails the case instead of the run; it is a bound for a runaway, not a speed assertion.
