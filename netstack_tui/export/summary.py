@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..i18n import message
+from ..i18n.journey import disposition_text, note_text, outcome, stage_of
 from ..kernel.packet import format_packet
 from ..kernel.trace import Trace, Verdict
-from ..tui.model import disposition_text, note_text, outcome, stage_of
 
 Style = Literal["", "title", "muted", "host", "strong", "ok", "bad", "change"]
 

@@ -7,12 +7,19 @@ into the session, so they can be tested (and snapshotted) by feeding them a stat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import message
+from ..i18n.journey import OUTCOME_BY_VERDICT as OUTCOME_BY_VERDICT
+from ..i18n.journey import disposition_text as disposition_text
+from ..i18n.journey import localise_params as localise_params
+from ..i18n.journey import note_text as note_text
+from ..i18n.journey import outcome as outcome
+from ..i18n.journey import stage_label as stage_label
+from ..i18n.journey import stage_of as stage_of
+from ..i18n.journey import where as where
 from ..kernel.stages import STAGE_BY_ID, STAGES, Path, Stage
 
 if TYPE_CHECKING:
@@ -32,29 +39,6 @@ SYMBOLS: dict[str, str] = {
     "unreached": "⊘",
 }
 """The pipeline's symbols by outcome; colour repeats them but never replaces them."""
-
-OUTCOME_BY_VERDICT: dict[str, str] = {
-    "pass": "passed",
-    "ACCEPT": "passed",
-    "DROP": "dropped",
-    "REJECT": "dropped",
-    "skip": "skipped",
-    "deliver": "delivered",
-    "transmit": "transmitted",
-}
-"""Which outcome (a key of `SYMBOLS`, and a CSS class `-<outcome>`) each verdict shows as, keyed by
-the `Verdict` values (a `StrEnum`, so its members look up as these strings)."""
-
-
-def outcome(step: Step) -> str:
-    """The outcome name of a step (`passed`, `dropped`, ...)."""
-    return OUTCOME_BY_VERDICT.get(step.verdict, "passed")
-
-
-def stage_of(step: Step) -> Stage | None:
-    """The declared stage a step ran, or None for an id the table does not know."""
-    return STAGE_BY_ID.get(step.stage)
-
 
 @dataclass(frozen=True, slots=True)
 class ViewState:
@@ -114,40 +98,6 @@ class ViewState:
         return step.skb if step is not None else None
 
 
-def stage_label(stage: Stage, lang: str = "en") -> str:
-    """A stage's short label in `lang` (`stage.<id>` in the catalog; the kernel's label otherwise)."""
-    key = f"stage.{stage.id}"
-    text = message(key, None, lang)
-    return stage.label if text == key else text
-
-
-def where(step: Step, lang: str = "en") -> str:
-    """Where a step decided, in iptables words: `filter/INPUT rule 1`, `filter/INPUT policy`, or the stage."""
-    if step.table is not None and step.chain is not None:
-        if step.rule_index:
-            return message("ui.where.rule", {"table": step.table, "chain": step.chain, "n": str(step.rule_index)}, lang)
-        return message("ui.where.policy", {"table": step.table, "chain": step.chain}, lang)
-    stage = stage_of(step)
-    return f"{stage.group} › {stage_label(stage, lang)}" if stage else step.stage
-
-
-def disposition_text(trace: Trace, lang: str) -> str:
-    """The journey's ending in words: `delivered to nginx`, `dropped at filter/INPUT rule 1 (NETFILTER_DROP)`."""
-    from ..kernel.trace import Disposition
-
-    last = trace.steps[-1] if trace.steps else None
-    key = f"ui.disp.{trace.disposition}"
-    params = {
-        "to": trace.delivered_to or "",
-        "where": where(last, lang) if last else "",
-        "reason": str(trace.drop_reason or ""),
-        "via": trace.final_packet.oif or "?",
-    }
-    if trace.disposition in (Disposition.DROPPED, Disposition.REJECTED) and not trace.drop_reason:
-        key += ".noreason"
-    return message(key, params, lang)
-
-
 _PATHS: dict[str, tuple[Path, ...]] = {
     "input": (Path.RX, Path.PREROUTING, Path.LOCAL_IN),
     "forward": (Path.RX, Path.PREROUTING, Path.FORWARD, Path.POSTROUTING, Path.TX),
@@ -202,37 +152,14 @@ def unreached_stages(trace: Trace | None) -> tuple[Stage, ...]:
     return tuple(s for s in STAGES[start:] if s.path in paths and s.id not in done)
 
 
-_RULE_N = re.compile(r"\brule (\d+)")
-_HANDLE_N = re.compile(r"\bhandle (\d+)")
-_IN_CHAIN = re.compile(r"\bin chain (\S+)")
-_POLICY = re.compile(r"\bpolicy\b")
-
-
-def localise_params(params: dict[str, str], lang: str) -> dict[str, str]:
-    """The kernel's English words inside a step's `where` parameter (`rule 4`, `policy`,
-    `rule 2, handle 7 in chain web`) in `lang`; other parameters are values and stay as they are."""
-    where = params.get("where")
-    if lang == "en" or not where:
-        return params
-
-    def sub(pattern: re.Pattern[str], key: str, text: str) -> str:
-        return pattern.sub(lambda m: message(key, {"n": m.group(1)} if m.groups() else None, lang), text)
-
-    where = sub(_RULE_N, "ui.param.rule", where)
-    where = sub(_HANDLE_N, "ui.param.handle", where)
-    where = _IN_CHAIN.sub(lambda m: message("ui.param.in_chain", {"chain": m.group(1)}, lang), where)
-    where = sub(_POLICY, "ui.param.policy", where)
-    return {**params, "where": where}
-
-
-def note_text(step: Step, lang: str) -> str:
-    """What happened at a step, in words: its note with its parameters, localised."""
-    return message(step.note, localise_params(step.param, lang), lang)
-
-
 def escape(text: object) -> str:
-    """Text made safe for content markup: every `[` is escaped (textual's own escape lets `[S]` through)."""
-    return str(text).replace("[", "\\[")
+    """Text made safe for content markup: every `[` is escaped (textual's own escape lets `[S]` through).
+
+    A backslash that ends the text would escape the tag that follows it (and an unmatched `[/]`
+    ends the app), so it is followed by a zero-width space, which shows nothing.
+    """
+    out = str(text).replace("[", "\\[")
+    return out + "\u200b" if out.endswith("\\") else out
 
 
 def change_text(state: ViewState) -> str | None:
