@@ -114,6 +114,34 @@ MESSAGES: dict[str, str] = {
     "send.app": "An application sends this packet ({owner}).",
     "send.stack": "The kernel itself sends this packet.",
     "tx.qdisc": "Queued on {dev}'s {qdisc} qdisc.",
+    "tc.noqueue": "{dev} has the noqueue qdisc: no queue at all, the packet goes straight to the driver "
+    "(software devices such as veth need none).",
+    "tc.queued_wait": "{where} on {dev} holds the packet back: {n} in the queue (limit {limit}{unit}), it leaves in "
+    "{wait_ms} ms of simulated time{class_text}.",
+    "tc.htb_direct": "No class matched on {dev} and HTB's default class does not exist: the packet goes out on the "
+    "direct queue, unshaped (direct_packets_stat counts it).",
+    "tc.drop_limit": "{where} on {dev} is full ({n} waiting, limit {limit}{unit}): dropped (QDISC_DROP). "
+    "tc -s qdisc counts it under dropped.",
+    "tc.drop_loss": "netem on {dev} loses this packet, as its loss setting asks (modelled: every n-th packet, "
+    "not at random). Counted as dropped.",
+    "tc.drop_too_big": "The packet is larger than tbf's bucket on {dev}: it could never gather enough tokens, so tbf "
+    "drops it.",
+    "tc.egress_drop": "A clsact egress filter on {dev} (pref {pref}) drops the packet before the qdisc (TC_EGRESS).",
+    "tc.ingress_pass": "The {qdisc} qdisc on {dev}: filter pref {pref} matches and lets the packet go on.",
+    "tc.ingress_no_match": "The {qdisc} qdisc on {dev}: no filter matches, the packet goes on.",
+    "tc.ingress_gact_drop": "The {qdisc} qdisc on {dev}: filter pref {pref} matches, its action is drop (TC_INGRESS).",
+    "tc.ingress_police_drop": "The {qdisc} qdisc on {dev}: filter pref {pref} polices the flow and this packet "
+    "exceeds the rate: dropped (TC_INGRESS). Policing drops, it never queues.",
+    "tc.redirect_dev_down": "Filter pref {pref} on {dev} redirects to {ifb}, which is down or gone: dropped.",
+    "tc.ifb_queued": "Filter pref {pref} on {dev} redirects the packet to {ifb}; {ifb}'s qdisc ({where}) queues it "
+    "({n} waiting, limit {limit}{unit}) for {wait_ms} ms of simulated time, then ifb hands it back to {dev}'s "
+    "receive path.",
+    "tc.ifb_drop": "Filter pref {pref} on {dev} redirects the packet to {ifb}, whose qdisc ({where}) is full "
+    "({n} waiting, limit {limit}{unit}): dropped (QDISC_DROP). This is ingress shaping with ifb.",
+    "tc.note.shaped": "Modelled: the wait is computed on the simulated clock from the shaper's rate and bucket; "
+    "the journey is not paused, and busy HTB siblings do not compete for their parent's spare rate.",
+    "tc.note.no_nic_timing": "Modelled: a device without a shaper sends as fast as packets come (no NIC timing), "
+    "so this queue never builds and fq_codel's CoDel (sojourn-time drops) never acts. Add HTB or TBF to see one.",
     "tx.wire": "The driver puts it in the TX ring; the NIC sends it on the wire from {dev}. "
     "tcpdump sees it here, NAT already applied.",
     "tx.loopback": "Sent on lo: it comes straight back in.",
@@ -291,7 +319,7 @@ MESSAGES: dict[str, str] = {
     "ui.changes": "Changed at this stage:",
     "ui.changed": "The journey changed at step {n} ({stage}): {before} → {after}",
     "ui.verdict_at": "{verdict} at {where}",
-    "ui.internal_error": "internal error in the simulator ({error}); the host is unchanged",
+    "ui.internal_error": "internal error in the simulator ({error}); it stopped part-way, and the host may be changed",
     "ui.welcome": "→ moves the packet one stage, ← goes back, click a stage to jump · : type a command · ? help",
     "ui.loading": "Loading the walkthrough: setting up the host and sending the first packet…",
     "ui.unchanged_but_others": "This packet's journey did not change, but the fate of {names} did: press n to send it.",
@@ -409,6 +437,10 @@ MESSAGES: dict[str, str] = {
     "ui.xdp.p5": "the application — after the whole stack",
     "ui.queue.head": "egress qdisc of {dev}: {qdisc}",
     "ui.queue.len": "queue: {n}/{limit} packets",
+    "ui.queue.where": "waits in: {where}{class_text}",
+    "ui.queue.bytes": "backlog: {bytes} bytes (limit {limit} bytes)",
+    "ui.queue.wait": "leaves after {wait_ms} ms (simulated clock)",
+    "ui.queue.counters": "tc -s: sent {sent} pkt, dropped {dropped}, overlimits {overlimits}",
     "ui.generic": "This stage keeps no state of its own to show; it models {function}.",
     "ui.pkt.ether": "Ethernet",
     "ui.pkt.payload": "payload",
@@ -508,6 +540,20 @@ MESSAGES: dict[str, str] = {
     "ui.pick.filter": "Filter by title, topic or level…",
     "ui.summary.close": "Esc, s or q: close",
     "ui.sum.host": "Namespace: {host}",
+    "ui.export.what.svg": "the screen (SVG)",
+    "ui.export.what.pcap": "the journey's {n} frames (pcapng, for Wireshark)",
+    "ui.export.what.json": "the journey (JSON trace)",
+    "ui.export.what.summary": "the summary (text)",
+    "ui.export.saved": "Saved {what}: {path}",
+    "ui.export.sent": "Sent {what} to your browser: {name}",
+    "ui.export.refused": "Not saved: a served explorer never writes to the server's disk, and this connection cannot "
+    "send files to your browser",
+    "ui.export.failed": "Could not save {what} in {dir}: {error}",
+    "ui.export.nothing": "Nothing to export yet: no journey has been sent",
+    "ui.help.k.export_svg": "save the screen as an SVG picture (in the export directory)",
+    "ui.help.k.export_pcap": "save the journey's frames as a pcapng capture for Wireshark",
+    "ui.help.k.export_json": "save the journey as the JSON trace",
+    "ui.help.k.export_summary": "save the summary (s) as text",
     "ui.pick.hint": "Type to filter · ↑↓: choose · Enter: open · Esc: back · the id column is what --scenario takes",
     "ui.pick.col.title": "Scenario",
     "ui.pick.col.level": "Level",

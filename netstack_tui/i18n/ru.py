@@ -125,6 +125,36 @@ MESSAGES: dict[str, str] = {
     "send.app": "Этот пакет отправляет приложение ({owner}).",
     "send.stack": "Этот пакет отправляет само ядро.",
     "tx.qdisc": "Пакет поставлен в очередь qdisc {qdisc} устройства {dev}.",
+    "tc.noqueue": "У {dev} qdisc noqueue: очереди нет вовсе, пакет сразу уходит драйверу "
+    "(программным устройствам вроде veth она не нужна).",
+    "tc.queued_wait": "{where} на {dev} придерживает пакет: в очереди {n} (лимит {limit}{unit}), он уйдёт через "
+    "{wait_ms} мс симулированного времени{class_text}.",
+    "tc.htb_direct": "На {dev} ни один класс не подошёл, а класса HTB по умолчанию нет: пакет уходит через "
+    "прямую очередь без ограничения (его считает direct_packets_stat).",
+    "tc.drop_limit": "{where} на {dev} заполнена ({n} ждут, лимит {limit}{unit}): пакет отброшен (QDISC_DROP). "
+    "tc -s qdisc учитывает его в dropped.",
+    "tc.drop_loss": "netem на {dev} теряет этот пакет, как велит параметр loss (в модели — каждый n-й пакет, "
+    "а не случайно). Считается как dropped.",
+    "tc.drop_too_big": "Пакет больше ведра tbf на {dev}: ему никогда не набрать столько жетонов, и tbf его "
+    "отбрасывает.",
+    "tc.egress_drop": "Фильтр clsact egress на {dev} (pref {pref}) отбрасывает пакет ещё до qdisc (TC_EGRESS).",
+    "tc.ingress_pass": "qdisc {qdisc} на {dev}: фильтр pref {pref} подходит и пропускает пакет дальше.",
+    "tc.ingress_no_match": "qdisc {qdisc} на {dev}: ни один фильтр не подошёл, пакет идёт дальше.",
+    "tc.ingress_gact_drop": "qdisc {qdisc} на {dev}: подходит фильтр pref {pref}, его действие — drop (TC_INGRESS).",
+    "tc.ingress_police_drop": "qdisc {qdisc} на {dev}: фильтр pref {pref} ограничивает поток (police), и этот "
+    "пакет превышает скорость: отброшен (TC_INGRESS). Policing отбрасывает, в очередь не ставит.",
+    "tc.redirect_dev_down": "Фильтр pref {pref} на {dev} перенаправляет пакет на {ifb}, а оно выключено или "
+    "удалено: пакет отброшен.",
+    "tc.ifb_queued": "Фильтр pref {pref} на {dev} перенаправляет пакет на {ifb}; qdisc {ifb} ({where}) держит его "
+    "в очереди ({n} ждут, лимит {limit}{unit}) {wait_ms} мс симулированного времени, затем ifb возвращает его "
+    "в приём {dev}.",
+    "tc.ifb_drop": "Фильтр pref {pref} на {dev} перенаправляет пакет на {ifb}, а его qdisc ({where}) заполнена "
+    "({n} ждут, лимит {limit}{unit}): пакет отброшен (QDISC_DROP). Так работает шейпинг входящего трафика через ifb.",
+    "tc.note.shaped": "Модель: ожидание считается на симулированных часах по скорости и ведру шейпера; "
+    "путь пакета не приостанавливается, а занятые соседние классы HTB не делят между собой запас родителя.",
+    "tc.note.no_nic_timing": "Модель: устройство без шейпера отправляет пакеты так же быстро, как они приходят "
+    "(время работы NIC не моделируется), поэтому очередь не растёт, а CoDel из fq_codel никогда не срабатывает. "
+    "Добавьте HTB или TBF, чтобы её увидеть.",
     "tx.wire": "Драйвер кладёт пакет в TX-кольцо; карта отправляет его в провод с {dev}. "
     "tcpdump видит его здесь, уже после NAT.",
     "tx.loopback": "Отправлен через lo: сразу же приходит обратно.",
@@ -307,7 +337,7 @@ MESSAGES: dict[str, str] = {
     "ui.changes": "Что изменил этот этап:",
     "ui.changed": "Путь изменился на шаге {n} ({stage}): {before} → {after}",
     "ui.verdict_at": "{verdict}: {where}",
-    "ui.internal_error": "внутренняя ошибка симулятора ({error}); хост не изменён",
+    "ui.internal_error": "внутренняя ошибка симулятора ({error}); работа прервана на полпути, хост мог измениться",
     "ui.welcome": "→ — пакет на этап вперёд, ← — назад, щелчок по этапу — переход · «:» — ввести команду · ? — справка",
     "ui.loading": "Загружаем сценарий: настраиваем хост и отправляем первый пакет…",
     "ui.unchanged_but_others": (
@@ -427,6 +457,10 @@ MESSAGES: dict[str, str] = {
     "ui.xdp.p5": "приложение — после всего стека",
     "ui.queue.head": "исходящая qdisc {dev}: {qdisc}",
     "ui.queue.len": "очередь: {n}/{limit} пакетов",
+    "ui.queue.where": "ждёт в: {where}{class_text}",
+    "ui.queue.bytes": "в очереди: {bytes} байт (лимит {limit} байт)",
+    "ui.queue.wait": "уйдёт через {wait_ms} мс (симулированные часы)",
+    "ui.queue.counters": "tc -s: отправлено {sent} пак., отброшено {dropped}, overlimits {overlimits}",
     "ui.generic": "У этого этапа нет собственного состояния для показа; он моделирует {function}.",
     "ui.pkt.ether": "Ethernet",
     "ui.pkt.payload": "данные",
@@ -525,6 +559,20 @@ MESSAGES: dict[str, str] = {
     "ui.pick.filter": "Фильтр по названию, теме или уровню…",
     "ui.summary.close": "Esc, s или q — закрыть",
     "ui.sum.host": "Пространство имён: {host}",
+    "ui.export.what.svg": "экран (SVG)",
+    "ui.export.what.pcap": "кадры пути, всего {n} (pcapng, для Wireshark)",
+    "ui.export.what.json": "путь пакета (трасса JSON)",
+    "ui.export.what.summary": "сводка (текст)",
+    "ui.export.saved": "Сохранено — {what}: {path}",
+    "ui.export.sent": "Отправлено в браузер — {what}: {name}",
+    "ui.export.refused": "Не сохранено: приложение, открытое через браузер, не пишет на диск сервера, а это "
+    "соединение не умеет передавать файлы в браузер",
+    "ui.export.failed": "Не удалось сохранить {what} в {dir}: {error}",
+    "ui.export.nothing": "Экспортировать пока нечего: ни один пакет ещё не отправлен",
+    "ui.help.k.export_svg": "сохранить экран как картинку SVG (в каталог экспорта)",
+    "ui.help.k.export_pcap": "сохранить кадры пути как захват pcapng для Wireshark",
+    "ui.help.k.export_json": "сохранить путь пакета как трассу JSON",
+    "ui.help.k.export_summary": "сохранить сводку (s) как текст",
     "ui.pick.hint": (
         "Печатайте для фильтра · ↑↓ — выбор · Enter — открыть · Esc — назад · столбец id принимает --scenario"
     ),
