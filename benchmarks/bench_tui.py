@@ -6,7 +6,9 @@ First frame: each run is a fresh interpreter (`python -c ...`) that starts an ap
 its first refresh after mount, writes a wall-clock timestamp and exits; the time is measured from
 just before the subprocess is spawned, so interpreter start and imports count. The minimal app
 (Header, Static, Footer) and the explorer on the default scenario run alternately in the same
-session, and the medians are compared (budget: ≤ 1.25×).
+session, and the medians are compared (budget: ≤ 1.25×), for the first frame and for the first
+useful screen (the walkthrough's first step, with the pipeline, after the scenario has loaded).
+The package's bytecode is written first, as an install does (see `compile_package`).
 
 Step latency: through the pilot at 120×40, the time from pressing → to the screen's next refresh,
 over many steps (wrapping to the first step at the end); p50 and p95 (budget: one 60 Hz frame).
@@ -87,6 +89,17 @@ class Bench(NetstackApp):
 
 Bench().run(headless=True, size=(120, 40))
 """
+
+
+def compile_package() -> None:
+    """Write the package's bytecode first, as `pip install` does: where PYTHONDONTWRITEBYTECODE is
+    set (as on CI machines) every start would otherwise compile ~100 modules from source (~200 ms)
+    while textual's own modules load compiled, which is not what a user's start costs."""
+    import compileall
+
+    import netstack_tui
+
+    compileall.compile_dir(str(Path(netstack_tui.__file__).parent), quiet=1)
 
 
 def first_frame(code: str) -> float:
@@ -269,8 +282,10 @@ Row = tuple[str, str, str, str]
 
 def rows(runs: int = 7, steps: int = 200) -> list[Row]:
     """Every TUI measurement as (benchmark, measured, goal, ratio) rows, references run alongside."""
+    compile_package()
     first_frame(MINIMAL)  # warm the OS file cache for both
     first_frame(EXPLORER)
+    first_frame(LOADED)  # and the scenario cache (`scenarios.compiled`), as any earlier start would
     minimal, explorer, loaded = [], [], []
     for _ in range(runs):
         minimal.append(first_frame(MINIMAL))
@@ -282,7 +297,8 @@ def rows(runs: int = 7, steps: int = 200) -> list[Row]:
     out: list[Row] = [
         ("TUI first frame (default scenario)", f"{e * 1000:.0f} ms", "≤ 1.25× minimal app",
          f"{e / m:.2f}× minimal Textual app ({m * 1000:.0f} ms)"),
-        ("  walkthrough's first step on screen", f"{ld * 1000:.0f} ms", "", f"{ld / m:.2f}× minimal app's first frame"),
+        ("TUI first useful screen: the walkthrough's first step", f"{ld * 1000:.0f} ms", "≤ 1.25× minimal app",
+         f"{ld / m:.2f}× minimal app's first frame"),
         (f"step key→repaint p50 (120×40, {len(wall)} steps)", f"{pct(wall, 50) * 1000:.1f} ms", "",
          f"minimal app measured alike: {pct(floor_idle, 50) * 1000:.1f} ms"),
         ("step key→repaint p95", f"{pct(wall, 95) * 1000:.1f} ms", "≤ 16 ms (one frame)",

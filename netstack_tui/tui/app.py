@@ -7,18 +7,23 @@ knows which scenario is open, which language and theme are active, and how to sw
 from __future__ import annotations
 
 import gc
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.binding import Binding
 from textual.reactive import var
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from ..i18n import message
+from .exports import Target, export
 from .screens.main import MainScreen
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from ..commands.session import Session
     from . import library
 
@@ -79,6 +84,13 @@ class NetstackApp(App[int]):
     TITLE = "netstack-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        # The export keys are the app's, so they also work over the topology and the summary.
+        Binding("P", "export('svg')", "Save picture", show=False),
+        Binding("C", "export('pcap')", "Save capture", show=False),
+        Binding("J", "export('json')", "Save JSON", show=False),
+        Binding("S", "export('summary')", "Save summary", show=False),
+    ]
 
     lang: var[str] = var("en", init=False)
     """Interface language: `en` or `ru`."""
@@ -91,15 +103,21 @@ class NetstackApp(App[int]):
         scenario: str | None = None,
         session: Session | None = None,
         scenario_obj: library.ScenarioLike | None = None,
+        export_dir: Path | None = None,
     ) -> None:
-        """Open `scenario` (an id or a YAML path; default: the walkthrough), or an injected session."""
+        """Open `scenario` (an id or a YAML path; default: the walkthrough), or an injected session;
+        exports go to `export_dir` (default: the current directory)."""
         super().__init__()
+        self.exports = Target(export_dir)
+        """Where the export keys put their files."""
         self._initial_theme = theme or "dark"
         self._scenario_ref = scenario
         self._injected = (scenario_obj, session)
         self.set_reactive(NetstackApp.lang, lang if lang in ("en", "ru") else "en")
         self.load_error: str | None = None
         """Why the requested scenario could not be loaded (None: it loaded)."""
+        self.progress_notice: str | None = None
+        """Why the progress file was set aside at start (shown once with the scenario)."""
         # Themes are set before anything mounts: switching later restyles every widget again.
         for palette in THEMES.values():
             self.register_theme(palette)
@@ -121,6 +139,12 @@ class NetstackApp(App[int]):
         else:
             # A session handed in is loaded already: keep it out of the collector's walks, as `_loaded` does.
             self.call_after_refresh(gc.freeze)
+            scenario = self._injected[0]
+            if scenario is not None:
+                from . import library
+
+                self.call_after_refresh(self.run_worker, partial(library.warm_goals, scenario), thread=True,
+                                        group="warm")
 
     def _load(self) -> None:
         from . import library  # the scenario library (and its YAML) loads behind the first frame
@@ -128,10 +152,16 @@ class NetstackApp(App[int]):
         scenario, session = self._injected
         if scenario is None:
             scenario, self.load_error = library.load(self._scenario_ref)
+        self.progress_notice = library.progress_notice()  # read off the UI thread, like the scenario
         if session is None:
             session = self._session_for(scenario)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._loaded, scenario, session)
+        if get_current_worker().is_cancelled:
+            return
+        self.call_from_thread(self._loaded, scenario, session)
+        # While the learner reads the first screen: what the goal check needs the first time a journey
+        # ends (the checks' module, and the full validated scenario a cached one builds on demand),
+        # else that step stalls for ~0.4 s.
+        library.warm_goals(scenario)
 
     def _loaded(self, scenario: library.ScenarioLike, session: Session | None) -> None:
         # Everything loaded so far (textual, the simulator, the scenario) lives as long as the app:
@@ -143,6 +173,8 @@ class NetstackApp(App[int]):
             screen.set_session(scenario, session)
         if self.load_error:
             self.notify(self.load_error, severity="error" if session is None else "warning", timeout=15)
+        if self.progress_notice:
+            self.notify(self.progress_notice, severity="warning", timeout=15)
         if session is not None and session.setup_errors:
             self.notify(
                 "\n".join(session.setup_errors[:3]),
@@ -179,12 +211,23 @@ class NetstackApp(App[int]):
         if isinstance(screen, MainScreen):
             screen.set_session(scenario, session)
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's notice, always as plain text: notices carry paths, commands typed, names and
+        errors a user controls, and a `[/]` in one must show as written (as markup it ends the app)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def watch_lang(self) -> None:
         """Relabel every screen that speaks."""
         for screen in self.screen_stack:
             relabel = getattr(screen, "apply_language", None)
             if relabel is not None:
                 relabel()
+
+    def action_export(self, kind: str) -> None:
+        """P, C, J, S: save the screen (SVG), the journey's frames (pcapng), the JSON trace or the
+        summary (text) to the export directory, or send it to the browser when served."""
+        export(self, kind, self.exports, self.lang)
 
     def action_cycle_theme(self) -> None:
         """dark → light → high contrast → dark."""
@@ -194,7 +237,8 @@ class NetstackApp(App[int]):
         self.notify(message("ui.theme_now", {"theme": self.theme.removeprefix("netstack-")}, self.lang))
 
 
-def run_app(lang: str = "en", theme: str | None = None, scenario: str | None = None) -> int:
+def run_app(lang: str = "en", theme: str | None = None, scenario: str | None = None,
+            export_dir: Path | None = None) -> int:
     """Run the app until the user quits; the exit code."""
-    result = NetstackApp(lang=lang, theme=theme, scenario=scenario).run()
+    result = NetstackApp(lang=lang, theme=theme, scenario=scenario, export_dir=export_dir).run()
     return int(result or 0)

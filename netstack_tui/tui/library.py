@@ -91,6 +91,17 @@ def evaluate(scenario: ScenarioLike, session: Session, lang: str = "en") -> Goal
     return Goal(bool(status.reached), [(str(a), bool(b)) for a, b in status.checks])
 
 
+def warm_goals(scenario: ScenarioLike) -> None:
+    """Import the goal checks and validate the scenario fully now (from a worker, behind the first
+    screen), so the first `evaluate` does not."""
+    try:
+        from ..scenarios import goals  # noqa: F401  (imported for its side effect: loaded and ready)
+
+        getattr(scenario, "source", None)
+    except Exception:  # evaluate() reports nothing either; a real problem shows when it runs
+        return
+
+
 def progress_status(scenario_id: str) -> str:
     """`new`, `in progress` or `solved` (`new` when the progress file cannot be read)."""
     from ..scenarios import progress
