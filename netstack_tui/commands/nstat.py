@@ -1,9 +1,10 @@
 """`nstat` (iproute2 6.x): the kernel's SNMP and extended counters, `Name  value  rate` under `#kernel`.
 
-The counter names are the ones nstat lists on kernel 6.18 (netstack_tui/data/nstat_counters.txt). The
-model keeps only packet totals and drops per interface, so IpInReceives, IpInDiscards, IpOutRequests
-and IpOutTransmits carry those; every other counter is 0. Each run reads absolute values: the history
-file nstat uses for increments is not simulated, so `nstat` and `nstat -a` print the same.
+The counter names are the ones nstat lists on kernel 6.18 (netstack_tui/data/nstat_counters.txt), plus
+the IcmpMsg ones for each ICMP type seen, as the kernel adds them. The values are the namespace's
+counters, bumped where the kernel bumps them (`kernel.mib`: IP, ICMP, TCP, the listener's drops and the
+retransmission timers); counters the model does not keep are 0. Each run reads absolute values: the
+history file nstat uses for increments is not simulated, so `nstat` and `nstat -a` print the same.
 """
 
 from __future__ import annotations
@@ -27,15 +28,18 @@ def counter_names() -> tuple[str, ...]:
 
 def counters(host: Host) -> dict[str, int]:
     """The counters the model keeps (see the module docstring)."""
-    stats = [i.stats for i in host.interfaces.values()]
-    received = sum(s.rx_packets for s in stats)
-    sent = sum(s.tx_packets for s in stats)
-    return {
-        "IpInReceives": received,
-        "IpInDiscards": sum(s.rx_dropped for s in stats),
-        "IpOutRequests": sent,
-        "IpOutTransmits": sent,
-    }
+    return dict(host.mib.counts)
+
+
+def names(host: Host) -> list[str]:
+    """nstat's order: the fixed counters, with IcmpMsgInTypeN / OutTypeN (those counted so far, by
+    type) after the Icmp ones, as the kernel's IcmpMsg line comes after its Icmp line."""
+    seen = host.mib.counts
+    icmp_msg = [f"IcmpMsg{way}Type{t}" for way in ("In", "Out") for t in range(256) if f"IcmpMsg{way}Type{t}" in seen]
+    fixed = list(counter_names())
+    last_icmp = max(i for i, name in enumerate(fixed) if name.startswith("Icmp") and not name.startswith("Icmp6"))
+    return fixed[:last_icmp + 1] + icmp_msg + fixed[last_icmp + 1:]
+
 
 
 def nstat(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -54,7 +58,7 @@ def nstat(ctx: ShellContext, argv: list[str]) -> CommandResult:
         return CommandResult()
     values = counters(ctx.host)
     lines = ["#kernel"]
-    for name in counter_names():
+    for name in names(ctx.host):
         if patterns and not any(fnmatchcase(name, p) for p in patterns):
             continue
         value = values.get(name, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from . import replies
+from . import mib, replies, tcp_timers
 from .host import Host
 from .journey import Journey, pull_header
 from .packet import (
@@ -37,6 +37,8 @@ def local_deliver(j: Journey) -> None:
     if j.flow.skb is not None:
         j.flow.skb = pull_header(j.flow.skb, 20, "ip_local_deliver: __skb_pull(20)", j.flow.pkt.proto_name)
     proto = j.flow.pkt.proto
+    if proto in (IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP):
+        mib.count(j.host, "IpInDelivers")  # ip_protocol_deliver_rcu(): a handler takes it
     if proto == IPPROTO_TCP:
         _tcp_rcv(j)
     elif proto == IPPROTO_UDP:
@@ -101,6 +103,7 @@ def _tcp_rcv(j: Journey) -> None:
     """tcp_v4_rcv(): established socket, then listener, else RST."""
     host, pkt = j.host, j.flow.pkt
     table = host.sockets
+    mib.count(host, "TcpInSegs")
     local, peer = (pkt.dst, pkt.dport), (pkt.src, pkt.sport)
     sock = table.lookup_established("tcp", local, peer)
     if sock is not None:
@@ -109,11 +112,11 @@ def _tcp_rcv(j: Journey) -> None:
     listener = table.lookup_listener("tcp", pkt.dst, pkt.dport)
     if listener is None:
         # tcp_v4_send_reset() never answers a RST: a stray one is just dropped.
-        _no_socket(j, "sock.rst_no_socket" if pkt.flags & RST else "sock.tcp_closed", replies.tcp_reset(pkt))
+        _no_socket(j, "sock.rst_no_socket" if pkt.flags & RST else "sock.tcp_closed", _reset(host, pkt))
         return
     if not (pkt.flags & SYN) or pkt.flags & (ACK | RST):
         # A segment for a listener that is not a SYN and matches no pending request.
-        answer = None if pkt.flags & RST else replies.tcp_reset(pkt)
+        answer = None if pkt.flags & RST else _reset(host, pkt)
         j.step(
             "socket",
             Verdict.DROP,
@@ -123,21 +126,38 @@ def _tcp_rcv(j: Journey) -> None:
         )
         j.emit(answer)
         raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+    # tcp_conn_request(): the SYN queue is full once it holds more requests than the listen backlog
+    # (inet_csk_reqsk_queue_is_full); then a cookie answers, or nothing without syncookies.
+    syncookies = host.sysctl.int("net.ipv4.tcp_syncookies")
+    cookie = syncookies == 2 or len(listener.syn_queue) > listener.backlog
+    if cookie:
+        _syn_flood_warning(host, listener, syncookies)
+        if not syncookies:
+            mib.count(host, "TcpExtListenDrops")
+            _socket_drop(j, "sock.syn_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener))
     if len(listener.accept_queue) > listener.backlog:
+        mib.count(host, "TcpExtListenOverflows")
+        mib.count(host, "TcpExtListenDrops")
         _socket_drop(j, "sock.accept_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener),
                      params={"backlog": listener.backlog, "queued": len(listener.accept_queue)})
     max_syn = host.sysctl.int("net.ipv4.tcp_max_syn_backlog")
-    cookie = len(listener.syn_queue) >= max(listener.backlog, max_syn)
-    if cookie and not host.sysctl.int("net.ipv4.tcp_syncookies"):
+    if not cookie and not syncookies and max_syn - len(listener.syn_queue) < max_syn >> 2:
+        # Without syncookies the last quarter of tcp_max_syn_backlog is kept for proven peers.
+        mib.count(host, "TcpExtListenDrops")
         _socket_drop(j, "sock.syn_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener))
     isn = _isn(host, pkt)
     timestamps = host.sysctl.int("net.ipv4.tcp_timestamps") != 0
+    answer = replies.syn_ack(pkt, isn, timestamps=timestamps)
+    mib.tcp_out(host, answer)
+    if cookie:
+        mib.count(host, "TcpExtSyncookiesSent")
     if not cookie:
         child = Socket(
             "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn,
             timestamps=timestamps and pkt.offers_timestamps,
         )
         table.enqueue_request(listener, child)
+        tcp_timers.arm(child, answer, host.clock)
     owner = _owner(j, listener)
     j.step(
         "socket",
@@ -147,8 +167,51 @@ def _tcp_rcv(j: Journey) -> None:
         view=_socket_view(j, listener),
     )
     j.delivered_to = owner
-    j.emit(replies.syn_ack(pkt, isn, timestamps=timestamps))
+    j.emit(answer)
     raise j.stop(Disposition.DELIVERED)
+
+
+def _syn_flood_warning(host: Host, listener: Socket, syncookies: int) -> None:
+    """tcp_syn_flood_action(): the kernel log line, once per listener (none in syncookies=2 mode)."""
+    if listener.synflood_warned or syncookies == 2:
+        return
+    listener.synflood_warned = True
+    action = "Sending cookies" if syncookies else "Dropping request"
+    host.log(f"TCP: request_sock_TCP: Possible SYN flooding on port {listener.local_text()}. {action}.")
+
+
+def _reset(host: Host, pkt: Packet) -> Packet | None:
+    """tcp_v4_send_reset(): the RST answering `pkt` (None for a RST), counted as TCP sends it."""
+    answer = replies.tcp_reset(pkt)
+    mib.tcp_out(host, answer, rst=True)
+    return answer
+
+
+def _sent(host: Host, segment: Packet) -> Packet:
+    """A segment the TCP stack answers with (an ACK, a FIN): counted in TcpOutSegs."""
+    mib.tcp_out(host, segment)
+    return segment
+
+
+def retransmitted(host: Host, segment: Packet) -> None:
+    """A SYN or SYN-ACK sent again: TcpRetransSegs and TcpExtTCPSynRetrans. A SYN again
+    (tcp_retransmit_skb()) is no new segment for TcpOutSegs; a SYN-ACK is built afresh
+    (tcp_make_synack() counts it there)."""
+    mib.count(host, "TcpRetransSegs")
+    mib.count(host, "TcpExtTCPSynRetrans")
+    if segment.flags & ACK:
+        mib.tcp_out(host, segment)
+
+
+def _count_reset_received(host: Host, sock: Socket) -> None:
+    """tcp_reset() -> tcp_done(): a refused connect() is a failed attempt, an established
+    connection's end a reset; a pending request's is an embryonic reset."""
+    if sock.state == "SYN-SENT":
+        mib.count(host, "TcpAttemptFails")
+    elif sock.state in ("ESTAB", "CLOSE-WAIT"):
+        mib.count(host, "TcpEstabResets")
+    elif sock.state == "SYN-RECV":
+        mib.count(host, "TcpExtEmbryonicRsts")
 
 
 def _socket_drop(j: Journey, note: str, reason: DropReason, view: SocketView | None,
@@ -169,6 +232,7 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
     listener = sock.parent
     if pkt.flags & RST:
         refused = sock.state == "SYN-SENT"
+        _count_reset_received(host, sock)
         owner = _owner(j, sock)
         _drop_child(j, sock)
         j.step("socket", Verdict.DELIVER, "sock.refused" if refused else "sock.rst_received",
@@ -178,6 +242,8 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
     if sock.state == "SYN-SENT":
         _tcp_connecting(j, sock)
     if sock.state == "SYN-RECV" and listener is not None:
+        if pkt.flags & SYN and not pkt.flags & ACK:
+            _repeated_syn(j, sock, listener)
         if not pkt.flags & ACK:
             _socket_drop(j, "sock.listener_bad_segment", DropReason.TCP_FLAGS, _socket_view(j, listener))
         # tcp_check_req(): the ACK must acknowledge our SYN-ACK. An ack of 0 in the notation means
@@ -193,14 +259,29 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
                 view=_socket_view(j, listener),
                 drop_reason=DropReason.TCP_FLAGS,
             )
-            j.emit(replies.tcp_reset(pkt))
+            j.emit(_reset(j.host, pkt))
             raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
         if len(listener.accept_queue) > listener.backlog:
-            # tcp_check_req() with a full accept queue: the ACK is dropped, the request stays.
+            # tcp_v4_syn_recv_sock(): no room for the child (exit_overflow).
+            mib.count(host, "TcpExtListenOverflows")
+            mib.count(host, "TcpExtListenDrops")
+            if host.sysctl.int("net.ipv4.tcp_abort_on_overflow"):
+                mib.count(host, "TcpExtEmbryonicRsts")
+                # tcp_check_req()'s embryonic reset: the request is dropped and the ACK answered by a RST.
+                table.dequeue(listener, sock)
+                j.step("socket", Verdict.DROP, "sock.accept_queue_full_ack", params={"backlog": listener.backlog},
+                       view=_socket_view(j, listener), drop_reason=DropReason.TCP_LISTEN_OVERFLOW)
+                j.emit(_reset(j.host, pkt))
+                raise j.stop(Disposition.DROPPED, DropReason.TCP_LISTEN_OVERFLOW)
+            # tcp_check_req() with a full accept queue: the ACK is dropped, the request stays (and its
+            # SYN-ACK timer resends, so a peer's next ACK may find room).
             _socket_drop(j, "sock.accept_queue_full_ack", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener),
                          params={"backlog": listener.backlog})
+        tcp_timers.disarm(sock)
         table.promote(listener, sock)
+        mib.count(host, "TcpPassiveOpens")  # tcp_create_openreq_child()
         sock.state, sock.send_q = "ESTAB", 0
+        sock.snd_nxt, sock.rcv_nxt = pkt.ack_seq, (pkt.seq + pkt.payload_len) & 0xFFFFFFFF
         sock.recv_q += pkt.payload_len
         j.step(
             "socket",
@@ -214,6 +295,9 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         raise j.stop(Disposition.DELIVERED)
     if sock.state in ORPHAN_STATES:
         _tcp_closing(j, sock)
+    if pkt.flags & ACK:
+        sock.snd_nxt = pkt.ack_seq
+    sock.rcv_nxt = (pkt.seq + pkt.payload_len + (1 if pkt.flags & FIN else 0)) & 0xFFFFFFFF
     sock.recv_q += pkt.payload_len
     owner = _owner(j, sock)
     j.step(
@@ -227,7 +311,7 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
     options = _options(sock)
     if pkt.flags & FIN:
         sock.state = "CLOSE-WAIT" if sock.state == "ESTAB" else sock.state
-        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options))
+        j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options)))
         # Only a socket the application has accepted (it holds an fd) can be closed by it; one still
         # waiting in the accept queue (`--no-accept`) stays in CLOSE-WAIT there.
         proc = table.processes.get(sock.pid) if sock.pid is not None and sock.fd is not None else None
@@ -236,13 +320,13 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
             if sock.state == "CLOSE-WAIT":
                 # tcp_close() sends our FIN: LAST-ACK until the peer acknowledges it.
                 table.close_sending_fin(sock, host.clock, fin_ack=pkt.ack_seq + 1)
-                j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, flags=FIN | ACK, opt_len=options))
+                j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, flags=FIN | ACK, opt_len=options)))
             else:
                 table.close(sock, host.clock, active=False)
         elif proc is not None:
             j.step("app", Verdict.DELIVER, "app.leak_close_wait", params={"app": proc.name, "fd": sock.fd})
     elif pkt.payload_len:
-        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options))
+        j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options)))
         proc = table.processes.get(sock.pid) if sock.pid is not None else None
         if proc is not None:
             j.step("app", Verdict.DELIVER, "app.recv", params={"app": proc.name, "bytes": sock.recv_q})
@@ -250,18 +334,33 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
     raise j.stop(Disposition.DELIVERED)
 
 
+def _repeated_syn(j: Journey, req: Socket, listener: Socket) -> NoReturn:
+    """tcp_check_req(): the peer sent its SYN again (our SYN-ACK was lost): the SYN-ACK goes again."""
+    answer = tcp_timers.resend_synack(j.host, req)
+    if answer is not None:
+        retransmitted(j.host, answer)  # inet_rtx_syn_ack() -> tcp_rtx_synack()
+    owner = _owner(j, listener)
+    j.step("socket", Verdict.DELIVER, "sock.syn_queued", params={"owner": owner, "queued": len(listener.syn_queue)},
+           view=_socket_view(j, listener))
+    j.delivered_to = owner
+    j.emit(answer)
+    raise j.stop(Disposition.DELIVERED)
+
+
 def _tcp_connecting(j: Journey, sock: Socket) -> None:
     """tcp_rcv_synsent_state_process(): a SYN-ACK completes our connect(); anything else is dropped."""
     pkt = j.flow.pkt
     if pkt.flags & SYN and pkt.flags & ACK:
-        sock.state = "ESTAB"
+        tcp_timers.disarm(sock)
+        sock.state, sock.send_q = "ESTAB", 0
+        sock.snd_nxt, sock.rcv_nxt = pkt.ack_seq, (pkt.seq + 1) & 0xFFFFFFFF
         # Timestamps are on when the SYN-ACK echoes the option, which it does only if our SYN offered
         # it: a connecting socket's SYN is Linux's, with timestamps while net.ipv4.tcp_timestamps is on.
         sock.timestamps = j.host.sysctl.int("net.ipv4.tcp_timestamps") != 0 and pkt.offers_timestamps
         j.step("socket", Verdict.DELIVER, "sock.connected", params={"owner": _owner(j, sock)},
                view=_socket_view(j, sock))
         j.delivered_to = _owner(j, sock)
-        j.emit(replies.handshake_ack(pkt, opt_len=_options(sock)))
+        j.emit(_sent(j.host, replies.handshake_ack(pkt, opt_len=_options(sock))))
         raise j.stop(Disposition.DELIVERED)
     j.step("socket", Verdict.DROP, "sock.synsent_bad_segment", view=_socket_view(j, sock),
            drop_reason=DropReason.TCP_FLAGS)
@@ -292,10 +391,11 @@ def _tcp_closing(j: Journey, sock: Socket) -> None:
     if pkt.payload_len and sock.state in ("FIN-WAIT-1", "FIN-WAIT-2") and sock.pid is None:
         # Data for a socket its app has closed (RCV_SHUTDOWN): TCPAbortOnData, the socket is gone and
         # a RST answers (measured: ss shows nothing after it, conntrack CLOSE).
+        mib.count(host, "TcpExtTCPAbortOnData")
         table.sockets.remove(sock)
         j.step("socket", Verdict.DROP, "sock.abort_on_data", params={"owner": owner, "bytes": pkt.payload_len},
                view=_socket_view(j, None), drop_reason=DropReason.NOT_SPECIFIED)
-        j.emit(replies.tcp_reset(pkt))
+        j.emit(_reset(j.host, pkt))
         raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
     if pkt.payload_len:
         return
@@ -317,7 +417,7 @@ def _tcp_closing(j: Journey, sock: Socket) -> None:
     if pkt.flags & FIN and sock.state in ("FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT"):
         sock.state = "CLOSING" if sock.state == "FIN-WAIT-1" else "TIME-WAIT"
         sock.expires_at = host.clock + (TCP_TIMEWAIT_LEN if sock.state == "TIME-WAIT" else ORPHAN_FIN_TIMEOUT)
-        j.emit(replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=_options(sock)))
+        j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=_options(sock))))
     elif sock.state == "TIME-WAIT" and pkt.flags & ACK:
         # A bare ACK in TIME-WAIT restarts its 60 s (inet_twsk_reschedule), unanswered.
         sock.expires_at = host.clock + TCP_TIMEWAIT_LEN
@@ -403,6 +503,13 @@ def _icmp_rcv(j: Journey) -> None:
     """icmp_rcv(): echo requests are answered by the kernel; errors go to the socket they concern."""
     host, pkt = j.host, j.flow.pkt
     j.delivered_to = "kernel (icmp_rcv)"
+    mib.icmp_in(host, pkt)
+    inner = pkt.inner
+    if pkt.icmp_type == ICMP_DEST_UNREACH and inner is not None and inner.proto == IPPROTO_TCP:
+        # tcp_v4_err(): an unreachable for a connecting socket ends it (tcp_done_with_error).
+        quoted = host.sockets.lookup_established("tcp", (inner.src, inner.sport), (inner.dst, inner.dport))
+        if quoted is not None and quoted.state == "SYN-SENT":
+            mib.count(host, "TcpAttemptFails")
     if pkt.icmp_type == ICMP_ECHO_REQUEST:
         ignore = host.sysctl.int("net.ipv4.icmp_echo_ignore_all")
         if ignore:

@@ -8,19 +8,24 @@ empty conntrack, clock at 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from .addr import format_ipv4, in_prefix, prefix_mask
 from .capture import CaptureRing
 from .conntrack import Conntrack
 from .interfaces import Address, Cable, Interface, XdpProgram
 from .link.tables import Bridge, Neighbour, recalculate_mac
+from .mib import Mib
 from .netfilter.table import Ruleset
 from .nftables.model import NftRuleset
 from .routing import RT_TABLE_LOCAL, RT_TABLE_MAIN, Route, Routing
 from .sockets import SocketTable
 from .sysctl import Sysctls
+
+if TYPE_CHECKING:
+    from .trace import Trace
 
 LOOPBACK = 0x7F000001
 
@@ -34,8 +39,8 @@ class WorldView(Protocol):
     def name_of(self, host: Host) -> str | None:
         """The namespace's `ip netns` name (None for the root)."""
 
-    def advance(self, seconds: float) -> None:
-        """Let time pass in every namespace."""
+    def advance(self, seconds: float) -> list[Trace]:
+        """Let time pass in every namespace; the journeys of the retransmissions it caused."""
 
     def echo_id(self, first: int) -> int:
         """The identifier of the next ping run."""
@@ -69,6 +74,8 @@ class Host:
         self.nft = NftRuleset()
         self.conntrack = Conntrack()
         self.sockets = SocketTable()
+        self.mib = Mib()
+        """The namespace's SNMP and Linux MIB counters (`nstat`, /proc/net/snmp; see `kernel.mib`)."""
         self.dmesg: list[tuple[float, str]] = []
         self.capture = CaptureRing()
         """The frames that passed the packet taps, for `tcpdump`."""
@@ -258,8 +265,8 @@ class Host:
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock forward and let timers fire (conntrack and TIME-WAIT expiry)."""
-        if seconds < 0:
-            raise ValueError("time does not run backwards")
+        if not math.isfinite(seconds) or seconds < 0:  # a NaN clock would poison every timer after it
+            raise ValueError(f"time moves forward by a finite amount, not {seconds!r}")
         self.clock += seconds
         self.conntrack.expire(self.clock)
         self.sockets.expire(self.clock)

@@ -43,7 +43,8 @@ def fire(host: Host, budget: list[int]) -> list[Trace]:
             mib.count(host, "TcpExtTCPTimeouts")  # tcp_retransmit_timer(), also the one that gives up
             segment = syn_timer(host, sock)
             if segment is None and sock.error == "ETIMEDOUT":
-                mib.count(host, "TcpAttemptFails")  # tcp_write_err() -> tcp_done() in SYN-SENT
+                mib.count(host, "TcpExtTCPAbortOnTimeout")  # tcp_write_err()
+                mib.count(host, "TcpAttemptFails")  # tcp_done() in SYN-SENT
         if segment is None:
             continue
         retransmitted(host, segment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import fib, replies
+from . import fib, mib, replies
 from .addr import format_ipv4
 from .journey import Journey
 from .packet import (
@@ -86,6 +86,7 @@ def _input_error(j: Journey, decision: fib.InputDecision) -> None:
         params["back"] = back.route.dev if back.route is not None and back.route.dev else "none"
     if decision.why == "forwarding_off":
         # ip_error() with forwarding off: counted as an address error, no ICMP.
+        mib.count(host, "IpInAddrErrors")
         note = "route.forwarding_off" if decision.route is not None else "route.no_route_no_forward"
         j.step("route_input", Verdict.DROP, note, params=params, view=view, drop_reason=DropReason.IP_INADDRERRORS)
         raise j.stop(Disposition.DROPPED, DropReason.IP_INADDRERRORS)
@@ -98,6 +99,8 @@ def _input_error(j: Journey, decision: fib.InputDecision) -> None:
             j.emit(replies.icmp_error(host, pkt, ICMP_DEST_UNREACH, code, answer_source(j, pkt)), None)
         raise j.stop(Disposition.DROPPED, reason)
     note, reason = _INPUT_ERRORS[decision.why]
+    if decision.why == "rp_filter":
+        mib.count(host, "TcpExtIPReversePathFilter")  # ip_rcv_finish_core(): -EXDEV
     params["type"] = decision.route.type if decision.route else "-"
     j.step("route_input", Verdict.DROP, note, params=params, view=view, drop_reason=reason)
     raise j.stop(Disposition.DROPPED, reason)
@@ -109,6 +112,7 @@ def route_output(j: Journey) -> None:
     found = host.routing.lookup(pkt.dst, pkt.src, oif=pkt.oif, mark=pkt.mark)
     table = found.rule.table if found.rule is not None else 254
     if found.route is None or found.error is not None:
+        mib.count(host, "IpOutNoRoutes")
         j.step(
             "route_output",
             Verdict.DROP,
@@ -122,6 +126,7 @@ def route_output(j: Journey) -> None:
     dev = "lo" if route.type == "local" else route.dev
     src = pkt.src or route.src or host.primary_address(dev or "", pkt.dst) or 0
     j.flow.pkt = pkt if (pkt.oif == dev and pkt.src == src) else pkt.replace(oif=dev, src=src)
+    mib.ip_out(host, j.flow.pkt)
     j.step(
         "route_output",
         Verdict.PASS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .addr import format_ipv4
+from .packet import Packet
 
 TCP_TIMEWAIT_LEN = 60.0
 """Seconds a TIME_WAIT socket lives (include/net/tcp.h); tcp_fin_timeout does not change it."""
@@ -66,8 +67,28 @@ class Socket:
     timestamps: bool = False
     """Whether the connection uses TCP timestamps (both SYNs carried the option): every segment it
     sends after the handshake carries `TCPOLEN_TSTAMP_ALIGNED` bytes of options."""
+    snd_nxt: int = 0
+    """The sequence number our next segment carries (as the peer's latest ACK acknowledged it: no
+    data of ours is ever in flight here); a FIN or reset sent on close() carries it."""
+    rcv_nxt: int = 0
+    """The next sequence number we expect from the peer (what our segments acknowledge)."""
     fin_ack: int | None = None
     """Once our FIN is sent: the acknowledgement number that covers it (our FIN's seq + 1)."""
+    rtx_packet: Packet | None = None
+    """The segment the retransmission timer resends: our SYN (SYN-SENT) or a request's SYN-ACK
+    (SYN-RECV). None when no timer runs (see `kernel.tcp_timers`)."""
+    rtx_due: float | None = None
+    """When the retransmission timer fires next, on the host's clock."""
+    rtx_start: float = 0.0
+    """When the first SYN or SYN-ACK left (retrans_stamp: connect() gives up by the time since)."""
+    retransmits: int = 0
+    """icsk_retransmits for a connecting socket, num_timeout for a request (what `ss -o` shows)."""
+    last_dup_synack: float | None = None
+    """When a repeated SYN last got the SYN-ACK again (tcp_oow_rate_limited: one per 500 ms)."""
+    synflood_warned: bool = False
+    """A listener: whether "Possible SYN flooding" was logged for it (the kernel logs it once)."""
+    error: str | None = None
+    """sk_err once the kernel gave up on the connection (ETIMEDOUT), for the app's connect()."""
 
     def local_text(self) -> str:
         """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""

@@ -20,8 +20,9 @@ from netstack_tui.tui.stage_info import real_commands
 
 NOT_SIMULATED_TOOLS = frozenset({"perf", "dropwatch"})
 """Kernel tracing tools: they answer with one line saying they are not simulated."""
-REFUSAL = re.compile(r"not simulated|command not found|\binvalid\b(?!=)", re.IGNORECASE)
-"""A refusal or error in an answer (`invalid=0` is a counter of `conntrack -S`, not one)."""
+REFUSAL = re.compile(r"not simulated|command not found|\binvalid\b(?!=| addresses| headers)", re.IGNORECASE)
+"""A refusal or error in an answer (`invalid=0` is a counter of `conntrack -S`, and `N with invalid
+addresses` / `headers` are counters of `netstat -s`, not one)."""
 
 
 def _inner(command: str) -> str:
