@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from netstack_tui.serve import session_pids as _served_apps
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (120, 40)
 STEP_GOAL = 0.100
@@ -62,27 +64,6 @@ def _memory(pid: int) -> tuple[int, int]:
                 if line.startswith("VmRSS:"):
                     fields["Rss"] = int(line.split()[1]) * 1024
     return fields.get("Rss", 0), fields.get("Pss", 0)
-
-
-def _served_apps(server_pid: int) -> list[int]:
-    """Pids of the app processes (`--served`) under the server process."""
-    found, pending = [], [server_pid]
-    while pending:
-        pid = pending.pop()
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as children:
-                kids = [int(word) for word in children.read().split()]
-        except OSError:
-            continue
-        for kid in kids:
-            try:
-                with open(f"/proc/{kid}/cmdline", "rb") as cmdline:
-                    if b"--served" in cmdline.read().split(b"\0"):
-                        found.append(kid)
-            except OSError:
-                pass
-        pending.extend(kids)
-    return found
 
 
 class Session:

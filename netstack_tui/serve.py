@@ -127,6 +127,29 @@ def _make_server(host: str, port: int, scenario: str | None, lang: str | None, t
     return ClassroomServer(app_command(scenario, lang, theme), host=host, port=port, title="netstack-tui")
 
 
+def session_pids(server_pid: int) -> list[int]:
+    """The pids of the apps (one per open tab, run with `--served`) a server process started, found
+    through /proc (Linux): for counting and measuring a classroom's sessions."""
+    found: list[int] = []
+    pending = [server_pid]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                kids = [int(word) for word in children.read().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            try:
+                with open(f"/proc/{kid}/cmdline", "rb") as cmdline:
+                    if b"--served" in cmdline.read().split(b"\0"):
+                        found.append(kid)
+            except OSError:
+                pass
+        pending.extend(kids)
+    return found
+
+
 def run_serve(host: str, port: int, scenario: str | None, lang: str | None, theme: str | None) -> int:
     """Serve until Ctrl+C; the exit code (2 when the address cannot be used)."""
     try:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.conntrack import CtEntry
+from ..kernel.numbers import NumberError, parse_int
 from ..kernel.packet import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
 from .base import CommandError, CommandResult, ShellContext
 
@@ -90,8 +91,12 @@ def _filter(args: list[str]) -> Callable[[CtEntry], bool]:
 
             checks.append(addr_check)
         elif word in ("-m", "--mark"):
+            try:  # strtoul: a huge mark saturates (and matches nothing)
+                mark = parse_int(value, 0, 2**64 - 1, base=0, clamp=True)
+            except NumberError:
+                raise fail(f"mark `{value}' is not a number") from None
 
-            def mark_check(e: CtEntry, m: int = int(value, 0)) -> bool:
+            def mark_check(e: CtEntry, m: int = mark) -> bool:
                 return e.mark == m
 
             checks.append(mark_check)

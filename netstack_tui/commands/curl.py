@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from ..kernel import stack
 from ..kernel.addr import format_ipv4
 from ..kernel.host import Host
+from ..kernel.numbers import parse_int
 from ..kernel.packet import ACK, IPPROTO_TCP, PSH, Packet
 from ..kernel.trace import Trace
 from . import tcp_client
 from .base import CommandError, CommandResult, ShellContext
+from .numbers import is_decimal, real_number
 from .tcp_client import ClientError, Connection
 
 VERSION = "7.88.1"
@@ -224,10 +226,10 @@ def _target(url: str) -> Target:
     default = 443 if scheme == "https" else 80
     if port_text is None or port_text == "":
         port = default
-    elif not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    elif not is_decimal(port_text) or not 0 < parse_int(port_text, high=65536, clamp=True) < 65536:
         raise _Exit(3, "URL using bad/illegal format or missing URL")
     else:
-        port = int(port_text)
+        port = parse_int(port_text)
     path = match.group("path") or "/"
     return Target(scheme, match.group("host"), port, path if path.startswith("/") else "/" + path)
 
@@ -277,13 +279,8 @@ def _flag(opts: Options, letter: str) -> None:
 
 
 def _seconds(option: str, value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise CommandError(f"curl: option {option}: expected a proper numerical parameter\n{TRY_HELP}", 2) from None
-    if seconds < 0:
-        raise CommandError(f"curl: option {option}: expected a proper numerical parameter\n{TRY_HELP}", 2)
-    return seconds
+    refusal = f"curl: option {option}: expected a proper numerical parameter\n{TRY_HELP}"
+    return real_number(value, 0, 2**31 - 1, refusal, 2)
 
 
 COMMANDS = {"curl": curl}

@@ -11,6 +11,7 @@ import re
 
 from .base import CommandError, CommandResult, ShellContext, short_flags
 from .grep_context import context_option, with_context
+from .numbers import number
 from .userland import read_file
 
 
@@ -114,14 +115,14 @@ def grep(ctx: ShellContext, argv: list[str]) -> CommandResult:
         hits = [(regex.search(line) is not None) != invert for line in lines]
         shown = with_context(lines, hits, before, after, "n" in flags)
         return CommandResult("\n".join(shown), 0 if any(hits) else 1)
-    for number, line in enumerate(_lines(text), start=1):
+    for lineno, line in enumerate(_lines(text), start=1):
         hit = regex.search(line) is not None
         if hit == invert:
             continue
         if "o" in flags and not invert:
             matched += [m.group(0) for m in regex.finditer(line) if m.group(0)]
         else:
-            matched.append(f"{number}:{line}" if "n" in flags else line)
+            matched.append(f"{lineno}:{line}" if "n" in flags else line)
     status = 0 if matched else 1
     if "q" in flags:
         return CommandResult("", status)
@@ -182,22 +183,18 @@ def _count_arg(name: str, argv: list[str]) -> tuple[str, list[str]]:
 def head(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`head [-n N|-N]`: the first N lines (N < 0: all but the last |N|)."""
     count, files = _count_arg("head", argv)
+    n = number(count, -(2**64 - 1), 2**64 - 1, "head: invalid number of lines: '{value}'", signed=True,
+               out_of_range="head: invalid number of lines: '{value}': Value too large for defined data type")
     lines = _lines(_input(ctx, "head", files))
-    try:
-        n = int(count)
-    except ValueError:
-        raise CommandError(f"head: invalid number of lines: '{count}'", 1) from None
     return CommandResult("\n".join(lines[:n] if n >= 0 else lines[:max(0, len(lines) + n)]))
 
 
 def tail(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """`tail [-n N|-N|-n +N]`: the last N lines (+N: from line N on)."""
     count, files = _count_arg("tail", argv)
+    n = abs(number(count, -(2**64 - 1), 2**64 - 1, "tail: invalid number of lines: '{value}'", signed=True,
+                   out_of_range="tail: invalid number of lines: '{value}': Value too large for defined data type"))
     lines = _lines(_input(ctx, "tail", files))
-    try:
-        n = int(count.lstrip("+-"))
-    except ValueError:
-        raise CommandError(f"tail: invalid number of lines: '{count}'", 1) from None
     if count.startswith("+"):
         return CommandResult("\n".join(lines[max(0, n - 1):]))
     return CommandResult("\n".join(lines[len(lines) - n:] if n else []))
@@ -248,9 +245,8 @@ def sort(ctx: ShellContext, argv: list[str]) -> CommandResult:
 
 def _field_number(name: str, text: str) -> int:
     head_part = text.split(",", 1)[0].split(".", 1)[0]
-    if not head_part.isdigit() or int(head_part) < 1:
-        raise CommandError(f"{name}: invalid number at field start: invalid count at start of '{text}'", 2)
-    return int(head_part)
+    return number(head_part, 1, 2**63 - 1,
+                  f"{name}: invalid number at field start: invalid count at start of '{text}'", 2)
 
 
 def uniq(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -279,7 +275,7 @@ def uniq(ctx: ShellContext, argv: list[str]) -> CommandResult:
 # ---- awk ------------------------------------------------------------------------------------------
 
 _PRINT = re.compile(r"^\s*\{\s*print\s*(?P<args>[^}]*)\}\s*$")
-_FIELD = re.compile(r"^\$(?P<n>\d+|NF)$")
+_FIELD = re.compile(r"^\$(?P<n>[0-9]+|NF)$")
 
 
 def awk(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -317,7 +313,8 @@ def awk(ctx: ShellContext, argv: list[str]) -> CommandResult:
             pieces = []
             for part in item.split():
                 n = _FIELD.match(part).group("n")  # type: ignore[union-attr]
-                index = len(fields) if n == "NF" else int(n)
+                index = len(fields) if n == "NF" else number(n, 0, 2**31 - 1,
+                                                             "awk: line 1: ${value} is invalid field index", 2)
                 pieces.append(line if index == 0 else fields[index - 1] if index <= len(fields) else "")
             values.append("".join(pieces))
         out.append(" ".join(values))

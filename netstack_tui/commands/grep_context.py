@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from .base import CommandError
+from .numbers import number
 
 _CLUSTER = re.compile(r"^-([vicEFwxqno]*)([ABC])(.*)$")
 
@@ -14,8 +15,8 @@ _CLUSTER = re.compile(r"^-([vicEFwxqno]*)([ABC])(.*)$")
 def context_option(word: str, args: Iterator[str]) -> tuple[str, str, int] | None:
     """For a word such as `-A`, `-A3`, `-nA 3`, `-5` or `--after-context=3`: (the plain flag letters
     before it, `A`/`B`/`C`, the count); None when the word is no context option."""
-    if re.fullmatch(r"-\d+", word):
-        return "", "C", int(word[1:])
+    if re.fullmatch(r"-[0-9]+", word):
+        return "", "C", number(word[1:], 0, 2**63 - 1, "", clamp=True)
     long = re.fullmatch(r"--(after|before)?-?context(?:=(.*))?", word)
     letter, flags, value = "", "", None
     if long is not None:
@@ -32,9 +33,8 @@ def context_option(word: str, args: Iterator[str]) -> tuple[str, str, int] | Non
         raise CommandError(
             f"grep: option requires an argument -- '{letter}'\nUsage: grep [OPTION]... PATTERNS [FILE]...", 2
         )
-    if not value.isdigit():
-        raise CommandError(f"grep: {value}: invalid context length argument", 2)
-    return flags, letter, int(value)
+    # grep saturates a huge context length rather than refusing it.
+    return flags, letter, number(value, 0, 2**63 - 1, "grep: {value}: invalid context length argument", 2, clamp=True)
 
 
 def with_context(lines: list[str], hits: list[bool], before: int, after: int, numbered: bool) -> list[str]:

@@ -104,7 +104,12 @@ def iptables_restore(ctx: ShellContext, argv: list[str]) -> CommandResult:
         else:
             raise CommandError("Unknown arguments found on commandline", 1)
     if path is not None:
-        text = read_real_file(path, "iptables-restore", "load").decode("utf-8", errors="surrogateescape")
+        from .userland import read_file
+
+        # A file `iptables-save > F` wrote in this session first (as nft -f and `<` do), else the disk's.
+        written = read_file(ctx.host, path)
+        text = written if written is not None else (
+            read_real_file(path, "iptables-restore", "load").decode("utf-8", errors="surrogateescape"))
     else:
         text = ctx.stdin or ""
         if len(text.encode("utf-8", errors="surrogateescape")) > MAX_BYTES:

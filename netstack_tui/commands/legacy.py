@@ -1,8 +1,8 @@
 """Classic tools the seeds use: netstat (net-tools 2.10) and lsof (4.95) (`tc` lives in `commands.tc`).
 
 Layouts were captured from the real tools in a scratch network namespace (see tests/shell/); where
-the simulator has no data for a column (lsof's DEVICE for non-sockets, netstat -s counters the model
-does not keep) it prints a fixed plausible value or 0 and says so once.
+the simulator has no data for a column (lsof's DEVICE for non-sockets) it prints a fixed plausible value.
+`netstat -s` prints the namespace's MIB counters (`kernel.mib`) as net-tools does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from ..kernel.interfaces import Interface
 from ..kernel.sockets import Socket
 from .base import CommandError, CommandResult, ShellContext, short_flags
 from .numbers import is_decimal, number
+from .procfs import netstat as proc_netstat
+from .procfs import snmp
 from .ss import SERVICES, _sockets
 from .system import _inode
 
@@ -126,28 +128,76 @@ def _netstat_interfaces(host: Host, all_devices: bool) -> str:
 
 
 def _netstat_statistics(host: Host) -> str:
-    """`netstat -s`: the counters the model keeps; the others print 0 (said once at the end)."""
-    rx = sum(i.stats.rx_packets for i in host.interfaces.values())
-    tx = sum(i.stats.tx_packets for i in host.interfaces.values())
-    drops = sum(i.stats.rx_dropped for i in host.interfaces.values())
-    socks = host.sockets.sockets
-    established = sum(1 for s in socks if s.proto == "tcp" and s.state in ("ESTAB", "CLOSE-WAIT"))
-    forwarding = 1 if host.sysctl.int("net.ipv4.ip_forward") else 2
-    lines = ["Ip:", f"    Forwarding: {forwarding}", f"    {rx} total packets received", "    0 forwarded",
-             f"    {drops} incoming packets discarded", "    0 incoming packets delivered",
-             f"    {tx} requests sent out", f"    OutTransmits: {tx}",
-             "Icmp:", "    0 ICMP messages received", "    0 input ICMP message failed", "    ICMP input histogram:",
-             "    0 ICMP messages sent", "    0 ICMP messages failed", "    ICMP output histogram:",
-             "Tcp:", "    0 active connection openings", "    0 passive connection openings",
-             "    0 failed connection attempts", "    0 connection resets received",
-             f"    {established} connections established", "    0 segments received", "    0 segments sent out",
-             "    0 segments retransmitted", "    0 bad segments received", "    0 resets sent",
-             "Udp:", "    0 packets received", "    0 packets to unknown port received",
-             "    0 packet receive errors", "    0 packets sent", "    0 receive buffer errors",
-             "    0 send buffer errors", "UdpLite:", "TcpExt:", "IpExt:", "MPTcpExt:",
-             "(simulated: only packet totals, drops and established connections are counted here; "
-             "per-protocol counters print 0)"]
+    """`netstat -s`: net-tools walks /proc/net/snmp and /proc/net/netstat and prints each counter with
+    its sentence: always for the main ones, only when non-zero for the optional ones, and as
+    `Name: N` (non-zero only) for the counters it has no sentence for."""
+    rows = (snmp(host) + "\n" + proc_netstat(host)).splitlines()
+    lines: list[str] = []
+    for header, numbers in zip(rows[::2], rows[1::2], strict=True):
+        title = header.split(":", 1)[0]
+        values = [int(v) for v in numbers.split()[1:]]
+        lines.append(f"{title}:")
+        lines += _statistics_section(title, dict(zip(header.split()[1:], values, strict=True)))
     return "\n".join(lines)
+
+
+def _statistics_section(title: str, values: dict[str, int]) -> list[str]:
+    if title == "Icmp":
+        out = [f"    {values['InMsgs']} ICMP messages received", f"    {values['InErrors']} input ICMP message failed",
+               "    ICMP input histogram:"]
+        out += [f"        {text}: {values['In' + name]}" for name, text in _ICMP_HISTOGRAM if values.get("In" + name)]
+        out += [f"    {values['OutMsgs']} ICMP messages sent", f"    {values['OutErrors']} ICMP messages failed",
+                "    ICMP output histogram:"]
+        out += [f"        {text}: {values['Out' + name]}" for name, text in _ICMP_HISTOGRAM if values.get("Out" + name)]
+        return out
+    if title == "IcmpMsg":
+        return [f"        {name}: {value}" for name, value in values.items()]
+    out = []
+    sentences = _SENTENCES.get(title, {})
+    for name, value in values.items():
+        known = sentences.get(name)
+        if name == "Forwarding":
+            out.append(f"    Forwarding: {value}")
+        elif known is not None and (known[1] or value):
+            out.append(f"    {known[0] % value}")
+        elif known is None and value and name not in _UNPRINTED:
+            out.append(f"    {name}: {value}")
+    return out
+
+
+_ICMP_HISTOGRAM = (("DestUnreachs", "destination unreachable"), ("TimeExcds", "timeout in transit"),
+                   ("Redirects", "redirects"), ("Echos", "echo requests"), ("EchoReps", "echo replies"))
+_UNPRINTED = frozenset({"DefaultTTL", "RtoAlgorithm", "RtoMin", "RtoMax", "MaxConn"})
+_SENTENCES: dict[str, dict[str, tuple[str, bool]]] = {
+    # name: (sentence, printed even when 0)
+    "Ip": {"InReceives": ("%d total packets received", True), "InHdrErrors": ("%d with invalid headers", False),
+           "InAddrErrors": ("%d with invalid addresses", False), "ForwDatagrams": ("%d forwarded", True),
+           "InUnknownProtos": ("%d with unknown protocol", False),
+           "InDiscards": ("%d incoming packets discarded", True),
+           "InDelivers": ("%d incoming packets delivered", True), "OutRequests": ("%d requests sent out", True),
+           "OutDiscards": ("%d outgoing packets dropped", False),
+           "OutNoRoutes": ("%d dropped because of missing route", False)},
+    "Tcp": {"ActiveOpens": ("%d active connection openings", True),
+            "PassiveOpens": ("%d passive connection openings", True),
+            "AttemptFails": ("%d failed connection attempts", True),
+            "EstabResets": ("%d connection resets received", True),
+            "CurrEstab": ("%d connections established", True), "InSegs": ("%d segments received", True),
+            "OutSegs": ("%d segments sent out", True), "RetransSegs": ("%d segments retransmitted", True),
+            "InErrs": ("%d bad segments received", True), "OutRsts": ("%d resets sent", True)},
+    "Udp": {"InDatagrams": ("%d packets received", True), "NoPorts": ("%d packets to unknown port received", True),
+            "InErrors": ("%d packet receive errors", True), "OutDatagrams": ("%d packets sent", True),
+            "RcvbufErrors": ("%d receive buffer errors", True), "SndbufErrors": ("%d send buffer errors", True)},
+    "TcpExt": {"SyncookiesSent": ("%d SYN cookies sent", False),
+               "EmbryonicRsts": ("%d resets received for embryonic SYN_RECV sockets", False),
+               "TW": ("%d TCP sockets finished time wait in fast timer", False),
+               "ListenOverflows": ("%d times the listen queue of a socket overflowed", False),
+               "ListenDrops": ("%d SYNs to LISTEN sockets dropped", False),
+               "TCPHPHits": ("%d packet headers predicted", True),
+               "TCPPureAcks": ("%d acknowledgments not containing data payload received", False),
+               "TCPAbortOnData": ("%d connections reset due to unexpected data", False),
+               "TCPAbortOnClose": ("%d connections reset due to early user close", False),
+               "TCPAbortOnTimeout": ("%d connections aborted due to timeout", False)},
+}
 
 
 # ---- lsof -----------------------------------------------------------------------------------------

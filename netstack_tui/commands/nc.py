@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..kernel.trace import Trace
 from . import tcp_client
 from .base import CommandError, CommandResult, ShellContext
+from .numbers import is_decimal, number
 from .tcp_client import ClientError, Connection
 from .tcpdump_print import service_name, service_port
 
@@ -99,7 +100,8 @@ def _tcp(ctx: ShellContext, opts: Options, dst: int, port: int, data: str | None
     traces += conn.traces
     if conn.errno_name is not None:
         # netcat reports a failed connect only with -v (the exit status says it anyway).
-        if opts.verbose and conn.errno_name == "ETIMEDOUT" and opts.wait is not None:
+        # -w's own limit ("timed out") unless the kernel's ETIMEDOUT came first ("failed").
+        if opts.verbose and conn.errno_name == "ETIMEDOUT" and opts.wait is not None and conn.elapsed >= opts.wait:
             errors.append(f"nc: connect to {_text(dst)} port {port} (tcp) timed out: Operation now in progress")
         elif opts.verbose:
             errors.append(f"nc: connect to {_text(dst)} port {port} (tcp) failed: "
@@ -134,7 +136,7 @@ def _udp(ctx: ShellContext, opts: Options, dst: int, port: int, data: str | None
             trace, _ = tcp_client.send_datagram(conn, len(data.encode()))
             traces.append(trace)
         if opts.wait:
-            tcp_client._advance(ctx.host, opts.wait)
+            tcp_client.advance(ctx.host, opts.wait)
         return True
     finally:
         tcp_client.finish(conn)
@@ -149,19 +151,19 @@ def _text(addr: int) -> str:
 def _ports(word: str, udp: bool) -> list[int]:
     """A port, a service name or a range LOW-HIGH, with nc's wording for a bad one."""
     low_text, dash, high_text = word.partition("-")
-    if dash and low_text.isdigit() and high_text.isdigit():
+    if dash and is_decimal(low_text) and is_decimal(high_text):
         low, high = _port(low_text, udp), _port(high_text, udp)
         return list(range(min(low, high), max(low, high) + 1))
     return [_port(word, udp)]
 
 
 def _port(text: str, udp: bool) -> int:
-    if not text.isdigit():
+    if not is_decimal(text):
         service = service_port(text)
         if service is None or service[1] not in (None, 17 if udp else 6):
             raise CommandError(f"nc: port number invalid: {text}", 1)
         return service[0]
-    value = int(text)
+    value = number(text, 0, 65536, "", clamp=True)  # past 65535 it only matters that it is too large
     if value < 1:
         raise CommandError(f"nc: port number too small: {text}", 1)
     if value > 65535:
@@ -195,13 +197,10 @@ def _parse(words: list[str]) -> Options:
 
 def _valued(opts: Options, letter: str, value: str) -> None:
     if letter == "w":
-        if not value.isdigit():
-            raise CommandError(f"nc: timeout invalid: {value}", 1)
-        opts.wait = float(value) or None
+        opts.wait = number(value, 0, 2**31 - 1, "nc: timeout invalid: {value}") or None
     elif letter == "p":
-        if not value.isdigit():
-            raise CommandError(f"nc: port number invalid: {value}", 1)
-        opts.sport = int(value) & 0xFFFF or None  # nc stores it in 16 bits (-p 99999 binds 34463)
+        # nc stores the port in 16 bits (-p 99999 binds 34463)
+        opts.sport = number(value, 0, 2**63 - 1, "nc: port number invalid: {value}", clamp=True) & 0xFFFF or None
     elif letter == "s":
         source = tcp_client.resolve(value)
         if source is None:

@@ -22,6 +22,7 @@ the non-IP vocabulary. libpcap's optimizer also refuses filters it proves can ne
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,7 @@ from functools import lru_cache
 from ..kernel.addr import prefix_mask
 from ..kernel.capture import Captured
 from ..kernel.netfilter.values import PROTOCOLS
+from ..kernel.numbers import NumberError, is_decimal, parse_int
 from ..kernel.packet import IP_HEADER_LEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet
 from ..kernel.wire import ARP_LEN, ip_datagram
 from .tcpdump_print import service_port
@@ -75,11 +77,42 @@ def compile_filter(words: list[str], *, link_header_len: int = ETHER_HEADER_LEN)
     tokens = _tokenize(" ".join(words))
     if tokens[0].kind == _EOF:
         return _frame_filter(_match_all)
+    _check_size(tokens)
     parser = _Parser(tokens, link_header_len)
-    predicate, _ = parser.expression(_QERR)
+    try:
+        predicate, _ = parser.expression(_QERR)
+    except RecursionError:  # a mix of nesting the size check lets through; never a traceback
+        raise _too_complex("nesting") from None
     if parser.peek().kind != _EOF:
         raise _parse_error()
     return _frame_filter(_guarded(predicate) if parser.may_reject else predicate)
+
+
+MAX_NESTING = 100
+"""Parentheses, or `not`s in a row, nested deeper than this are refused (libpcap's parser has no
+such limit; this one recurses, and 100 is far past any filter a person writes)."""
+MAX_ARITHMETIC = 100
+"""Arithmetic operators in one filter (each one is a step when a packet is tested)."""
+
+
+def _check_size(tokens: list[_Token]) -> None:
+    depth = run = arithmetic = 0
+    for token in tokens:
+        is_op = token.kind == _OP
+        if is_op and token.text == "(":
+            depth += 1
+        elif is_op and token.text == ")":
+            depth -= 1
+        run = run + 1 if is_op and token.text in ("!", "-") else 0
+        arithmetic += is_op and token.text in _BINARY_OPERATORS
+        if depth > MAX_NESTING or run > MAX_NESTING:
+            raise _too_complex(f"more than {MAX_NESTING} nested parentheses or negations")
+        if arithmetic > MAX_ARITHMETIC:
+            raise _too_complex(f"more than {MAX_ARITHMETIC} arithmetic operators")
+
+
+def _too_complex(what: str) -> FilterError:
+    return _error(f"can't parse filter expression: too complex for this simulation ({what})")
 
 
 def _frame_filter(predicate: Predicate) -> Filter:
@@ -212,23 +245,18 @@ def _word_token(word: str) -> _Token:
 
 def _number(text: str) -> int:
     """libpcap's reading of a number: 0x hex, a leading 0 octal, else decimal; 32 bits at most."""
-    if text[:2] in ("0x", "0X"):
-        value = int(text[2:], 16)
-    elif text.startswith("0") and len(text) > 1:
-        if not all(c in "01234567" for c in text):
-            raise _error(f"number {text} contains non-octal digit")
-        value = int(text, 8)
-    else:
-        value = int(text)
-    if value > _U32:
-        raise _error(f"number {text} overflows 32 bits")
-    return value
+    if text[:2] not in ("0x", "0X") and text.startswith("0") and not all(c in "01234567" for c in text):
+        raise _error(f"number {text} contains non-octal digit")
+    try:
+        return parse_int(text, 0, _U32, base=0)
+    except NumberError:
+        raise _error(f"number {text} overflows 32 bits") from None
 
 
 def _address_token(text: str) -> _Token:
     """A dotted address, possibly short (`10.0` is the /16 network 10.0.0.0)."""
     parts = text.split(".")
-    if not all(p.isdigit() and int(p) <= 255 for p in parts):
+    if not all(is_decimal(p) and len(p) <= 3 and int(p) <= 255 for p in parts):
         raise _error(f"invalid IPv4 address '{text}'")
     value = 0
     for part in parts:
@@ -260,11 +288,30 @@ _KINDS = ("host", "net", "port", "portrange")
 # --- predicates -----------------------------------------------------------------------------------
 
 def _both(a: Predicate, b: Predicate) -> Predicate:
-    return lambda p: a(p) and b(p)
+    # A chain `x and y and z ...` becomes one flat list, tested in a loop: nesting a closure per
+    # `and` would overflow the stack on a long chain when a packet is tested.
+    parts: list[Predicate] = [*_ALL_OF.get(a, (a,)), b]
+
+    def conjunction(p: Captured) -> bool:
+        return all(part(p) for part in parts)
+
+    _ALL_OF[conjunction] = parts
+    return conjunction
 
 
 def _either(a: Predicate, b: Predicate) -> Predicate:
-    return lambda p: a(p) or b(p)
+    parts: list[Predicate] = [*_ANY_OF.get(a, (a,)), b]
+
+    def disjunction(p: Captured) -> bool:
+        return any(part(p) for part in parts)
+
+    _ANY_OF[disjunction] = parts
+    return disjunction
+
+
+_ALL_OF: weakref.WeakKeyDictionary[Predicate, list[Predicate]] = weakref.WeakKeyDictionary()
+_ANY_OF: weakref.WeakKeyDictionary[Predicate, list[Predicate]] = weakref.WeakKeyDictionary()
+"""The flat parts of a conjunction or disjunction built by `_both` / `_either`."""
 
 
 def _negated(a: Predicate) -> Predicate:
@@ -323,6 +370,7 @@ _RELATIONS: dict[str, Callable[[int, int], bool]] = {
     ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "=": lambda a, b: a == b, "==": lambda a, b: a == b,
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, "!=": lambda a, b: a != b,
 }
+_BINARY_OPERATORS = frozenset(op for level in _BINARY_LEVELS for op in level)
 _ARITH_OPERATORS = frozenset(op for level in _BINARY_LEVELS for op in level) | frozenset(_RELATIONS)
 
 
@@ -738,9 +786,9 @@ def _named_operand(name: str, qual: _Qual) -> Predicate:
 def _port_range(text: str) -> tuple[int, int, int | None]:
     """`LOW-HIGH` in numbers or service names (a reversed range is turned around), and the one
     protocol both ends are listed for (None: any)."""
-    numeric = re.match(r"(\d+)-(\d+)", text)
+    numeric = re.match(r"([0-9]+)-([0-9]+)", text)
     if numeric:
-        low, high = int(numeric.group(1)), int(numeric.group(2))
+        low, high = _port_number(numeric.group(1)), _port_number(numeric.group(2))
         return min(low, high), max(low, high), None
     first, dash, second = text.partition("-")
     if not dash:
@@ -749,9 +797,16 @@ def _port_range(text: str) -> tuple[int, int, int | None]:
     return min(low, high), max(low, high), low_proto if low_proto == high_proto else None
 
 
+def _port_number(text: str) -> int:
+    try:
+        return parse_int(text, 0, 65535)
+    except NumberError:
+        raise _error(f"illegal port number {text} > 65535") from None
+
+
 def _range_end(word: str, whole: str) -> tuple[int, int | None]:
-    if word.isdigit():
-        return int(word), None
+    if is_decimal(word):
+        return _port_number(word), None
     service = service_port(word)
     if service is None:
         raise _error(f"unknown port in range '{whole}'")

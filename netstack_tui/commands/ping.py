@@ -18,9 +18,11 @@ from ..kernel import stack
 from ..kernel.addr import AddressError, format_ipv4, parse_ipv4
 from ..kernel.host import Host
 from ..kernel.link.neigh import SOLICIT_TRIES
+from ..kernel.numbers import NumberError, parse_float
 from ..kernel.packet import ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, Packet
 from ..kernel.trace import Disposition, Trace
 from .base import CommandError, CommandResult, ShellContext
+from .numbers import number
 
 USAGE = "Usage\n  ping [options] <destination>"
 DEFAULT_COUNT = 4
@@ -130,6 +132,26 @@ def ping(ctx: ShellContext, argv: list[str]) -> CommandResult:
     return CommandResult("\n".join(lines), 0 if received else 1, traces[-1:], changed=True)
 
 
+def _seconds(value: str, low: float, refusal: str) -> float:
+    """A time in seconds as iputils reads it (strtod): garbage, out of range and too small each worded."""
+    try:
+        seconds = parse_float(value, low, 2**31 - 1)
+    except NumberError as exc:
+        if exc.reason == "invalid" and value.lower().lstrip("+-") not in ("nan", "inf", "infinity"):
+            raise CommandError(f"ping: option argument contains garbage: {value}", 1) from None
+        if exc.reason == "range" and _below(value, low):
+            raise CommandError(refusal.replace("{value}", value), 1) from None
+        raise CommandError(refusal.replace("{value}", value) + ": Numerical result out of range", 1) from None
+    return seconds
+
+
+def _below(value: str, low: float) -> bool:
+    try:
+        return parse_float(value) < low
+    except NumberError:
+        return False
+
+
 def _wait_out(host: Host, last: Answer, wait: float) -> None:
     """Time passes while ping waits for its last answer: `-W` seconds for one that never comes, the
     kernel's three ARP probes for a "Destination Host Unreachable" (so `ip neigh` shows FAILED)."""
@@ -172,25 +194,27 @@ def _parse(words: list[str]) -> tuple[Options, str]:
     return opts, target
 
 
-def _apply(opts: Options, flag: str, value: str) -> None:
-    def number(low: float, high: float, what: str) -> float:
-        try:
-            n = float(value)
-        except ValueError:
-            raise CommandError(f"ping: invalid argument: '{value}'", 1) from None
-        if not low <= n <= high:
-            raise CommandError(f"ping: invalid argument: '{value}': out of range: {int(low)} <= value <= "
-                               f"{int(high)}", 1)
-        return n
+MAX_COUNT = 1000
+"""The most echo requests one simulated ping sends (each is walked through the stack and printed)."""
 
+
+def _apply(opts: Options, flag: str, value: str) -> None:
+    # iputils' own words: integers through strtol (`invalid argument`), times through strtod
+    # (`option argument contains garbage`, `bad ... : Numerical result out of range`).
+    invalid = f"ping: invalid argument: '{value}'"
     if flag == "c":
-        opts.count = int(number(1, 2**31 - 1, "count"))
-    elif flag in ("W", "w"):
-        opts.wait = number(0, 2**31 - 1, "timeout")
+        opts.count = number(value, 1, 2**63 - 1, invalid,
+                            out_of_range=invalid + ": out of range: 1 <= value <= 9223372036854775807")
+        if opts.count > MAX_COUNT:
+            raise CommandError(f"ping: -c {value}: this simulation sends at most {MAX_COUNT} echo requests a run", 1)
+    elif flag == "w":
+        opts.wait = number(value, 0, 2**31 - 1, invalid, out_of_range=invalid + ": Numerical result out of range")
+    elif flag == "W":
+        opts.wait = _seconds(value, 0, "ping: bad linger time: {value}")
     elif flag == "i":
-        opts.interval = number(0.002, 2**31 - 1, "interval")
+        opts.interval = _seconds(value, 0.002, "ping: bad timing interval: {value}")
     elif flag == "t":
-        opts.ttl = int(number(1, 255, "ttl"))
+        opts.ttl = number(value, 1, 255, invalid, out_of_range=invalid + ": out of range: 1 <= value <= 255")
     elif flag == "I":
         opts.device = value
     elif flag == "q":

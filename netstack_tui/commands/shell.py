@@ -15,7 +15,6 @@ output is shown as `at job N: ...` lines.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 
 from ..kernel.host import Host
@@ -25,6 +24,7 @@ from .base import CommandError, CommandResult, Handler, ProgressReporter, ShellC
 from .expand import expand
 from .registry import COMMANDS, NOT_SIMULATED
 from .userland import CURRENT_FILES, absolute, read_file, read_input_file, userland, write_file
+from .words import split_words
 
 # Verbs whose arguments are packets: their `>` is the notation's arrow, never a redirection.
 PACKET_VERBS = frozenset({"send", "flood"})
@@ -33,16 +33,13 @@ MAX_JOB_DEPTH = 4
 """How deeply at jobs may queue and run further jobs within one command (a loop guard)."""
 
 
-_ESCAPED_SEMICOLON = "\ue000"  # a private-use character shlex treats as a letter
+_ESCAPED_SEMICOLON = "\ue000"  # a private-use character the splitter treats as a letter
 
 
 def _split(line: str) -> list[str]:
     # `\;` is a literal semicolon inside a word, as in `nft add chain ... { ...\; policy drop \; }`.
-    lexer = shlex.shlex(line.replace("\\;", _ESCAPED_SEMICOLON), posix=True, punctuation_chars=";&<>|")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
     # The placeholder stays until `call()`, so the word `\;` is never taken for a separator.
-    return list(lexer)
+    return split_words(line.replace("\\;", _ESCAPED_SEMICOLON))
 
 
 class Shell:
@@ -65,7 +62,10 @@ class Shell:
         if not line or line.startswith("#"):
             return CommandResult()
         self.history.append(line)
-        return self._execute(line, stdin, 0)
+        try:
+            return self._execute(line, stdin, 0)
+        except Exception as exc:  # in the shell's own parts (expansion, pipes, redirection)
+            return CommandResult(internal_error("sh", exc), INTERNAL_ERROR_STATUS, changed=True)
 
     def run_script(self, text: str) -> list[CommandResult]:
         """Run every line of a script, continuing after failures."""
@@ -190,6 +190,8 @@ class Shell:
                 result = handler(ctx, argv)
         except CommandError as exc:
             return CommandResult(exc.message, exc.status)
+        except Exception as exc:  # the last line of defence: one command never ends the shell
+            return CommandResult(internal_error(name, exc), INTERNAL_ERROR_STATUS, changed=True)
         if result.traces:
             self.last_traces = list(result.traces)
         return result
@@ -234,6 +236,7 @@ class Shell:
         except ValueError as exc:
             return CommandResult(f"sh: {exc}", 1)
         if produced.status != 0:
+            produced.changed = True  # the file was created (or emptied) all the same, as sh does
             return produced
         # A real shell says nothing; a learner still needs to know the file is in memory, not on disk.
         tail = "\n".join(t for t in (produced.stderr_tail, _kept_note(path) if new else "") if t)
@@ -265,6 +268,17 @@ class Shell:
                 lines += [f"at job {job.number}: {piece}" for piece in result.output.splitlines()]
         out.output = "\n".join(lines)
         return out
+
+
+INTERNAL_ERROR_STATUS = 70
+"""EX_SOFTWARE from sysexits.h: the simulator, not the input, is at fault."""
+
+
+def internal_error(name: str, exc: BaseException) -> str:
+    """The one line shown when a command fails inside the simulator. What it did before failing
+    is not undone, so the line says the host may have changed (never that it is unchanged)."""
+    return (f"{name}: internal error in the simulator ({type(exc).__name__}); the command stopped part-way and "
+            "may have changed the host; later commands still run — please report this line")
 
 
 def _kept_note(path: str) -> str:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..kernel import deliver, stack
+from ..kernel import deliver, retransmit, stack, teardown
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.host import Host
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
@@ -20,7 +20,9 @@ from ..kernel.link import neigh
 from ..kernel.packet import IPPROTO_TCP, SYN, Packet, PacketSpecError, parse_packet
 from ..kernel.sockets import SocketError
 from ..kernel.trace import Disposition, Trace
+from . import tcp_client
 from .base import CommandError, CommandResult, ProgressReporter, ShellContext
+from .numbers import number, real_number
 from .render import render_trace
 
 DEFAULT_BACKLOG = 128
@@ -94,13 +96,20 @@ def send(ctx: ShellContext, argv: list[str]) -> CommandResult:
     return CommandResult("\n".join(send_lines(trace)), 0, [trace], changed=True)
 
 
+MAX_FLOOD = 1_000_000
+"""The largest flood: about a minute and a half at the slowest (every packet a new flow)."""
+
+
 def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """flood PACKET --count N [--vary sport|src]: many packets, summarised by outcome."""
     words, count, vary = [], 1000, "sport"
     args = iter(argv[1:])
     for word in args:
         if word == "--count":
-            count = _int(next(args, ""), "--count", 1, 10_000_000)
+            text = next(args, "")
+            count = number(text, 1, MAX_FLOOD, f"--count needs a number, got {text!r}", 2,
+                           out_of_range=f"flood: --count must be between 1 and {MAX_FLOOD:,}: a flood that does not "
+                           "settle runs ~10,000 packets a second here, so a bigger one would take minutes")
         elif word == "--vary":
             vary = next(args, "")
             if vary not in ("sport", "src", "none"):
@@ -196,13 +205,8 @@ class _DeferredInterrupt:
 
 
 def _int(text: str, what: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise CommandError(f"{what} needs a number, got {text!r}", 2) from None
-    if not low <= value <= high:
-        raise CommandError(f"{what} must be between {low} and {high}", 2)
-    return value
+    return number(text, low, high, f"{what} needs a number, got {text!r}", 2,
+                  out_of_range=f"{what} must be between {low} and {high}")
 
 
 def listen(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -290,9 +294,9 @@ def connect(ctx: ShellContext, argv: list[str]) -> CommandResult:
         sock = table.bind(proc, "tcp", src, sport, now=host.clock)
     except SocketError as exc:
         raise CommandError(f"{app}: {exc.message}", 1) from None
-    sock.peer, sock.state = (dst, dport), "SYN-SENT"
+    sock.peer = (dst, dport)
     syn = Packet(IPPROTO_TCP, src, dst, sport, dport, flags=SYN, seq=1000)
-    trace = stack.transmit(host, syn, owner=f"{proc.name} (pid {proc.pid})")
+    trace = retransmit.send_syn(host, sock, syn, f"{proc.name} (pid {proc.pid})")
     return CommandResult("\n".join(send_lines(trace)), 0, [trace], changed=True)
 
 
@@ -315,16 +319,26 @@ def _ephemeral_port(host: object, src: int, dst: int, dport: int) -> int:
     raise CommandError("connect: Cannot assign requested address (no free ephemeral port)", 1)
 
 
+KILL_LISTED = 6
+"""Segments `kill` lists by name (a server with many connections sends one per connection)."""
+
+
 def kill(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """kill NAME|PID: the process exits and all its sockets close."""
+    """kill NAME|PID: the process exits and all its sockets close, as tcp_close() closes them: a FIN on
+    each established connection (a reset where data is unread), journeys of their own."""
     if len(argv) != 2:
         raise CommandError("usage: kill NAME|PID", 2)
     table = ctx.host.sockets
     proc = table.find_process(argv[1].lstrip("%"))
     if proc is None:
         raise CommandError(f"kill: ({argv[1]}) - No such process", 1)
-    closed = table.kill(proc, ctx.host.clock)
-    return CommandResult(f"{proc.name} (pid {proc.pid}) exited; {closed} socket(s) closed", changed=True)
+    closed, traces = teardown.kill(ctx.host, proc)
+    lines = [f"{proc.name} (pid {proc.pid}) exited; {closed} socket(s) closed"]
+    # Each segment the kernel sent (and a peer's answer) is a journey; a few are listed by name.
+    lines += [str(trace.packet) for trace in traces[:KILL_LISTED]]
+    if len(traces) > KILL_LISTED:
+        lines.append(f"... and {len(traces) - KILL_LISTED} more segment(s) (tcpdump shows them all)")
+    return CommandResult("\n".join(lines), 0, traces, changed=True)
 
 
 def accept(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -350,15 +364,13 @@ def sleep(ctx: ShellContext, argv: list[str]) -> CommandResult:
     """sleep SECONDS: advance the simulated clock (timers: conntrack, TIME-WAIT, limit)."""
     if len(argv) != 2:
         raise CommandError("usage: sleep SECONDS", 2)
-    try:
-        seconds = float(argv[1].rstrip("s"))
-    except ValueError:
-        raise CommandError(f"sleep: invalid time interval '{argv[1]}'", 1) from None
-    if seconds < 0 or seconds > 10 * 365 * 86400:
-        raise CommandError(f"sleep: invalid time interval '{argv[1]}'", 1)
-    world = ctx.host.world
-    (world.advance if world is not None else ctx.host.advance)(seconds)
-    return CommandResult(changed=True)
+    # GNU sleep refuses `nan`; it would wait forever on `inf`, which a simulation cannot, so both
+    # (and anything past ten years) are refused with its message.
+    seconds = real_number(argv[1].removesuffix("s"), 0, 10 * 365 * 86400,
+                          f"sleep: invalid time interval '{argv[1]}'")
+    # TCP's timers fire on the way: their retransmissions are this command's journeys.
+    fired = tcp_client.advance(ctx.host, seconds)
+    return CommandResult("", 0, fired, changed=True)
 
 
 def trace(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -382,6 +394,8 @@ def nic(ctx: ShellContext, argv: list[str]) -> CommandResult:
     if argv[1] not in host.interfaces:
         raise CommandError(f'nic: Cannot find device "{argv[1]}"', 1)
     iface = host.interfaces[argv[1]]
+    # Every setting is checked before any is applied: a refused line changes nothing.
+    driver, ring, promisc = iface.driver, iface.rx_ring, iface.promisc
     args = iter(argv[2:])
     for word in args:
         value = next(args, None)
@@ -391,13 +405,14 @@ def nic(ctx: ShellContext, argv: list[str]) -> CommandResult:
             if iface.xdp is not None:
                 raise CommandError(f"nic: {iface.name} has an XDP program attached; detach it first "
                                    f"(ip link set dev {iface.name} xdp off)", 1)
-            iface.driver = value
+            driver = value
         elif word == "ring":
-            iface.rx_ring = _int(value, "ring", 1, 16384)
+            ring = _int(value, "ring", 1, 16384)
         elif word == "promisc":
-            iface.promisc = value == "on"
+            promisc = value == "on"
         else:
             raise CommandError(f"nic: unknown setting {word!r} (driver, ring, promisc)", 2)
+    iface.driver, iface.rx_ring, iface.promisc = driver, ring, promisc
     native = "native XDP" if iface.driver in NATIVE_XDP_DRIVERS else "generic XDP only"
     return CommandResult(f"{iface.name}: driver {iface.driver} ({native}), rx ring {iface.rx_ring}", changed=True)
 

@@ -117,10 +117,34 @@ def _row(host: Host, sock: Socket, flags: set[str]) -> list[str]:
         if proc is not None:
             process = f' users:(("{proc.name}",pid={proc.pid},fd={sock.fd}))'
     if "o" in flags and sock.state == "TIME-WAIT":
-        # tcp_timewait_sk's timer, as `ss -o` shows it: seconds left of TCP_TIMEWAIT_LEN.
-        process += f" timer:(timewait,{max(0, int(sock.expires_at - host.clock))}sec,0)"
+        # tcp_timewait_sk's timer, as `ss -o` shows it: what is left of TCP_TIMEWAIT_LEN.
+        process += f" timer:(timewait,{ms_timer(sock.expires_at - host.clock)},0)"
+    elif "o" in flags and sock.rtx_due is not None:
+        # The retransmission timer of a SYN (SYN-SENT) or a request's SYN-ACK (SYN-RECV), and how many
+        # times it has fired.
+        process += f" timer:(on,{ms_timer(sock.rtx_due - host.clock)},{sock.retransmits})"
     return [sock.proto, sock.state, f"{recv_q:<6}", f"{send_q:<6}", local_addr + ":",
             _service(sock.local[1], numeric), peer_addr + ":", _service(sock.peer[1], numeric), process]
+
+
+def ms_timer(seconds: float) -> str:
+    """ss's print_ms_timer(): `220ms`, `1.004ms` (sic: seconds and milliseconds), `12sec`, `1min`,
+    nothing at all for 0."""
+    total = max(0, round(seconds * 1000))
+    secs, msecs, minutes = total // 1000 % 60, total % 1000, total // 60000
+    text = ""
+    if minutes:
+        msecs = 0
+        text = f"{minutes}min"
+        if minutes > 9:
+            secs = 0
+    if secs:
+        if secs > 9:
+            msecs = 0
+        text += f"{secs}{'.' if msecs else 'sec'}"
+    if msecs:
+        text += f"{msecs:03d}ms"
+    return text
 
 
 def render(rows: list[list[str]], show_netid: bool, show_state: bool, header: bool) -> str:

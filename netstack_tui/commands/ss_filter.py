@@ -9,8 +9,10 @@ import re
 from collections.abc import Callable
 
 from ..kernel.addr import parse_ipv4
+from ..kernel.numbers import parse_int
 from ..kernel.sockets import Socket
 from .base import CommandError
+from .numbers import is_decimal, number
 
 Predicate = Callable[[Socket], bool]
 _OPS = {
@@ -42,9 +44,19 @@ _COMPARE: dict[str, Callable[[int, int], bool]] = {
 _SYNTAX = CommandError('ss: bison bellows (while parsing filter): "syntax error!" Sorry.', 255)
 
 
+MAX_NESTING = 100
+"""Parentheses, or `not`s in a row, nested deeper than this are refused (far past any real filter)."""
+
+
 def parse_filter(words: list[str], services: dict[int, str]) -> Predicate:
     """The predicate an expression stands for (the words after the options and state filters)."""
     tokens = re.findall(r"\(|\)|[^\s()]+", " ".join(words))
+    depth = run = 0
+    for token in tokens:  # ss's grammar has no depth limit; this parser recurses, so it has one
+        depth += (token == "(") - (token == ")")
+        run = run + 1 if token in ("not", "!") else 0
+        if depth > MAX_NESTING or run > MAX_NESTING:
+            raise CommandError(f"ss: filter nested deeper than {MAX_NESTING} levels is not simulated", 255)
     parser = _Parser(tokens, {name: port for port, name in services.items()})
     predicate = parser.expression()
     if parser.pos != len(tokens):
@@ -70,22 +82,23 @@ class _Parser:
         self.pos += 1
         return token
 
+    # A chain of `or`s (`and`s) is kept as one flat list tested in a loop, so a long chain never
+    # nests one closure per operator (which would overflow the stack when a socket is tested).
+
     def expression(self) -> Predicate:
-        left = self._conjunction()
+        parts = [self._conjunction()]
         while self._peek() in ("or", "||"):
             self.pos += 1
-            right = self._conjunction()
-            left = _either(left, right)
-        return left
+            parts.append(self._conjunction())
+        return parts[0] if len(parts) == 1 else _any_of(parts)
 
     def _conjunction(self) -> Predicate:
-        left = self._negation()
+        parts = [self._negation()]
         while self._peek() is not None and self._peek() not in ("or", "||", ")"):
             if self._peek() in ("and", "&&"):
                 self.pos += 1
-            right = self._negation()  # juxtaposed conditions are joined by `and`, as in ss
-            left = _both(left, right)
-        return left
+            parts.append(self._negation())  # juxtaposed conditions are joined by `and`, as in ss
+        return parts[0] if len(parts) == 1 else _all_of(parts)
 
     def _negation(self) -> Predicate:
         if self._peek() in ("not", "!"):
@@ -125,8 +138,8 @@ class _Parser:
         return lambda sock: address(sock.peer if peer else sock.local)
 
     def _port(self, text: str) -> int:
-        if text.isdigit():
-            return int(text)
+        if is_decimal(text):
+            return number(text, 0, 65536, "", clamp=True)  # ss takes any number; past 65535 none matches
         if text in self.ports:
             return self.ports[text]
         raise CommandError(f'Error: "{text}" does not look like a port.', 1)
@@ -141,9 +154,7 @@ class _Parser:
         else:
             addr, _, bits = host.partition("/")
             try:
-                network, prefix = parse_ipv4(addr), int(bits) if bits else 32
-                if not 0 <= prefix <= 32:
-                    raise ValueError(bits)
+                network, prefix = parse_ipv4(addr), parse_int(bits, 0, 32) if bits else 32
             except ValueError:
                 raise CommandError(
                     f'Error: an inet prefix is expected rather than "{text}".\nCannot parse dst/src address.', 1
@@ -156,9 +167,9 @@ class _Parser:
         return matches
 
 
-def _either(a: Predicate, b: Predicate) -> Predicate:
-    return lambda sock: a(sock) or b(sock)
+def _any_of(parts: list[Predicate]) -> Predicate:
+    return lambda sock: any(part(sock) for part in parts)
 
 
-def _both(a: Predicate, b: Predicate) -> Predicate:
-    return lambda sock: a(sock) and b(sock)
+def _all_of(parts: list[Predicate]) -> Predicate:
+    return lambda sock: all(part(sock) for part in parts)

@@ -12,6 +12,7 @@ from .base import CommandError, CommandResult, ShellContext
 from .conntrack_cmd import proc_line
 from .ethtool_features import features
 from .files import list_paths
+from .numbers import is_decimal, number
 from .procfs import read_proc
 from .sysctl_cmd import read_value
 from .sysctl_known import is_real_key, not_modelled
@@ -81,9 +82,9 @@ def ulimit(ctx: ShellContext, argv: list[str]) -> CommandResult:
     text = values[0]
     limit = NOFILE_HARD if text in ("unlimited", "hard") else table.shell_nofile if text == "soft" else None
     if limit is None:
-        if not text.isdigit():
-            raise CommandError(f"bash: ulimit: {text}: invalid number", 1)
-        limit = int(text)
+        # bash reads a limit as rlim_t: a number past it is a limit the kernel refuses.
+        limit = number(text, 0, 2**64 - 1, "bash: ulimit: {value}: invalid number",
+                       out_of_range="bash: ulimit: open files: cannot modify limit: Invalid argument")
     if limit > NOFILE_HARD or (hard and limit != NOFILE_HARD):
         raise CommandError("bash: ulimit: open files: cannot modify limit: Operation not permitted", 1)
     table.shell_nofile = limit
@@ -168,13 +169,12 @@ def _set_rings(host: Host, iface: Interface | None, name: str, rest: list[str]) 
         raise CommandError("netlink error: no device matches name (offset 24)\nnetlink error: No such device", 1)
     if len(rest) != 2 or rest[0] != "rx":
         raise CommandError("ethtool: only 'ethtool -G DEV rx N' is simulated here", 1)
-    if not rest[1].isdigit():
-        raise CommandError(f"ethtool (-G): invalid value '{rest[1]}' for parameter 'rx'", 1)
+    size = number(rest[1], 0, 2**32 - 1, "ethtool (-G): invalid value '{value}' for parameter 'rx'")
     if iface.kind != "ether":
         raise CommandError("netlink error: Operation not supported", 1)
-    if int(rest[1]) > RING_MAX.get(iface.driver, 4096):
+    if size > RING_MAX.get(iface.driver, 4096):
         raise CommandError("netlink error: requested ring size exceeds maximum\nnetlink error: Invalid argument", 1)
-    iface.rx_ring = int(rest[1])
+    iface.rx_ring = size
     return CommandResult(changed=True)
 
 
@@ -182,7 +182,8 @@ def _set_rings(host: Host, iface: Interface | None, name: str, rest: list[str]) 
 
 
 def cat(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`cat FILE...` for /proc/sys/*, /proc/net/nf_conntrack, /proc/PID/limits, /proc/sys/fs/file-nr."""
+    """`cat FILE...` for /proc/sys/*, /proc/net/nf_conntrack, /proc/net/snmp and netstat, /proc/PID/limits,
+    /proc/sys/fs/file-nr."""
     if len(argv) < 2:
         return CommandResult(ctx.stdin or "")
     outputs, status = [], 0
@@ -224,14 +225,15 @@ def _proc_file(host: Host, path: str) -> str:
         return _limits(proc.nofile, proc.nofile_hard)
     if path.startswith("/proc/") or path.startswith("/sys/") or path.startswith("/etc/"):
         raise CommandError(f"cat: {path}: not simulated here (try /proc/sys/..., /proc/net/nf_conntrack,"
-                           " /proc/PID/limits, /proc/interrupts, /proc/net/softnet_stat)", 1)
+                           " /proc/net/snmp, /proc/net/netstat, /proc/PID/limits, /proc/interrupts,"
+                           " /proc/net/softnet_stat)", 1)
     raise missing
 
 
 def _process(host: Host, key: str) -> Process | None:
     if key == "self":
         return None
-    proc = host.sockets.processes.get(int(key)) if key.isdigit() else None
+    proc = host.sockets.processes.get(int(key)) if is_decimal(key) and len(key) < 20 else None
     return proc if proc is not None and proc.alive else None
 
 

@@ -13,6 +13,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from .base import CommandError, CommandResult, ShellContext, short_flags
+from .numbers import number
 from .userland import absolute
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def tcpdump(ctx: ShellContext, argv: list[str]) -> CommandResult:
         listening = f"tcpdump: listening on {iface}, link-type {link}, snapshot length 262144 bytes"
         where = absolute(opts.write)
         saved = f"(saved as {where} in this session's memory, not on disk: 'tcpdump -r {where}' reads it)"
-        return CommandResult("", stderr=listening, stderr_tail=f"{counts}\n{saved}")
+        return CommandResult("", changed=True, stderr=listening, stderr_tail=f"{counts}\n{saved}")
     printer = _printer(ctx, opts, cooked=iface == "any")
     return CommandResult("\n".join(printer.line(f) for f in matched),
                          stderr="\n".join(header(iface, iface == "any", verbose=opts.verbose)), stderr_tail=counts)
@@ -120,9 +121,8 @@ def _set_valued(opts: _Options, flag: str, value: str) -> None:
     if flag in ("-i", "--interface"):
         opts.iface = value
     elif flag == "-c":
-        if not value.isdigit() or int(value) == 0:
-            raise CommandError(f"tcpdump: invalid packet count {value}", 1)
-        opts.count = int(value)
+        # tcpdump reads the count as a C long and refuses 0, negatives and overflow alike.
+        opts.count = number(value, 1, 2**63 - 1, "tcpdump: invalid packet count {value}")
     elif flag == "-w":
         opts.write = value
     else:

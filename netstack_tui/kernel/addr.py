@@ -18,7 +18,7 @@ def parse_ipv4(text: str) -> int:
         raise AddressError(f"invalid IPv4 address {text!r}")
     value = 0
     for part in parts:
-        if not part.isdigit() or len(part) > 3:
+        if not (part.isascii() and part.isdigit()) or len(part) > 3:
             raise AddressError(f"invalid IPv4 address {text!r}")
         octet = int(part)
         if octet > 255:
@@ -44,7 +44,7 @@ def parse_prefix(text: str, *, strict: bool = False) -> tuple[int, int]:
     """
     if "/" in text:
         addr_text, _, len_text = text.partition("/")
-        if not len_text.isdigit() or int(len_text) > 32:
+        if not (len_text.isascii() and len_text.isdigit()) or len(len_text) > 10 or int(len_text) > 32:
             raise AddressError(f"invalid prefix length in {text!r}")
         length = int(len_text)
     else:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from .addr import AddressError, format_ipv4, parse_ipv4, parse_mac
+from .numbers import NumberError, parse_int
 
 IPPROTO_ICMP = 1
 IPPROTO_TCP = 6
@@ -263,7 +264,7 @@ def format_packet(pkt: Packet, *, with_meta: bool = False) -> str:
     return text
 
 
-_ENDPOINT = re.compile(r"^(\d+\.\d+\.\d+\.\d+):(\d+)$")
+_ENDPOINT = re.compile(r"^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):([0-9]+)$")
 _OPTION_KEYS = ("iface", "ttl", "len", "mark", "tos", "seq", "ack", "id", "mac", "dmac", "code")
 
 
@@ -271,9 +272,10 @@ def _endpoint(text: str, proto: str) -> tuple[int, int]:
     match = _ENDPOINT.match(text)
     if not match:
         raise PacketSpecError(f"{proto} endpoint {text!r} must be ADDRESS:PORT")
-    port = int(match.group(2))
-    if port > 65535:
-        raise PacketSpecError(f"port {port} is out of range 0-65535")
+    try:
+        port = parse_int(match.group(2), 0, 65535)
+    except NumberError:
+        raise PacketSpecError(f"port {match.group(2)} is out of range 0-65535") from None
     return _address(match.group(1)), port
 
 
@@ -306,6 +308,8 @@ def parse_packet(spec: str) -> tuple[Packet, str | None]:
     if "{" in spec:
         head, _, rest = spec.partition("{")
         inner_text, _, tail = rest.partition("}")
+        if "{" in inner_text or "{" in tail:  # an ICMP error quotes one packet, which quotes none
+            raise PacketSpecError("syntax error: only one inner packet {...} is allowed, and it holds no other")
         inner, _ = parse_packet(inner_text.strip())
         spec = head + " " + tail
     words = spec.split()
@@ -349,9 +353,11 @@ def parse_packet(spec: str) -> tuple[Packet, str | None]:
                 raise PacketSpecError(str(exc)) from None
             continue
         try:
-            number = int(value, 0)
-        except ValueError:
-            raise PacketSpecError(f"{key}= needs a number, got {value!r}") from None
+            number = parse_int(value, 0, None, base=0)
+        except NumberError as exc:
+            if exc.reason == "invalid":
+                raise PacketSpecError(f"{key}= needs a number, got {value!r}") from None
+            number = 2**32  # refused below as out of range
         limits = {"ttl": 255, "len": 65475, "tos": 255, "id": 65535, "code": 255}
         if number < 0 or number > limits.get(key, 0xFFFFFFFF):
             raise PacketSpecError(f"{key}={value} is out of range")

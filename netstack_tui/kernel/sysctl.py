@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 
 from .generation import next_generation
+from .numbers import NumberError, parse_int
 
 # Read off a fresh namespace on kernel 6.18 (sysctl -a); nf_conntrack_max scales with RAM there,
 # 262144 is what a 24 GiB machine gets.
@@ -40,6 +41,7 @@ GLOBAL_DEFAULTS: dict[str, str] = {
     "net.ipv4.tcp_tw_reuse": "2",
     "net.ipv4.tcp_timestamps": "1",
     "net.ipv4.tcp_syn_retries": "6",
+    "net.ipv4.tcp_syn_linear_timeouts": "4",
     "net.ipv4.tcp_rmem": "4096\t131072\t33554432",
     "net.ipv4.tcp_wmem": "4096\t16384\t4194304",
     "net.ipv4.tcp_keepalive_time": "7200",
@@ -176,10 +178,11 @@ class Sysctls:
         expected = _MULTI_VALUE.get(key, 1)
         if key in _PARTIAL_WRITE and 0 < len(words) < expected:
             words += self._values[key].split()[len(words):]
-        if len(words) != expected or not all(w.lstrip("-").isdigit() for w in words):
+        values = [_c_int(w) for w in words]
+        if len(words) != expected or None in values:
             raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
-        stored = "\t".join(str(int(w)) for w in words)
-        if key == "net.ipv4.ip_local_port_range" and int(words[0]) > int(words[1]):
+        stored = "\t".join(str(v) for v in values)
+        if key == "net.ipv4.ip_local_port_range" and values[0] > values[1]:  # type: ignore[operator]
             raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
         self._values[key] = stored
         self.generation = next_generation()
@@ -189,9 +192,10 @@ class Sysctls:
     def _set_bridge_nf(self, key: str, words: list[str]) -> str:
         """brnf_sysctl_call_tables(): the first integer counts (what follows it is ignored, as
         proc_dointvec does for a one-int table), and any non-zero value is stored as 1."""
-        if not words or not words[0].lstrip("-").isdigit():
+        first = _c_int(words[0]) if words else None
+        if first is None:
             raise SysctlError(f'sysctl: setting key "{key}": Invalid argument')
-        stored = "1" if int(words[0]) else "0"
+        stored = "1" if first else "0"
         self._values[key] = stored
         self.generation = next_generation()
         return stored
@@ -225,3 +229,11 @@ class Sysctls:
     def snapshot(self) -> dict[str, str]:
         """A copy of every value."""
         return dict(self._values)
+
+
+def _c_int(word: str) -> int | None:
+    """proc_dointvec's reading of one value: a decimal that fits a C int; None for anything else."""
+    try:
+        return parse_int(word, -(2**31), 2**31 - 1, signed=True)
+    except NumberError:
+        return None

@@ -55,6 +55,7 @@ class DropReason(StrEnum):
     QDISC_DROP = "QDISC_DROP"
     DEV_READY = "DEV_READY"
     TC_INGRESS = "TC_INGRESS"
+    TC_EGRESS = "TC_EGRESS"
     PKT_TOO_BIG = "PKT_TOO_BIG"
     SOCKET_RCVBUFF = "SOCKET_RCVBUFF"
     NEIGH_FAILED = "NEIGH_FAILED"
@@ -301,7 +302,21 @@ class QueueView:
     interface: str
     qdisc: str
     length: int
+    """Packets waiting in the queue the packet went to (itself included), or that its drop found."""
     limit: int
+    backlog_bytes: int = 0
+    limit_bytes: bool = False
+    """`limit` counts bytes (bfifo, tbf), not packets."""
+    where: str = ""
+    """The queue it waited in (`pfifo 10:`, `tbf 8001:`; empty for the default qdisc)."""
+    wait_ms: float = 0.0
+    """How long it waits there on the simulated clock."""
+    sent: int = 0
+    dropped: int = 0
+    overlimits: int = 0
+    """The root qdisc's `tc -s` counters after this packet."""
+    modelled: str = ""
+    """Message key saying what the queue model leaves out."""
 
 
 StageView = (

@@ -16,13 +16,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from . import outside
+from . import outside, retransmit
 from .host import Host, HostError, far_host
 from .interfaces import Cable, Interface
 from .link import bridge
 
 if TYPE_CHECKING:
     import networkx
+
+    from .trace import Trace
 
 ROOT_NAME = "host"
 """The root namespace's host name in traces (`ip netns identify` prints nothing for it)."""
@@ -118,10 +120,10 @@ class World:
         del self.namespaces[name]
         self.nsids.pop(name, None)
 
-    def advance(self, seconds: float) -> None:
-        """Time passes in every namespace alike (one clock for the whole machine)."""
-        for host in self.hosts():
-            host.advance(seconds)
+    def advance(self, seconds: float) -> list[Trace]:
+        """Time passes in every namespace alike (one clock for the whole machine); TCP's
+        retransmission timers fire on the way, and their journeys are returned in order."""
+        return retransmit.advance(list(self.hosts()), seconds)
 
     # ---- devices -----------------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ least 100,000 lines and prints what it saw.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import signal
 from collections import Counter
@@ -39,6 +38,8 @@ from hypothesis import strategies as st
 
 from netstack_tui.commands.registry import COMMANDS
 from netstack_tui.commands.shell import Shell
+
+from .watchdog import watchdog
 
 pytestmark = [pytest.mark.fuzz,
               pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="the watchdog needs setitimer")]
@@ -226,22 +227,6 @@ lines = st.tuples(st.sampled_from(NAMES), st.integers(0, 1000), st.lists(mutatio
 # ---- running a case ------------------------------------------------------------------------------
 
 
-class Runaway(BaseException):
-    """The watchdog fired (a BaseException, so the shell's own last line of defence cannot catch it)."""
-
-
-@contextlib.contextmanager
-def watchdog(seconds: float) -> Iterator[None]:
-    def fire(signum: int, frame: object) -> None:
-        raise Runaway(f"still running after {seconds:.0f} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def fingerprint(shell: Shell) -> list[str]:

@@ -7,7 +7,7 @@ quotes and control characters), terminal resizes, and scenario switches through 
 every action the app must still run; the only way out is the app's own quit (`q`, `ctrl+q`), after
 which the walk starts a fresh app. A failure names the seed, the walk and the last actions.
 
-Profiles (tests/fuzz/conftest.py): `ci` (the default suite) presses a few hundred keys; `long`
+Profiles (tests/conftest.py): `ci` (the default suite) presses a few hundred keys; `long`
 (`python -m pytest tests/fuzz/test_monkey.py -m fuzz --hypothesis-profile long -s`) presses
 10,000 and prints what it did. `NETSTACK_MONKEY_SEED` picks another seed.
 """

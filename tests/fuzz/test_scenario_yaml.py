@@ -16,7 +16,6 @@ fails the case instead of the run; it is a bound for a runaway, not a speed asse
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 import signal
@@ -34,6 +33,8 @@ from hypothesis import strategies as st
 from netstack_tui.scenarios.checker import check_file
 from netstack_tui.scenarios.library import from_file
 from netstack_tui.scenarios.loader import ScenarioError, load_file
+
+from .watchdog import watchdog
 
 pytestmark = [pytest.mark.fuzz,
               pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="the watchdog needs setitimer")]
@@ -192,22 +193,6 @@ def mutated_files(draw: Callable[..., Any]) -> tuple[str, bytes]:
 # ---- the property --------------------------------------------------------------------------------
 
 
-class Hang(Exception):
-    """The case ran past the watchdog."""
-
-
-@contextlib.contextmanager
-def watchdog(seconds: float) -> Iterator[None]:
-    def expire(signum: int, frame: Any) -> None:
-        raise Hang(f"no answer after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def load_one(path: Path) -> None:

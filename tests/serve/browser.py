@@ -91,28 +91,6 @@ def serving(*options: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         server.wait(timeout=10)
 
 
-def served_apps(server_pid: int) -> list[int]:
-    """Pids of the served apps (`--served`) the server process started, found through /proc."""
-    found: list[int] = []
-    pending = [server_pid]
-    while pending:
-        pid = pending.pop()
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as children:
-                kids = [int(word) for word in children.read().split()]
-        except OSError:
-            continue
-        for kid in kids:
-            try:
-                with open(f"/proc/{kid}/cmdline", "rb") as cmdline:
-                    if b"--served" in cmdline.read().split(b"\0"):
-                        found.append(kid)
-            except OSError:
-                pass
-        pending.extend(kids)
-    return found
-
-
 def start_browser() -> Any:
     """Headless Chromium through Debian's chromedriver, with the terminal capture installed."""
     from selenium import webdriver

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from netstack_tui.serve import session_pids as served_apps
+
 from .browser import (
     capture_terminal,
     missing,
     press,
     screen,
-    served_apps,
     serving,
     start_browser,
     wait_for,

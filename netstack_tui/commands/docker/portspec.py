@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ...kernel.numbers import NumberError, parse_int
 from .state import PortBinding
 
 EPHEMERAL_FIRST = 32768
@@ -50,6 +51,7 @@ def parse(spec: str, taken: set[tuple[str, int]]) -> PortBinding:
 
 
 def _port(text: str, what: str) -> int:
-    if not text.isdigit() or not 0 < int(text) <= 65535:
-        raise PortSpecError(f"invalid {what}: {text}")
-    return int(text)
+    try:
+        return parse_int(text, 1, 65535)
+    except NumberError:
+        raise PortSpecError(f"invalid {what}: {text}") from None

@@ -17,6 +17,7 @@ import shlex
 
 from ...kernel.addr import parse_ipv4
 from ...kernel.host import Host
+from ...kernel.numbers import is_decimal
 from ...kernel.world import World, set_master
 from ..base import ShellContext
 from . import system
@@ -86,7 +87,8 @@ def listens(container: Container, image: Image) -> tuple[tuple[str, int], ...]:
     """What the container's app listens on: the image's ports, or a `nc -l -p N` / `httpd -p N` CMD."""
     words = shlex.split(container.command) if container.command else []
     if words and words[0].split("/")[-1] in ("nc", "httpd") and "-p" in words[:-1]:
-        return (("tcp", int(words[words.index("-p") + 1])),) if words[words.index("-p") + 1].isdigit() else ()
+        port = words[words.index("-p") + 1]
+        return (("tcp", int(port)),) if is_decimal(port) and len(port) <= 5 and int(port) <= 65535 else ()
     return image.listens if container.command == image.command else ()
 
 

@@ -7,7 +7,9 @@ import dataclasses
 from ...kernel.addr import AddressError, parse_ipv4
 from ...kernel.host import Host, HostError
 from ...kernel.interfaces import Interface
+from ...kernel.numbers import NumberError, parse_int
 from ..base import CommandError
+from ..numbers import number
 
 # iproute2's object table (ip.c), in its order: a prefix picks the first object it starts.
 OBJECTS = (
@@ -111,19 +113,15 @@ def parse_addr_prefix(text: str) -> tuple[int, int]:
     addr_text, _, plen_text = text.partition("/")
     try:
         addr = parse_ipv4(addr_text)
-        plen = int(plen_text) if plen_text else 32
-        if not plen_text.isdigit() and plen_text or plen > 32:
-            raise ValueError
-    except (AddressError, ValueError):
+        plen = parse_int(plen_text, 0, 32) if plen_text else 32
+    except (AddressError, NumberError):
         raise CommandError(f'Error: any valid prefix is expected rather than "{text}".', 1) from None
     return addr, plen
 
 
-def int_arg(text: str, what: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise bad_arg(text, f'"{what}" value is invalid') from None
+def int_arg(text: str, what: str, high: int = 2**32 - 1) -> int:
+    """A number as iproute2's get_u32() reads it (decimal, 0x hex, 0 octal), at most `high`."""
+    return number(text, 0, high, bad_arg(text, f'"{what}" value is invalid').message, 255, base=0)
 
 
 def ipv4_arg(text: str) -> int:

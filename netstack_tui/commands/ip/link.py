@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from typing import cast
 
 from ...kernel.addr import AddressError, parse_mac
 from ...kernel.host import Host, HostError
@@ -10,6 +12,7 @@ from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface, XdpProgram
 from ...kernel.link.bridge import address_set, port_added
 from ...kernel.world import World, set_master, world_of
 from ..base import CommandError, CommandResult
+from ..numbers import number
 from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
 from .show import show_links
 
@@ -27,6 +30,11 @@ def ip_link(host: Host, opts: Options, args: list[str]) -> CommandResult:
     if sub in ("show", "list", "lst"):
         return CommandResult(show_links(host, opts, rest))
     if sub in ("set", "change"):
+        # iproute2 reads the whole line into one request before anything changes: a line that
+        # fails part-way is tried on a copy of the namespaces first, so a refusal changes nothing.
+        memo: dict[int, object] = {}
+        copy.deepcopy(_world(host), memo)
+        _link_set(cast(Host, memo[id(host)]), opts, rest)
         return _link_set(host, opts, rest)
     if sub == "add":
         return _link_add(host, rest)
@@ -113,15 +121,13 @@ def _world(host: Host) -> World:
 
 def _set_updown(host: Host, iface: Interface, up: bool) -> None:
     if up and iface.qdisc == "noop":
-        iface.qdisc = "fq_codel" if iface.kind == "ether" else "noqueue"
+        iface.qdisc = "fq_codel" if iface.kind in ("ether", "ifb") else "noqueue"
     host.set_link(iface.name, up)
 
 
 def _set_mtu(iface: Interface, words: list[str], i: int) -> int:
     value = words[i + 1] if i + 1 < len(words) else ""
-    if not value.isdigit():
-        raise bad_arg(value, 'Invalid "mtu" value')
-    mtu = int(value)
+    mtu = number(value, 0, 2**32 - 1, bad_arg(value, 'Invalid "mtu" value').message, 255)
     if mtu > (65536 if iface.is_loopback else MAX_MTU):
         raise ext_error("mtu greater than device maximum")
     if mtu < 68:
@@ -207,7 +213,7 @@ def _link_add(host: Host, args: list[str]) -> CommandResult:
         raise CommandError('Not enough information: "dev" argument is required.', 1)
     if kind is None:
         raise CommandError('Not enough information: "type" argument is required', 1)
-    if kind not in ("veth", "dummy", "bridge"):
+    if kind not in ("veth", "dummy", "bridge", "ifb"):
         if kind in ("vlan", "vxlan", "macvlan", "ipvlan", "bond", "gre", "ipip", "vrf", "wireguard", "tun", "tap"):
             raise not_simulated(f"link add type {kind}")
         raise ext_error("Unknown device type")
@@ -225,7 +231,11 @@ def _link_add(host: Host, args: list[str]) -> CommandResult:
     elif kind == "bridge":
         world.add_bridge(host, name)
     else:
-        host.add_interface(name, kind=kind, up=False, mac=world.new_mac()).qdisc = "noop"
+        made = host.add_interface(name, kind=kind, up=False, mac=world.new_mac(),
+                                  driver="ifb" if kind == "ifb" else None)
+        made.qdisc = "noop"
+        if kind == "ifb":  # ifb_setup(): a queue of 32, for the qdisc that shapes what tc redirects to it
+            made.txqueuelen = 32
     return CommandResult(changed=True)
 
 

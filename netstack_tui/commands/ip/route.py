@@ -9,6 +9,7 @@ from ...kernel.addr import format_ipv4, in_prefix, prefix_mask
 from ...kernel.host import Host
 from ...kernel.routing import DEFAULT_RULES, RT_TABLE_LOCAL, RT_TABLE_MAIN, TABLE_IDS, Route, table_name
 from ..base import CommandError, CommandResult
+from ..numbers import is_decimal, number
 from .common import (
     Options,
     bad_arg,
@@ -67,9 +68,7 @@ def parse_table(text: str, what: str = "table id value is invalid") -> int:
     """A table name or number (`main`, `local`, `default`, 1..2^32-1)."""
     if text in TABLE_IDS:
         return TABLE_IDS[text]
-    if text.isdigit() and 0 < int(text) < 2**32:
-        return int(text)
-    raise bad_arg(text, what)
+    return number(text, 1, 2**32 - 1, bad_arg(text, what).message, 255)
 
 
 def _existing_tables(host: Host) -> list[int]:
@@ -185,13 +184,11 @@ def _route_option(spec: RouteSpec, word: str, value: str) -> None:
     elif word == "src":
         spec.src = ipv4_arg(value)
     elif word in ("metric", "preference", "priority"):
-        if not value.isdigit():
-            raise bad_arg(value, '"metric" value is invalid')
-        spec.metric = int(value)
+        spec.metric = number(value, 0, 2**32 - 1, bad_arg(value, '"metric" value is invalid').message, 255)
     elif word == "table":
         spec.table = parse_table(value)
     elif word in ("proto", "protocol"):
-        if value not in PROTOS and not value.isdigit():
+        if value not in PROTOS and not (is_decimal(value) and len(value) <= 3 and int(value) <= 255):
             raise bad_arg(value, '"protocol" value is invalid')
         spec.proto = value
     elif word == "scope":

@@ -6,6 +6,7 @@ from ...kernel.addr import prefix_mask
 from ...kernel.host import Host
 from ...kernel.routing import DEFAULT_RULES, RT_TABLE_MAIN, RoutingRule
 from ..base import CommandError, CommandResult
+from ..numbers import number
 from .common import Options, bad_arg, int_arg, not_simulated, parse_addr_prefix, rtnl, sub_command
 from .route import parse_table
 
@@ -78,8 +79,8 @@ def _parse_rule(host: Host, args: list[str], *, adding: bool) -> RoutingRule:
         else:
             raise CommandError(f'Error: argument "{word}" is wrong: Failed to parse rule type\n', 255)
         i += 2
-    if adding and "priority" not in fields:
-        fields["priority"] = host.routing.next_rule_priority()
+    if "priority" not in fields:  # a deletion without `pref` matches any priority (see `_given`)
+        fields["priority"] = host.routing.next_rule_priority() if adding else 0
     if "action" not in fields and adding:
         fields.setdefault("table", RT_TABLE_MAIN)
     return RoutingRule(**fields)  # type: ignore[arg-type]
@@ -96,22 +97,22 @@ def _rule_field(fields: dict[str, object], word: str, value: str) -> None:
         fields["src" if word == "from" else "dst"] = (addr & prefix_mask(plen), plen)
     elif word == "fwmark":
         mark, _, mask = value.partition("/")
-        fields["fwmark"] = int_arg(mark, "fwmark")
+        fields["fwmark"] = int_arg(mark, "fwmark", 2**32 - 1)
         if mask:
-            fields["fwmask"] = int_arg(mask, "fwmask")
+            fields["fwmask"] = int_arg(mask, "fwmask", 2**32 - 1)
     elif word in ("iif", "dev"):
         fields["iif"] = value
     elif word == "oif":
         fields["oif"] = value
     elif word in ("priority", "pref", "preference"):
-        if not value.isdigit():
-            raise bad_arg(value, "preference value is invalid")
-        fields["priority"] = int(value)
+        fields["priority"] = number(value, 0, 2**32 - 1, bad_arg(value, "preference value is invalid").message, 255)
     else:
         fields["table"] = parse_table(value, "invalid table ID")
 
 
 def _rule_delete(host: Host, args: list[str]) -> CommandResult:
+    if not args:
+        raise CommandError('"ip rule del" requires arguments.', 1)
     spec = _parse_rule(host, args, adding=False)
     given = {k for k in ("src", "dst", "fwmark", "iif", "oif", "action") if _given(args, k)}
     for rule in host.routing.rules:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict, cast
 
+from ..numbers import is_decimal, parse_int
 from . import ctmatches, matches, opaque, physdev, rate, targets  # noqa: F401  (register extensions)
 from .extension import MATCHES, TARGETS, Match, Opt, RuleInfo, Spec
 from .rule import STANDARD_VERDICTS, Rule
 from .targets import Target
-from .values import IptablesError, Refused, parse_address_mask, parse_protocol, problem
+from .values import IptablesError, Refused, parse_address_mask, parse_protocol, parse_uint, problem
 
 TABLES = ("raw", "mangle", "nat", "filter", "security")
 
@@ -267,9 +268,10 @@ class _Parser:
             if short in "DIRSZ" and cmd.chain is not None:
                 num = self._next_optional()
                 if num is not None:
-                    if not num.isdigit() or int(num) < 1:
+                    rulenum = parse_uint(num, 1, 2**31 - 1) if is_decimal(num) else None
+                    if rulenum is None:
                         raise problem(f"Invalid rule number `{num}'")
-                    cmd.rulenum = int(num)
+                    cmd.rulenum = rulenum
                 elif short == "R":
                     raise problem("-R requires a rule number")
             if short in "EP":
@@ -328,11 +330,11 @@ class _Parser:
             if nxt is None:
                 raise problem("-c requires packet and byte counter")
             packets, bytes_ = first, nxt
-        if not packets.isdigit():
+        if not is_decimal(packets):
             raise problem("-c packet counter not numeric")
-        if not bytes_.isdigit():
+        if not is_decimal(bytes_):
             raise problem("-c byte counter not numeric")
-        return int(packets), int(bytes_)
+        return counter(packets), counter(bytes_)
 
     # -- building rules ---------------------------------------------------------------------------
 
@@ -418,3 +420,8 @@ def parse_command(argv: list[str]) -> Command:
 
 
 __all__ = ["Command", "STANDARD_VERDICTS", "TABLES", "parse_command"]
+
+
+def counter(text: str) -> int:
+    """A packet or byte counter as iptables reads it (strtoull): a huge one saturates at 2^64-1."""
+    return parse_int(text, 0, 2**64 - 1, clamp=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..addr import format_ipv4
+from ..numbers import parse_int
 from .extension import Check, Match, Opt, RuleInfo, Spec, register_match
 from .state import HZ, PKT_LIST_TOTAL, LimitBucket, RulesetState, jiffies
 from .values import Refused, parse_address, parse_uint, problem
@@ -60,7 +61,8 @@ def parse_rate(text: str, scale: int = LIMIT_SCALE) -> int:
         else:
             raise problem(f'bad rate "{text}"\'')
     digits = len(number) - len(number.lstrip("0123456789"))
-    rate = int(number[:digits]) if digits else 0
+    # strtoul saturates: a rate too long to hold is simply too fast.
+    rate = parse_int(number[:digits], 0, 2**64 - 1, clamp=True) if digits else 0
     if rate == 0:
         raise problem(f'bad rate "{text}"\'')
     avg = mult // rate

@@ -8,6 +8,7 @@ constants: the simulator never consults this machine's /etc files.
 from __future__ import annotations
 
 from ..addr import AddressError, format_ipv4, parse_ipv4, prefix_mask
+from ..numbers import NumberError, is_decimal, parse_int
 
 PROG = "iptables v1.8.9 (nf_tables)"
 """The banner iptables prefixes to its error messages."""
@@ -139,14 +140,10 @@ USERS: dict[str, int] = {"root": 0, "daemon": 1, "bin": 2, "sys": 3, "nobody": 6
 
 def parse_uint(text: str, low: int, high: int) -> int | None:
     """xtables_strtoui: decimal, 0x hex or 0 octal within [low, high]; None when invalid."""
-    body = text.strip()
-    if not body or body[0] in "+-" or not body.replace("x", "").replace("X", "").isalnum():
-        return None
     try:
-        value = int(body, 0) if not (len(body) > 1 and body[0] == "0" and body[1].isdigit()) else int(body, 8)
-    except ValueError:
+        return parse_int(text.strip(), low, high, base=0)
+    except NumberError:
         return None
-    return value if low <= value <= high else None
 
 
 def parse_port(text: str, proto: str | None = None) -> int:
@@ -211,16 +208,16 @@ def parse_address(text: str) -> int:
         pass
     # iptables accepts shortened forms such as "10.1" (inet_aton); support the common ones.
     parts = text.split(".")
-    if 1 <= len(parts) < 4 and all(p.isdigit() and int(p) <= 255 for p in parts):
+    if 1 <= len(parts) < 4 and all(is_decimal(p) and len(p) <= 3 and int(p) <= 255 for p in parts):
         return parse_ipv4(".".join(parts[:-1] + ["0"] * (4 - len(parts)) + parts[-1:]))
     raise problem(f"host/network `{text}' not found")
 
 
 def parse_netmask(text: str) -> int:
     """A prefix length (`24`) or a dotted netmask (`255.255.255.0`) as a mask int."""
-    if text.isdigit():
-        length = int(text)
-        if length > 32:
+    if is_decimal(text):
+        length = parse_uint(text, 0, 32)
+        if length is None:
             raise problem(f"invalid mask `{text}' specified")
         return prefix_mask(length)
     try:

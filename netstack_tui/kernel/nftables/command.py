@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from ..generation import next_generation
+from ..netfilter.jumps import TOO_MANY_LINKS, too_deep
 from ..netfilter.table import Ruleset as XtRuleset
 from ..netfilter.table import Table as XtTable
 from . import xtview
@@ -21,7 +22,7 @@ from .lexer import tokenize
 from .listing import chain_lines, ruleset_text, table_text, tables_text
 from .model import BaseSpec, Chain, NftRuleset, Rule, Table
 from .parse import Cursor, parse_rule
-from .values import HOOKS, STD_PRIOS, NftError, not_simulated, prio_name_allowed
+from .values import HOOKS, STD_PRIOS, NftError, not_simulated, parse_number, prio_name_allowed
 
 FAMILIES = ("ip", "ip6", "inet")
 OTHER_FAMILIES = ("arp", "bridge", "netdev")
@@ -63,6 +64,10 @@ class Runner:
         """Changes to the iptables-nft tables, made only when the whole transaction succeeds."""
         self.xt_gone: set[str] = set()
         """iptables-nft tables this transaction deleted (later commands no longer see them)."""
+        self.marks: dict[int, int] = {}
+        """Where each rule parsed in this run starts (a token index), by the rule's id."""
+        self.jumps: list[tuple[Table, Rule]] = []
+        """Rules with a jump or goto this run added, in order: `check_links` checks their tables."""
 
     # ---- iptables-nft tables ---------------------------------------------------------------------
 
@@ -238,7 +243,9 @@ class Runner:
             elif word in ("comment", "flags", "devices"):
                 raise not_simulated(f"chain {word}")
             else:
+                mark = cur.i
                 rules.append(parse_rule(cur, table.family, self.env.ifaces))
+                self.marks[id(rules[-1])] = mark
         for rule in rules:
             if pending is None:
                 self.append_rule(table, chain.name, rule)
@@ -279,7 +286,7 @@ class Runner:
     @staticmethod
     def priority(text: str, hook: str) -> int:
         """A number, or a standard name with an optional `+ N`/`- N`."""
-        m = re.fullmatch(r"\s*(-?\d+|[a-z]+)\s*(?:([+-])\s*(\d+))?\s*", text)
+        m = re.fullmatch(r"\s*(-?[0-9]{1,10}|[a-z]+)\s*(?:([+-])\s*([0-9]{1,10}))?\s*", text)
         if not m:
             raise NftError("Error: syntax error, unexpected newline")
         base, sign, offset = m.groups()
@@ -369,10 +376,32 @@ class Runner:
     def new_rule(self, table: Table, chain: Chain, rule: Rule) -> Rule:
         """Validate and number a rule (each anonymous set takes a handle before it)."""
         self.validate(table, chain, rule)
+        self.note_jumps(table, rule)
         for _ in range(rule.uses_sets()):
             table.new_handle()
         rule.handle = table.new_handle()
         return rule
+
+    def note_jumps(self, table: Table, rule: Rule) -> None:
+        """Remember a rule that jumps or goes somewhere, for `check_links`."""
+        if any(isinstance(e, Verdict) and e.chain is not None for e in rule.exprs):
+            self.jumps.append((table, rule))
+
+    def check_links(self, cur: Cursor) -> None:
+        """Refuse the run when a table's jumps now loop or nest too deep (`netfilter.jumps`).
+
+        The kernel checks each table when the batch ends and, if that fails, replays the batch
+        checking after every rule: the error names the first rule after which the table was too
+        deep. That rule is found by bisection over the run's jumps (each probe one linear walk),
+        and the cursor is put back at it so the error carries its line.
+        """
+        for table in {id(t): t for t, _ in self.jumps}.values():
+            if not any(t is table for t in self.rs.tables):
+                continue
+            first = _first_too_deep(table, [rule for t, rule in self.jumps if t is table])
+            if first is not None:
+                cur.i = self.marks.get(id(first), cur.i)
+                raise NftError(f"Error: Could not process rule: {TOO_MANY_LINKS}")
 
     def append_rule(self, table: Table, chain_name: str, rule: Rule) -> None:
         """Add a rule at the end of a chain."""
@@ -400,8 +429,10 @@ class Runner:
         where: tuple[str, int] | None = None
         if cur.peek_text() in ("position", "handle", "index"):
             kind = cur.next().text
-            where = ("index" if kind == "index" else "handle", int(self.name(cur, "number"), 0))
+            where = ("index" if kind == "index" else "handle", parse_number(self.name(cur, "number")))
+        mark = cur.i
         rule = parse_rule(cur, table.family, self.env.ifaces)
+        self.marks[id(rule)] = mark
         rules = chain.rules
         if where is None:
             pos = 0 if insert else len(rules)
@@ -421,7 +452,7 @@ class Runner:
 
     def _handle(self, cur: Cursor, chain: Chain) -> int:
         cur.expect("handle")
-        handle = int(self.name(cur, "handle"), 0)
+        handle = parse_number(self.name(cur, "handle"))
         for index, rule in enumerate(chain.rules):
             if rule.handle == handle:
                 return index
@@ -430,8 +461,11 @@ class Runner:
     def _replace_rule(self, cur: Cursor) -> None:
         table, chain = self.rule_target(cur)
         index = self._handle(cur, chain)
+        mark = cur.i
         rule = parse_rule(cur, table.family, self.env.ifaces)
+        self.marks[id(rule)] = mark
         self.validate(table, chain, rule)
+        self.note_jumps(table, rule)
         rule.handle = chain.rules[index].handle
         chain.rules[index] = rule
 
@@ -445,7 +479,7 @@ class Runner:
             if chain_name not in xt_table.chains or not xt_table.chains[chain_name].nft_handle:
                 raise NftError("Error: No such file or directory")
             cur.expect("handle")
-            index = xtview.rule_index(xt_table, chain_name, int(self.name(cur, "handle"), 0))
+            index = xtview.rule_index(xt_table, chain_name, parse_number(self.name(cur, "handle")))
             self.xt_ops.append(lambda xt: xt.delete(table_name, chain_name, index=index))
             return
         cur.i = mark
@@ -536,6 +570,36 @@ class Runner:
                 self.output.append("\n".join(lines))
 
 
+def _first_too_deep(table: Table, added: list[Rule]) -> Rule | None:
+    """The first of `added` (rules with jumps, in the order the run added them) after which `table`
+    loops or nests too deep, found by bisection; None when the table is fine as it stands."""
+    ids = {id(rule) for rule in added}
+    bases = [name for name, chain in table.chains.items() if chain.base is not None]
+    present: dict[int, list[tuple[str, str]]] = {}
+    before: list[tuple[str, str]] = []  # jumps of rules this run did not add
+    for chain in table.chains.values():
+        for rule in chain.rules:
+            edges = [(chain.name, e.chain) for e in rule.exprs if isinstance(e, Verdict) and e.chain]
+            (present.setdefault(id(rule), []) if id(rule) in ids else before).extend(edges)
+
+    def fails_with(count: int) -> bool:
+        graph: dict[str, list[str]] = {}
+        for source, target in before + [edge for rule in added[:count] for edge in present.get(id(rule), ())]:
+            graph.setdefault(source, []).append(target)
+        return too_deep(bases, lambda name: graph.get(name, ()))
+
+    if not fails_with(len(added)):
+        return None
+    low, high = 1, len(added)
+    while low < high:
+        middle = (low + high) // 2
+        if fails_with(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return added[low - 1]
+
+
 def _similar(a: str, b: str) -> bool:
     """A near miss nft would suggest (one edit apart, or the same letters)."""
     if abs(len(a) - len(b)) > 1:
@@ -558,6 +622,7 @@ def run_text(ruleset: NftRuleset, text: str, env: Env | None = None, *, source: 
     cur = Cursor(tokenize(text))
     try:
         runner.run(cur)
+        runner.check_links(cur)
     except NftError as exc:
         if source is not None:
             token = cur.peek() or (cur.tokens[-1] if cur.tokens else None)

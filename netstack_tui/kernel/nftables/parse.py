@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from .. import numbers
 from ..addr import AddressError, parse_ipv4
+from ..numbers import is_decimal
 from .exprs import (
     BITMASK_KINDS,
     LIMIT_UNITS,
@@ -123,18 +125,17 @@ def _describe(t: Token | None) -> str:
 def _symbol(text: str, names: dict[str, int], what: str) -> int:
     if text in names:
         return names[text]
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise NftError(f"Error: Could not parse {what}") from None
+    return parse_int(text, what)
 
 
 def _port(text: str) -> int:
     if text in SERVICES:
         return SERVICES[text]
     try:
-        value = int(text, 0)
-    except ValueError:
+        value = parse_int(text)
+    except NftError:
+        if is_decimal(text):  # a number too long for the scanner is still a number, and out of range
+            raise NftError("Error: Service out of range") from None
         raise NftError(f"Error: Could not resolve service: Servname not supported for ai_socktype ('{text}')") from None
     if not 0 <= value <= 65535:
         raise NftError("Error: Service out of range")
@@ -176,8 +177,8 @@ def _elem(kind: str, tok: Token, ifaces: Collection[str] | None) -> Elem:
     if kind == "addr" and "/" in text:
         addr, _, plen_text = text.partition("/")
         try:
-            plen = int(plen_text)
-        except ValueError:
+            plen = numbers.parse_int(plen_text)
+        except numbers.NumberError:
             raise NftError("Error: syntax error, unexpected newline, expecting comma") from None
         if not 0 <= plen <= 32:
             raise NftError("Error: Invalid prefix length")
@@ -270,8 +271,10 @@ def _limit(cur: Cursor) -> Limit:
     number, slash, unit = rate_text.partition("/")
     if not slash and cur.accept("/"):
         unit = cur.next("unit").text
-    if not number.isdigit():
+    if not is_decimal(number):
         raise not_simulated(f"limit rate {rate_text}")
+    if len(number) > 20 or int(number) >= 2**64:
+        raise NftError("Error: syntax error, unexpected string, expecting number")
     if unit not in LIMIT_UNITS:
         if "bytes" in rate_text or (cur.peek_text() or "").endswith("bytes/second"):
             raise not_simulated(f"limit rate {rate_text} (byte rates)")

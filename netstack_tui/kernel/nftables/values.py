@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import numbers
 from ..addr import AddressError, format_ipv4, parse_ipv4
 
 
@@ -70,12 +71,29 @@ def format_priority(prio: int, hook: str) -> str:
     return str(prio)
 
 
+def _u64(text: str) -> int:
+    """nft's scanner reads a number as decimal or 0x hex into 64 bits."""
+    if text[:2] in ("0x", "0X"):
+        return numbers.parse_int(text[2:], 0, 2**64 - 1, base=16)
+    return numbers.parse_int(text, 0, 2**64 - 1)
+
+
 def parse_int(text: str, what: str = "value") -> int:
-    """A decimal or 0x hex number."""
+    """A decimal or 0x hex number (64 bits at most)."""
     try:
-        return int(text, 0)
-    except ValueError:
+        return _u64(text)
+    except numbers.NumberError:
         raise NftError(f"Error: Could not parse {what}") from None
+
+
+def parse_number(text: str) -> int:
+    """A place where nft's grammar wants a number token (`handle N`, `position N`): anything else
+    is its syntax error, naming what came instead (a keyword, or `string` for other text)."""
+    try:
+        return _u64(text)
+    except numbers.NumberError:
+        found = text if text.isascii() and text.isalpha() else "string"
+        raise NftError(f"Error: syntax error, unexpected {found}, expecting number") from None
 
 
 def parse_addr(text: str) -> int:

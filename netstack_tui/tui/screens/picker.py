@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,7 +42,7 @@ class PickerScreen(ModalScreen[str | None]):
             yield Static(f"[bold]{self.t('ui.pick.title')}[/]", id="picker-title")
             yield Input(placeholder=self.t("ui.pick.filter"), id="picker-filter")
             yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
-            yield Static(self.error or self.t("ui.pick.hint"), id="picker-hint")
+            yield Static(self.error or self.t("ui.pick.hint"), id="picker-hint", markup=False)
 
     def on_mount(self) -> None:
         """Fill the table."""
@@ -69,13 +70,14 @@ class PickerScreen(ModalScreen[str | None]):
             status = library.progress_status(scenario.id)
             mark = {"solved": "✓", "in progress": "…"}.get(status, " ")
             current = "▶" if scenario.id == self.current else mark
+            # Text, not str: DataTable reads a str cell as markup, and these are a scenario's own words.
             table.add_row(
                 current,
-                title,
+                Text(title),
                 self.t("ui.level." + scenario.level),
                 self.t("ui.progress." + status.replace(" ", "_")),
-                ", ".join(scenario.topics),
-                scenario.id,
+                Text(", ".join(scenario.topics)),
+                Text(scenario.id),
                 key=scenario.id,
             )
 

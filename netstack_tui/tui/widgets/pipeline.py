@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.geometry import Region, Size, Spacing
 from textual.message import Message
@@ -206,7 +207,8 @@ class PipelineView(ScrollView, can_focus=False):
             if old is not None:
                 self.refresh_line(old)
         self._hover = line
-        self.tooltip = self.rows[line].tooltip or None if line is not None else None
+        tip = self.rows[line].tooltip if line is not None else ""
+        self.tooltip = Text(tip) if tip else None  # plain: it names namespaces, which a user names
 
     def on_leave(self, event: events.Leave) -> None:
         """No row is under the pointer any more."""
