@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import message
@@ -23,6 +24,8 @@ from ..i18n.journey import where as where
 from ..kernel.stages import STAGE_BY_ID, STAGES, Path, Stage
 
 if TYPE_CHECKING:
+    from textual.content import Content
+
     from ..commands.session import StepChange
     from ..kernel.trace import SkbView, Step, Trace
 
@@ -193,6 +196,16 @@ def escaped_translator(lang: str) -> Callable[..., str]:
     return t
 
 
+@lru_cache(maxsize=1024)
+def parsed_markup(markup: str) -> Content:
+    """`markup` parsed once: stepping back and forth shows the same texts again, and parsing
+    Textual's markup costs more than the rest of a step's work (Content is immutable: one parse
+    serves every widget and every repaint)."""
+    from textual.content import Content
+
+    return Content.from_markup(markup)
+
+
 def set_markup(widget: Any, markup: str, min_height: int = 0) -> None:
     """`Static.update(markup)`, skipped when the widget already shows exactly that, and without a
     layout pass when the new text takes as many lines as the old.
@@ -207,7 +220,7 @@ def set_markup(widget: Any, markup: str, min_height: int = 0) -> None:
     if getattr(widget, "_netstack_markup", None) == (markup, min_height):
         return
     widget._netstack_markup = (markup, min_height)
-    widget.update(markup, layout=False)
+    widget.update(parsed_markup(markup) if getattr(widget, "_render_markup", True) else markup, layout=False)
     region = widget.content_region
     if region.width <= 0:
         widget.refresh(layout=True)

@@ -10,11 +10,11 @@ from textual.geometry import Size
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.visual import Visual, visualize
+from textual.visual import Visual
 
 from ...i18n import message
 from ...kernel.trace import Disposition
-from ..model import ViewState, change_text, disposition_text, escape, note_text, outcome
+from ..model import ViewState, change_text, disposition_text, escape, note_text, outcome, parsed_markup
 from ..stage_info import analogy_key, real_commands
 from .scrolling import SCROLL_BINDINGS
 
@@ -80,6 +80,8 @@ class ExplainPane(ScrollView, can_focus=True, inherit_bindings=False):
         """What the pane shows (content markup)."""
         self._lines: list[Strip] = []
         self._wrapped_at = (-1, "")
+        self._wrapped: dict[tuple[int, str], list[Strip]] = {}
+        """Recent wrappings by (width, markup): stepping back and forth shows the same texts again."""
 
     @property
     def text(self) -> str:
@@ -103,7 +105,13 @@ class ExplainPane(ScrollView, can_focus=True, inherit_bindings=False):
         if width <= 0 or self._wrapped_at == (width, self.markup):
             return
         self._wrapped_at = (width, self.markup)
-        self._lines = Visual.to_strips(self, visualize(self, self.markup), width, None, self.visual_style)
+        lines = self._wrapped.get(self._wrapped_at)
+        if lines is None:
+            if len(self._wrapped) >= 128:
+                self._wrapped.clear()
+            lines = Visual.to_strips(self, parsed_markup(self.markup), width, None, self.visual_style)
+            self._wrapped[self._wrapped_at] = lines
+        self._lines = lines
         # `virtual_size` is a layout reactive: assigning it would lay out the whole screen. Only the
         # scrollbars depend on it (they ask for a layout themselves if they appear or go).
         size = Size(width, len(self._lines))
@@ -115,6 +123,7 @@ class ExplainPane(ScrollView, can_focus=True, inherit_bindings=False):
         """A theme change recolours the text."""
         super().notify_style_update()
         self._wrapped_at = (-1, "")
+        self._wrapped.clear()  # the strips carry the old theme's colours
         self._wrap()
 
     def render_line(self, y: int) -> Strip:
