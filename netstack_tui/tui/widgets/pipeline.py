@@ -80,6 +80,9 @@ class PipelineView(ScrollView, can_focus=False):
         self._built_lang = ""
         self._line_of_step: list[int] = []
         self._hover: int | None = None
+        self._styles: dict[str, Style] = {}
+        """The widget's and its components' Rich styles, resolved once until the CSS changes
+        (resolving them for every line took half of a step's drawing)."""
 
     def watch_state(self, state: ViewState | None) -> None:
         """Rebuild the rows for a new journey or language; otherwise redraw the rows that changed."""
@@ -164,7 +167,7 @@ class PipelineView(ScrollView, can_focus=False):
         text is drawn reversed in its outcome's colour on a bar across the pipeline."""
         line = round(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._style("")
         if not 0 <= line < len(self.rows):
             return Strip.blank(width, base)
         row = self.rows[line]
@@ -173,23 +176,32 @@ class PipelineView(ScrollView, can_focus=False):
             text = text[: max(width - 1, 0)] + "…"
         # Full component styles: colours with alpha ($text-muted, $primary 30%) are blended over
         # the pipeline's background only there. The bar and hover take just their background.
-        style = self.get_component_rich_style(row.style)
+        style = self._style(row.style)
         rest = base
         if row.current:
-            bar = Style(bgcolor=self.get_component_rich_style("pipeline--current").bgcolor)
+            bar = Style(bgcolor=self._style("pipeline--current").bgcolor)
             style += bar + Style(bold=True, reverse=True)
             rest += bar
         elif line == self._hover and row.kind == "step":
-            style += Style(bgcolor=self.get_component_rich_style("pipeline--hover").bgcolor)
+            style += Style(bgcolor=self._style("pipeline--hover").bgcolor)
             rest = style
         lead = len(text) - len(text.lstrip(" "))
         return Strip(
             [Segment(text[:lead], rest), Segment(text[lead:], style), Segment(" " * (width - len(text)), rest)], width
         )
 
+    def _style(self, component: str) -> Style:
+        """The Rich style of a component class (`""`: the widget's own)."""
+        style = self._styles.get(component)
+        if style is None:
+            style = self.rich_style if not component else self.get_component_rich_style(component)
+            self._styles[component] = style
+        return style
+
     def notify_style_update(self) -> None:
         """A theme change restyles every row."""
         super().notify_style_update()
+        self._styles.clear()
         self.refresh()
 
     # ---- mouse -----------------------------------------------------------------------------
