@@ -124,11 +124,14 @@ def interrupts(host: Host) -> str:
 def softnet_stat(host: Host) -> str:
     """`cat /proc/net/softnet_stat`: per CPU, 15 hex columns (processed, dropped, time_squeeze, five
     unused, the old cpu_collision, received_rps, flow_limit_count, backlog length, CPU index, input
-    and process queue lengths)."""
-    processed = 0
+    and process queue lengths). `dropped` counts only frames refused by a full per-CPU backlog
+    (netdev_max_backlog: RPS, netif_rx), which is not modelled, so it stays 0; a full RX ring is the
+    driver's rx_missed, not this column. time_squeeze counts softirq rounds cut short by the budget."""
+    processed = squeezed = 0
     for iface in host.interfaces.values():
         processed += iface.stats.rx_packets
+        squeezed += iface.stats.napi_squeeze
         if iface.xdp_mode in ("native", "offload"):
             processed -= iface.stats.xdp_drop  # dropped before an sk_buff existed: never processed
-    columns = [max(processed, 0)] + [0] * 14
+    columns = [max(processed, 0), 0, squeezed] + [0] * 12
     return " ".join(f"{value:08x}" for value in columns)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..kernel import deliver, retransmit, stack, teardown
+from ..kernel import deliver, retransmit, ring, stack, teardown
 from ..kernel.addr import AddressError, parse_ipv4
 from ..kernel.host import Host
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
@@ -101,10 +101,15 @@ MAX_FLOOD = 1_000_000
 
 
 def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """flood PACKET --count N [--vary sport|src]: many packets, summarised by outcome."""
-    words, count, vary = [], 1000, "sport"
+    """flood PACKET --count N [--vary sport|src] [--burst]: many packets, summarised by outcome. With
+    --burst they arrive back to back at line rate and can overflow the RX ring (`kernel.ring`);
+    without it they come spaced out and NAPI empties the ring before each one."""
+    words, count, vary, burst = [], 1000, "sport", False
     args = iter(argv[1:])
     for word in args:
+        if word == "--burst":
+            burst = True
+            continue
         if word == "--count":
             text = next(args, "")
             count = number(text, 1, MAX_FLOOD, f"--count needs a number, got {text!r}", 2,
@@ -123,7 +128,16 @@ def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
     # The packets as they arrive on `iface` (what the receive path would set on each one anyway).
     pkt = pkt.replace(iif=iface, oif=None)  # type: ignore[attr-defined]
     packets = _flood_packets(pkt, count, vary)
-    tally, done, last = run_batch(ctx.host, packets, iface, count, ctx.progress() if ctx.progress else None)
+    device = ctx.host.interfaces[iface]
+    if burst and device.kind != "ether":
+        raise CommandError(f"flood: --burst needs a NIC with an RX ring; {iface} is a {device.kind} device", 1)
+    if burst:
+        ring.start_burst(device)
+    try:
+        tally, done, last = run_batch(ctx.host, packets, iface, count, ctx.progress() if ctx.progress else None)
+    finally:
+        if burst:
+            ring.end_burst(device)
     lines = [f"{n:>8}  {what}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1])]
     if done < count:
         lines.append(f"interrupted after {done} of {count} packets (the {done} sent stay sent)")

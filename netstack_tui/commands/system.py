@@ -27,7 +27,7 @@ SIMULATOR_VERBS = (
     ("trace", "show the last packet's journey again"),
     ("sleep", "advance the simulated clock: sleep SECONDS"),
     ("kill", "stop a simulated app: kill PID|NAME"),
-    ("flood", "many packets at once: flood PACKET --count N [--vary sport|src|none]"),
+    ("flood", "many packets at once: flood PACKET --count N [--vary sport|src|none] [--burst]"),
     ("accept", "an app accepts its queued connections: accept NAME|PID"),
     ("nic", "set the simulated NIC's facts: nic DEV [driver NAME] [ring N] [promisc on|off]"),
 )
@@ -175,6 +175,7 @@ def _set_rings(host: Host, iface: Interface | None, name: str, rest: list[str]) 
     if size > RING_MAX.get(iface.driver, 4096):
         raise CommandError("netlink error: requested ring size exceeds maximum\nnetlink error: Invalid argument", 1)
     iface.rx_ring = size
+    iface.rx_ring_used = 0  # the driver frees and reallocates its rings
     return CommandResult(changed=True)
 
 

@@ -17,6 +17,18 @@ MESSAGES: dict[str, str] = {
     "napi.poll": (
         "The NIC raises one IRQ; the driver switches to NAPI polling and takes up to {budget} frames per poll."
     ),
+    "dma.slot_burst": (
+        "A burst: frames arrive back to back at 10 Gbit/s. The NIC writes this {bytes}-byte frame into slot {slot}; "
+        "{used} of {size} descriptors now hold frames NAPI has not polled yet. When all are in use, the next frame "
+        "is missed."
+    ),
+    "napi.poll_burst": (
+        "NAPI polls {dev} in batches of {budget} frames; net_rx_action() stops a round after netdev_budget "
+        "({netdev_budget}) frames or netdev_budget_usecs ({by_time} frames' worth) and counts a time_squeeze; "
+        "{waiting} frames still wait. Modelled: the CPU takes 500 ns per frame, a squeezed round waits 20 µs for "
+        "ksoftirqd, the wire brings one frame per its length at 10 Gbit/s; each frame runs through the stack as it "
+        "lands (the clock stands still, so no outcome changes)."
+    ),
     "xdp.none": "No XDP program on {dev}.",
     "xdp.not_native": (
         "The XDP program on {dev} runs in generic mode: later, once the sk_buff is built and GRO has run."

@@ -61,7 +61,8 @@ class InterfaceStats:
     from them; nothing else on the packet path reads them)."""
 
     ACCUMULATORS: ClassVar = ("rx_packets", "rx_bytes", "rx_errors", "rx_dropped", "rx_missed", "rx_mcast",
-                              "tx_packets", "tx_bytes", "tx_errors", "tx_dropped", "xdp_drop", "xdp_pass")
+                              "tx_packets", "tx_bytes", "tx_errors", "tx_dropped", "xdp_drop", "xdp_pass",
+                              "napi_squeeze")
 
     rx_packets: int = 0
     rx_bytes: int = 0
@@ -75,6 +76,23 @@ class InterfaceStats:
     tx_dropped: int = 0
     xdp_drop: int = 0
     xdp_pass: int = 0
+    napi_squeeze: int = 0
+    """Softirq rounds that ended with this device's frames still waiting (net_rx_action's time_squeeze;
+    per CPU in the kernel, and with one simulated CPU `/proc/net/softnet_stat` sums it over devices)."""
+
+
+@dataclass(slots=True)
+class RxBurst:
+    """NAPI's position in a burst of frames arriving back to back on a NIC (`flood --burst`); see
+    `kernel.ring`. Every field is state, not a counter: while it changes, a flood walks packet by packet."""
+
+    credit_ps: int = 0
+    """CPU time NAPI has had since the frames now waiting began to wait, not yet spent on them
+    (negative: still owed to a hand-over to ksoftirqd)."""
+    poll_done: int = 0
+    """Frames taken in the current poll (at most the NAPI weight, 64)."""
+    round_done: int = 0
+    """Frames taken in the current softirq round (bounded by netdev_budget and netdev_budget_usecs)."""
 
 
 class Namespace(Protocol):
@@ -114,6 +132,9 @@ class Interface:
     """RX descriptors (ethtool -g); DMA drops frames when all are in use."""
     rx_ring_used: int = 0
     """Descriptors holding frames NAPI has not polled yet."""
+    burst: RxBurst | None = None
+    """Set while a burst arrives at line rate (the ring can fill); None: frames come spaced out and
+    NAPI empties the ring before the next one."""
     qdisc: str = "fq_codel"
     txqueuelen: int = 1000
     addresses: list[Address] = field(default_factory=list)

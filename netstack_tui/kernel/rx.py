@@ -3,7 +3,7 @@ ip_rcv."""
 
 from __future__ import annotations
 
-from . import mib
+from . import mib, ring
 from .interfaces import Interface
 from .journey import ETH_HLEN, NET_SKB_PAD, RX_BUFFER_END, TX_HEADROOM, Journey, Stop, pull_header
 from .tc import stage as tc_stage
@@ -50,7 +50,12 @@ def driver_rx(j: Journey) -> None:
         j.step("nic", Verdict.PASS, "nic.accept",
                params={"dev": iface.name, "mac": iface.mac, "driver": iface.driver})
     frame = pkt.length + ETH_HLEN
-    if iface.rx_ring_used >= iface.rx_ring:
+    burst = iface.burst
+    if burst is not None:
+        landed = ring.arrive(iface, burst, frame, ring.round_limit(j.host.sysctl))
+    else:
+        landed = iface.rx_ring_used < iface.rx_ring
+    if not landed:
         iface.stats.rx_missed += 1
         j.step(
             "dma",
@@ -62,6 +67,9 @@ def driver_rx(j: Journey) -> None:
         # No sk_buff exists, so no kfree_skb and no drop reason: the driver counts the frame as
         # missed (`ip -s link` "missed", `ethtool -S` rx_missed_errors / rx_fifo_errors).
         raise j.stop(Disposition.DROPPED, None)
+    # A burst keeps the frame's descriptor counted until NAPI polls it (ring.arrive); spaced-out frames
+    # are polled before the next one lands, so the ring holds only this one.
+    used = iface.rx_ring_used if burst is not None else iface.rx_ring_used + 1
     slot = (iface.stats.rx_packets + iface.stats.rx_missed) % iface.rx_ring
     iface.stats.rx_packets += 1
     iface.stats.rx_bytes += frame
@@ -69,16 +77,18 @@ def driver_rx(j: Journey) -> None:
         j.step(
             "dma",
             Verdict.PASS,
-            "dma.slot",
-            params={"dev": iface.name, "slot": slot, "bytes": frame},
-            view=RingView(iface.name, iface.rx_ring, iface.rx_ring_used + 1, slot),
+            "dma.slot" if burst is None else "dma.slot_burst",
+            params={"dev": iface.name, "slot": slot, "bytes": frame, "used": used, "size": iface.rx_ring},
+            view=RingView(iface.name, iface.rx_ring, used, slot),
         )
+        budget, by_time = ring.round_limit(j.host.sysctl)
         j.step(
             "napi",
             Verdict.PASS,
-            "napi.poll",
-            params={"dev": iface.name, "budget": 64},
-            view=RingView(iface.name, iface.rx_ring, iface.rx_ring_used, slot),
+            "napi.poll" if burst is None else "napi.poll_burst",
+            params={"dev": iface.name, "budget": ring.NAPI_WEIGHT, "netdev_budget": budget,
+                    "by_time": by_time, "waiting": max(used - 1, 0)},
+            view=RingView(iface.name, iface.rx_ring, max(used - 1, 0), slot),
         )
     native = iface.xdp is not None and iface.xdp_mode in ("native", "offload")
     if native:

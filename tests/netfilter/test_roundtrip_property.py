@@ -22,9 +22,13 @@ def rules(draw: st.DrawFn) -> str:
     """A random but valid INPUT rule in iptables syntax."""
     parts = []
     if draw(st.booleans()):
-        parts.append(f"{draw(neg)}-s {draw(address)}")
+        addr = draw(address)
+        # The kernel refuses a negated /0 (it could never match), so only positive ones here.
+        parts.append(f"{'' if addr.endswith('/0') else draw(neg)}-s {addr}")
     if draw(st.booleans()):
-        parts.append(f"{draw(neg)}-d {draw(address)}")
+        addr = draw(address)
+        # The kernel refuses a negated /0 (it could never match), so only positive ones here.
+        parts.append(f"{'' if addr.endswith('/0') else draw(neg)}-d {addr}")
     if draw(st.booleans()):
         parts.append(f"{draw(neg)}-i {draw(st.sampled_from(['eth0', 'eth+', 'lo', 'wg0']))}")
     proto = draw(st.sampled_from(["", "tcp", "udp", "icmp"]))

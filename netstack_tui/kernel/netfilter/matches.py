@@ -21,6 +21,7 @@ from .values import (
     Refused,
     format_port_range,
     parse_address,
+    parse_mport,
     parse_port,
     parse_port_range,
     parse_uint,
@@ -186,12 +187,16 @@ def _nft_port_range(ports: tuple[int, int], invert: bool) -> tuple[tuple[int, in
     Observed with iptables 1.8.9 (nf_tables); a full `! 0:65535` keeps the upstream .t form.
     """
     low, high = ports
-    if invert and low == 0 and high < 65535:
+    if invert and low == 0 and 0 < high < 65535:
         return (high + 1, 65535), False
     return ports, invert
 
 
 def _build_ports(proto_name: str, proto_num: int) -> Spec:
+    def ports(text: str, option: str) -> tuple[int, int]:
+        # libxt_udp parses with xtopt_parse_mport, libxt_tcp with its own checked parser.
+        return parse_mport(text, proto_name, option) if proto_name == "udp" else parse_port_range(text, proto_name)
+
     def build(opts: list[Opt], info: RuleInfo) -> PortsMatch:
         if info.proto == 0 and not info.proto_inv:
             raise problem(f"{proto_name.upper()} match requires '-p {proto_name}'")
@@ -200,9 +205,9 @@ def _build_ports(proto_name: str, proto_num: int) -> Spec:
         for opt in opts:
             once(opts, opt.name, proto_name)
             if opt.name in ("--sport", "--source-port"):
-                fields["sport"], fields["sport_inv"] = _nft_port_range(parse_port_range(opt.arg), opt.invert)
+                fields["sport"], fields["sport_inv"] = _nft_port_range(ports(opt.arg, "--source-port"), opt.invert)
             elif opt.name in ("--dport", "--destination-port"):
-                fields["dport"], fields["dport_inv"] = _nft_port_range(parse_port_range(opt.arg), opt.invert)
+                fields["dport"], fields["dport_inv"] = _nft_port_range(ports(opt.arg, "--destination-port"), opt.invert)
             elif opt.name == "--syn":
                 fields["flags"], fields["flags_inv"] = (0x17, 0x02), opt.invert
             elif opt.name == "--tcp-flags":
@@ -271,30 +276,65 @@ class IcmpMatch(Match):
         return [((lambda p, c: ((t == 255 or p.icmp_type == t) and lo <= p.icmp_code <= hi) != inv), label)]
 
 
+_ICMP_ALIASES = {"echo-reply": "pong", "echo-request": "ping", "time-exceeded": "ttl-exceeded"}
+
+
+def _icmp_names() -> list[tuple[str, int, int | None]]:
+    """`any`, then the names in `iptables -p icmp -h` order, each alias right after its name."""
+    names: list[tuple[str, int, int | None]] = [("any", 255, None)]
+    for name, (t, code) in ICMP_TYPES.items():
+        names.append((name, t, code))
+        if name in _ICMP_ALIASES:
+            names.append((_ICMP_ALIASES[name], t, code))
+    return names
+
+
+def _icmp_by_name(text: str) -> tuple[int, int | None] | None:
+    """libxt_icmp's lookup: case-insensitive, any unambiguous prefix of a name or alias."""
+    found: tuple[str, int, int | None] | None = None
+    for name, t, code in _icmp_names():
+        if name.lower() == text.lower():
+            return t, code
+        if name.lower().startswith(text.lower()):
+            if found is not None and (found[1], found[2]) != (t, code):
+                raise problem(f"Ambiguous ICMP type `{text}': `{found[0]}' or `{name}'?")
+            found = found or (name, t, code)
+    return None if found is None else (found[1], found[2])
+
+
+def _icmp_code(text: str, code_text: str) -> int:
+    """The code after `/`: a number; a `:high` after it is accepted but not kept (as iptables-nft)."""
+    low_text, colon, high_text = code_text.partition(":")
+    low = parse_uint(low_text, 0, 255)
+    if low is None or (colon and parse_uint(high_text, 0, 255) is None):
+        raise problem(f"Unknown ICMP code `{text}'")
+    return low
+
+
 def _build_icmp(opts: list[Opt], info: RuleInfo) -> IcmpMatch:
-    _needs_proto(info, 1)
     if not opts:
-        raise Refused()
+        raise problem('icmp: option "--icmp-type" must be specified')
+    _needs_proto(info, 1)
     opt = opts[-1]
     once(opts, "--icmp-type", "icmp")
     text = opt.arg
-    if text == "any":
-        return IcmpMatch(255, 0, 255, opt.invert)
-    if text in ICMP_TYPES:
-        t, code = ICMP_TYPES[text]
+    named = _icmp_by_name(text) if text else None
+    if named is not None:
+        t, code = named
+        if t == 255:
+            return IcmpMatch(255, 0, 255, opt.invert)
         return IcmpMatch(t, 0, 255, opt.invert) if code is None else IcmpMatch(t, code, code, opt.invert)
     type_text, slash, code_text = text.partition("/")
     icmp_type = parse_uint(type_text, 0, 255)
     if icmp_type is None:
-        raise problem(f"Invalid ICMP type `{text}'")
-    lo, hi = 0, 255
+        raise problem(f"Unknown ICMP type `{text}'")
     if slash:
-        lo_text, colon, hi_text = code_text.partition(":")
-        low, high = parse_uint(lo_text, 0, 255), parse_uint(hi_text, 0, 255) if colon else None
-        if low is None or (colon and high is None):
-            raise problem(f"Invalid ICMP code `{code_text}'")
-        lo, hi = low, (high if colon and high is not None else low)
-    return IcmpMatch(icmp_type, lo, hi, opt.invert)
+        code = _icmp_code(text, code_text)
+        # Type 255 with a code prints as `any` (measured for 255/0 and 255/1); 255/255 keeps the
+        # upstream libipt_icmp.t expectation, although iptables 1.8.9 prints `any` for it too.
+        if icmp_type != 255 or code == 255:
+            return IcmpMatch(icmp_type, code, code, opt.invert)
+    return IcmpMatch(icmp_type, 0, 255, opt.invert)
 
 
 register_match(Spec("icmp", {"--icmp-type": 1}, _build_icmp, frozenset({"--icmp-type"})))

@@ -16,7 +16,15 @@ from .extension import Check, Match, Opt, RuleInfo, Spec, register_match, regist
 from .rate import parse_rate, rate_text
 from .state import RulesetState
 from .targets import Target
-from .values import format_address_mask, parse_address_mask, problem, save_string
+from .values import (
+    Refused,
+    format_address_mask,
+    format_port_range,
+    parse_address_mask,
+    parse_port_range,
+    problem,
+    save_string,
+)
 
 Normalise = Callable[[tuple[str, ...]], tuple[str, ...]]
 
@@ -33,6 +41,11 @@ def _hash_mode(args: tuple[str, ...]) -> tuple[str, ...]:
 
 def _quoted(args: tuple[str, ...]) -> tuple[str, ...]:
     return (save_string(args[0]),)
+
+
+def sctp_ports(args: tuple[str, ...]) -> tuple[str, ...]:
+    """libxt_sctp's ports: numbers 0-65535 only, min <= max; printed as `a` or `a:b`."""
+    return (format_port_range(*parse_port_range(args[0], "sctp")),)
 
 
 def _net(args: tuple[str, ...]) -> tuple[str, ...]:
@@ -66,7 +79,7 @@ OPAQUE_MATCHES: dict[str, OptionTable] = {
         ("--connlimit-daddr", 0, None),
     ),
     "rpfilter": (("--loose", 0, None), ("--validmark", 0, None), ("--accept-local", 0, None), ("--invert", 0, None)),
-    "sctp": (("--sport", 1, None), ("--dport", 1, None), ("--chunk-types", 2, None)),
+    "sctp": (("--sport", 1, sctp_ports), ("--dport", 1, sctp_ports), ("--chunk-types", 2, None)),
     "helper": (("--helper", 1, _quoted),),
     "set": (
         ("--match-set", 2, None),
@@ -250,9 +263,16 @@ def _order(module: str, table: OptionTable, opts: list[Opt]) -> tuple[tuple[str,
     return tuple(items)
 
 
+_PROTOCOL_MATCHES = {"sctp": 132}
+"""Opaque matches of one protocol: the kernel refuses them unless `-p` names it (not negated)."""
+
+
 def _match_builder(module: str, table: OptionTable) -> Callable[[list[Opt], RuleInfo], OpaqueMatch]:
     def build(opts: list[Opt], info: RuleInfo) -> OpaqueMatch:
-        return OpaqueMatch(module, _order(module, table, opts))
+        items = _order(module, table, opts)
+        if module in _PROTOCOL_MATCHES and (info.proto != _PROTOCOL_MATCHES[module] or info.proto_inv):
+            raise Refused()
+        return OpaqueMatch(module, items)
 
     return build
 

@@ -391,6 +391,15 @@ class _Parser:
             base["verdict"], base["goto"] = self.target, self.goto
         sources = self._addresses("s")
         dests = self._addresses("d")
+        inverted = self.base.get("s", ("", False))[1] or self.base.get("d", ("", False))[1]
+        if inverted and (len(sources) > 1 or len(dests) > 1):
+            raise problem("! not allowed with multiple source or destination IP addresses")
+        if cmd.op and cmd.op in "ACDIR":
+            self._check_interfaces(cmd.chain or "")
+        for short, ((_, mask), *_) in (("s", sources), ("d", dests)):
+            if short in self.base and self.base[short][1] and mask == 0:
+                # `! -s x/0` could never match; the nft backend refuses the rule it would build.
+                cmd.refused = cmd.refused or "Invalid argument"
         for src, src_mask in sources:
             for dst, dst_mask in dests:
                 rule = Rule(
@@ -403,6 +412,13 @@ class _Parser:
                     **base,
                 )
                 cmd.rules.append(rule)
+
+    def _check_interfaces(self, chain: str) -> None:
+        # do_parse() checks by chain name only: -o makes no sense on incoming packets, -i on outgoing.
+        if chain in ("PREROUTING", "INPUT") and "o" in self.base:
+            raise problem(f"Can't use -o with {chain}")
+        if chain in ("POSTROUTING", "OUTPUT") and "i" in self.base:
+            raise problem(f"Can't use -i with {chain}")
 
     def _addresses(self, short: str) -> list[tuple[int, int]]:
         if short not in self.base:

@@ -219,11 +219,29 @@ class RecentMatch(Match):
         return [(fn, self.save().strip())]
 
 
+_RECENT_COMMANDS = ("--set", "--rcheck", "--update", "--remove")
+
+
+def _recent_exclusions(given: set[str]) -> None:
+    """libxt_recent's option table checks (xtables_options_fcheck), in its table order."""
+    for name in _RECENT_COMMANDS:
+        if name in given:
+            for other in _RECENT_COMMANDS:
+                if other != name and other in given:
+                    raise problem(f'recent: option "{name}" cannot be used together with "{other}".')
+    if "--reap" in given and "--seconds" not in given:
+        raise problem('recent: option "--reap" also requires "--seconds".')
+    for other in ("--set", "--remove"):
+        if "--rttl" in given and other in given:
+            raise problem(f'recent: option "--rttl" cannot be used together with "{other}".')
+
+
 def _build_recent(opts: list[Opt], info: RuleInfo) -> RecentMatch:
     fields: dict[str, object] = {}
     commands = [o for o in opts if o.name in ("--set", "--rcheck", "--update", "--remove")]
-    if len(commands) != 1:
+    if not commands:
         raise problem("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'")
+    _recent_exclusions({o.name for o in opts})
     fields["command"], fields["invert"] = commands[0].name[2:], commands[0].invert
     for opt in opts:
         if opt.name in ("--seconds", "--hitcount"):
@@ -239,10 +257,8 @@ def _build_recent(opts: list[Opt], info: RuleInfo) -> RecentMatch:
             fields["mask"] = parse_address(opt.arg)
         elif opt.name in ("--rsource", "--rdest"):
             fields["side"] = opt.name[2:]
-    if fields.get("rttl") and fields["command"] not in ("rcheck", "update"):
-        raise problem("recent: --rttl may only be used with --rcheck or --update")
-    if fields.get("reap") and not fields.get("seconds"):
-        raise problem("recent: --reap is only valid with --seconds")
+    if fields["command"] in ("set", "remove") and (fields.get("seconds") or fields.get("hitcount")):
+        raise Refused()  # recent_mt_check: --set/--remove take no time or hit-count condition
     if int(fields.get("hitcount", 0)) >= 65536:  # type: ignore[call-overload]
         raise Refused()  # XT_RECENT_MAX_NSTAMPS
     name = str(fields.get("list_name", "DEFAULT"))

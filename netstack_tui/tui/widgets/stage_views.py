@@ -146,12 +146,18 @@ def render_ring(view: RingView, step: Step, state: ViewState, width: int) -> str
     shown = min(view.size, 64)
     per_row = max(8, min(32, (width - 4) // 2))
     lines = [state.t("ui.ring.head", dev=view.interface, size=view.size, used=view.used, budget=view.napi_budget)]
+    burst = step.note.endswith("_burst") or view.slot < 0
 
     def cell(slot: int) -> tuple[str, str]:
         """Style and symbol of one descriptor."""
         if slot == view.slot:
             return ("reverse $accent", "◆") if step.stage == "dma" else ("$success", "◇")
-        if slot < view.used or (view.slot >= 0 and slot < view.slot):
+        if burst:
+            # Under a burst the frames still waiting sit in the descriptors just behind this one.
+            behind = (view.slot - slot) % view.size if view.slot >= 0 else 0
+            if view.slot < 0 or 0 < behind < view.used + (0 if step.stage == "dma" else 1):
+                return "$warning", "■"
+        elif slot < view.used or (view.slot >= 0 and slot < view.slot):
             return "$warning", "■"
         return "$text-muted", "□"
 
