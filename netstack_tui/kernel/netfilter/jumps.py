@@ -54,3 +54,17 @@ def too_deep(bases: Iterable[str], targets: Callable[[str], Iterable[str]]) -> b
     except _TooDeep:
         return True
     return False
+
+
+def first_failing(count: int, fails_with: Callable[[int], bool]) -> int:
+    """The fewest of a batch's first `count` additions that already fail (`fails_with(count)` must
+    hold, and failing stays failing as more are added): the addition to name in the error, found by
+    bisection, so a 200,000-rule batch needs ~18 checks rather than one per rule."""
+    low, high = 1, count
+    while low < high:
+        middle = (low + high) // 2
+        if fails_with(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from .command import execute
-from .jumps import TOO_MANY_LINKS, too_deep
+from .jumps import TOO_MANY_LINKS, first_failing, too_deep
 from .parse import TABLES, Command, counter, parse_command
 from .table import Chain, Ruleset, Table
 from .values import PROG, IptablesError
@@ -223,14 +223,7 @@ def _links_refused(table: Table, rule_lines: list[tuple[int, str, str]],
             graph.setdefault(chain, []).append(target)
         return too_deep([name for name, ch in chains.items() if ch.builtin], lambda name: graph.get(name, ()))
 
-    low, high = 1, len(jumps)
-    while low < high:
-        middle = (low + high) // 2
-        if fails_with(middle):
-            high = middle
-        else:
-            low = middle + 1
-    first = jumps[low - 1][0] if jumps else 0
+    first = jumps[first_failing(len(jumps), fails_with) - 1][0] if jumps else 0
     lines = [f"line {number}: {op} failed ({TOO_MANY_LINKS}): rule in chain {chain}"
              for number, op, chain in rule_lines[first:]]
     return IptablesError("\n".join([f"{RESTORE_PROG}: ", *lines]), 4)

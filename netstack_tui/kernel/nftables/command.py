@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from ..generation import next_generation
-from ..netfilter.jumps import TOO_MANY_LINKS, too_deep
+from ..netfilter.jumps import TOO_MANY_LINKS, first_failing, too_deep
 from ..netfilter.table import Ruleset as XtRuleset
 from ..netfilter.table import Table as XtTable
 from . import xtview
@@ -590,14 +590,7 @@ def _first_too_deep(table: Table, added: list[Rule]) -> Rule | None:
 
     if not fails_with(len(added)):
         return None
-    low, high = 1, len(added)
-    while low < high:
-        middle = (low + high) // 2
-        if fails_with(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return added[low - 1]
+    return added[first_failing(len(added), fails_with) - 1]
 
 
 def _similar(a: str, b: str) -> bool:
