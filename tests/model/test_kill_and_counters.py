@@ -8,17 +8,7 @@ import re
 
 from netstack_tui.commands.shell import Shell
 
-PAIR = ["ip netns add a", "ip netns add b", "ip link add va type veth peer name vb", "ip link set va netns a",
-        "ip link set vb netns b", "ip -n a addr add 10.0.0.1/24 dev va", "ip -n b addr add 10.0.0.2/24 dev vb",
-        "ip -n a link set va up", "ip -n b link set vb up"]
-
-
-def _shell(*lines: str) -> Shell:
-    sh = Shell()
-    for line in [*PAIR, *lines]:
-        result = sh.run(line)
-        assert result.status == 0, (line, result.output)
-    return sh
+from .veth_pair import pair_shell as _shell
 
 
 def _states(sh: Shell, ns: str) -> list[str]:

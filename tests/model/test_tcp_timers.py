@@ -11,17 +11,7 @@ from netstack_tui.commands.shell import Shell
 from netstack_tui.commands.ss import ms_timer
 from netstack_tui.kernel.tcp_timers import model_timeout, syn_gap, synack_gap
 
-PAIR = ["ip netns add a", "ip netns add b", "ip link add va type veth peer name vb", "ip link set va netns a",
-        "ip link set vb netns b", "ip -n a addr add 10.0.0.1/24 dev va", "ip -n b addr add 10.0.0.2/24 dev vb",
-        "ip -n a link set va up", "ip -n b link set vb up"]
-
-
-def _shell(*lines: str) -> Shell:
-    sh = Shell()
-    for line in [*PAIR, *lines]:
-        result = sh.run(line)
-        assert result.status == 0, (line, result.output)
-    return sh
+from .veth_pair import pair_shell as _shell
 
 
 def _syn_times(sh: Shell, ns: str, flags: str) -> list[float]:

@@ -14,6 +14,7 @@ from ...kernel.interfaces import Interface
 from ...kernel.tc.model import INGRESS_HANDLE, TC_H_MIN_EGRESS, TC_H_MIN_INGRESS, Action, DeviceTc, Filter, U32Key
 from ..base import CommandError, CommandResult
 from ..numbers import number
+from .devices import device
 from .units import format_handle, format_rate, format_size, parse_classid, parse_handle, parse_rate, parse_size
 
 PARENT_MISSING = "Error: Parent Qdisc doesn't exists.\nWe have an error talking to the kernel"
@@ -69,11 +70,7 @@ def _device(host: Host, words: list[str]) -> tuple[Interface, list[str]]:
     if "dev" not in head or head.index("dev") + 1 >= len(words):
         raise CommandError('Cannot find device ""', 1)
     i = head.index("dev")
-    name = words[i + 1]
-    iface = host.interfaces.get(name)
-    if iface is None:
-        raise CommandError(f'Cannot find device "{name}"', 1)
-    return iface, words[:i] + words[i + 2:]
+    return device(host, words[i + 1]), words[:i] + words[i + 2:]
 
 
 # ---- add / del ------------------------------------------------------------------------------------

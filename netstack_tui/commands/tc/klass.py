@@ -7,6 +7,7 @@ from ...kernel.host import Host
 from ...kernel.tc.model import DeviceTc, TcClass, TcStats, major
 from ...kernel.tc.shaping import drain, ticks
 from ..base import CommandError, CommandResult
+from .devices import device
 from .units import (
     count,
     format_handle,
@@ -72,12 +73,7 @@ def show(host: Host, words: list[str], stats: bool) -> CommandResult:
             parent = parse_classid(value) if not value.endswith(":") else parse_handle(value)
         else:
             classid = parse_classid(value)
-    if dev is None:
-        raise CommandError('Cannot find device ""', 1)
-    iface = host.interfaces.get(dev)
-    if iface is None:
-        raise CommandError(f'Cannot find device "{dev}"', 1)
-    tc = iface.tc
+    tc = device(host, dev).tc
     drain(tc, host.clock)
     blocks: list[str] = []
     if tc.root is not None and tc.root.kind == "tbf":
@@ -122,12 +118,7 @@ def modify(host: Host, verb: str, words: list[str]) -> CommandResult:
         else:
             params = [word, *rest]
             break
-    if dev is None:
-        raise CommandError('Cannot find device ""', 1)
-    iface = host.interfaces.get(dev)
-    if iface is None:
-        raise CommandError(f'Cannot find device "{dev}"', 1)
-    tc = iface.tc
+    tc = device(host, dev).tc
     drain(tc, host.clock)
     root = tc.root
     if root is None or root.kind != "htb":

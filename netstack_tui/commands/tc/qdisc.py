@@ -16,6 +16,7 @@ from ...kernel.tc.model import INGRESS_HANDLE, TC_H_INGRESS, TC_H_ROOT, DeviceTc
 from ...kernel.tc.shaping import drain
 from ..base import CommandError, CommandResult
 from ..userland import userland
+from .devices import device
 from .klass import ordered, stats_lines
 from .units import (
     count,
@@ -137,14 +138,6 @@ def show(host: Host, words: list[str], stats: bool) -> CommandResult:
         return CommandResult("\n".join(qdisc_lines(device(host, dev), False, stats, only)))
     ordered = sorted(host.interfaces.values(), key=lambda i: i.index)
     return CommandResult("\n".join(line for i in ordered for line in qdisc_lines(i, True, stats, only)))
-
-
-def device(host: Host, name: str) -> Interface:
-    """The device called `name`, or tc's message."""
-    iface = host.interfaces.get(name)
-    if iface is None:
-        raise CommandError(f'Cannot find device "{name}"', 1)
-    return iface
 
 
 # ---- add / replace / change / del -----------------------------------------------------------------
