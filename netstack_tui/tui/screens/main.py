@@ -490,9 +490,10 @@ class MainScreen(JourneySteps, Screen[None]):
         self.reply = (self.reply + 1) % (len(root.replies) + 1)
 
     def action_command(self) -> None:
-        """Focus the command line."""
+        """Focus the command line, at once: `widget.focus()` waits for the queue, and letters typed
+        right after `:` (a fast typist, a paste) would be taken as hotkeys meanwhile."""
         if self._built:
-            self._command.focus()
+            self.set_focus(self._command)
 
     def action_help(self) -> None:
         """Open the help screen."""

@@ -190,7 +190,10 @@ class CommandLine(Input):
     def __init__(self, **kwargs: object) -> None:
         self.history: list[str] = []
         """Lines entered so far, oldest first."""
-        super().__init__(suggester=HistorySuggester(self.history), **kwargs)  # type: ignore[arg-type]
+        # A prompt keeps what was typed: selecting it all on focus let the next key replace the
+        # letters typed right after `:` (the focus event arrives after them).
+        super().__init__(suggester=HistorySuggester(self.history), select_on_focus=False,
+                         **kwargs)  # type: ignore[arg-type]
         self._cursor = 0
         self._draft = ""
 
