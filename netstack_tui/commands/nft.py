@@ -1,4 +1,5 @@
-"""`nft` (nftables 1.0.6): commands on the command line or from `-f FILE`, `-a` for handles, `-c` to check.
+"""`nft` (nftables 1.0.6): commands on the command line or from `-f FILE` (`-f -`: stdin), `-a` for handles,
+`-c` to check.
 
 The work happens in `netstack_tui.kernel.nftables.command`; this module reads options and files.
 Like the real tool, the words of a command line are joined with spaces and parsed again, so
@@ -77,9 +78,12 @@ def nft(ctx: ShellContext, argv: list[str]) -> CommandResult:
     if path is not None:
         if args:
             raise CommandError("Error: syntax error, options and commands cannot be combined with -f")
-        from .userland import read_input_file
+        if path == "-":  # nft reads the file from standard input and names it so in errors
+            text, source = ctx.stdin or "", "/dev/stdin"
+        else:
+            from .userland import read_input_file
 
-        text, source = read_input_file(path), path
+            text, source = read_input_file(path), path
     elif args:
         text, source = join_argv(args), None
     else:

@@ -17,11 +17,12 @@ from ..netfilter.jumps import TOO_MANY_LINKS, first_failing, too_deep
 from ..netfilter.table import Ruleset as XtRuleset
 from ..netfilter.table import Table as XtTable
 from . import xtview
-from .exprs import Nat, Verdict
-from .lexer import tokenize
+from .exprs import Nat, Verdict, verdicts_of
+from .lexer import Token, tokenize
 from .listing import chain_lines, ruleset_text, table_text, tables_text
 from .model import BaseSpec, Chain, NftRuleset, Rule, Table
-from .parse import Cursor, parse_rule
+from .parse import Cursor, parse_elements, parse_rule
+from .sets import NamedSet, parse_type, set_lines
 from .values import HOOKS, STD_PRIOS, NftError, not_simulated, parse_number, prio_name_allowed
 
 FAMILIES = ("ip", "ip6", "inet")
@@ -134,15 +135,18 @@ class Runner:
         if verb == "table":
             self.table_block(cur, create=False)
             return
-        if verb in ("define", "include", "monitor", "describe", "export", "import", "reset", "rename"):
+        if verb == "define":
+            self.define(cur)
+            return
+        if verb in ("include", "monitor", "describe", "export", "import", "reset", "rename"):
             raise not_simulated(verb)
         if verb not in ("add", "create", "insert", "replace", "delete", "destroy", "flush", "list"):
             raise NftError(f"Error: syntax error, unexpected {verb}")
         obj = cur.next("object").text
         handler = getattr(self, f"_{verb}_{obj}", None)
         if handler is None:
-            if obj in ("set", "map", "element", "counter", "quota", "limit", "flowtable", "ct", "sets", "maps",
-                       "counters", "flowtables", "meters", "meter", "secmark", "synproxy"):
+            if obj in ("counter", "quota", "limit", "flowtable", "ct", "counters", "flowtables", "meters", "meter",
+                       "secmark", "synproxy"):
                 raise not_simulated(f"{verb} {obj}")
             raise NftError(f"Error: syntax error, unexpected {obj}")
         handler(cur)
@@ -188,6 +192,7 @@ class Runner:
         if not cur.accept("{"):
             return
         pending: list[_PendingRule] = []
+        new_sets: list[NamedSet] = []
         while True:
             cur.skip_eols()
             t = cur.next("'}'")
@@ -198,16 +203,217 @@ class Runner:
                 chain = self.define_chain(table, name)
                 if cur.accept("{"):
                     self.chain_body(cur, table, chain, pending)
+                    self.expect_eol(cur)
+            elif t.text in ("set", "map"):
+                found = self.set_decl(cur, table, t.text == "map", numbered=False)
+                if found is not None:
+                    new_sets.append(found)
+                self.expect_eol(cur)
             elif t.text == "flags":
                 raise not_simulated("table flags")
-            elif t.text in ("set", "map", "counter", "quota", "flowtable", "ct", "limit", "secmark"):
+            elif t.text in ("counter", "quota", "flowtable", "ct", "limit", "secmark"):
                 raise not_simulated(t.text)
             elif t.text == "comment":
                 cur.next("string")
             else:
                 raise NftError(f"Error: syntax error, unexpected {t.text}")
+        for named in new_sets:  # a block's sets are numbered after its chains, before its rules
+            named.handle = table.new_handle()
         for item in pending:
             self.append_rule(item.table, item.chain, item.rule)
+
+    @staticmethod
+    def expect_eol(cur: Cursor) -> None:
+        """nft 1.0.x wants a newline or `;` after a chain's statement or block before a closing `}`."""
+        t = cur.peek()
+        if t is not None and t.kind == "punct" and t.text == "}":
+            raise NftError("Error: syntax error, unexpected '}', expecting newline or semicolon")
+
+    # ---- define ----------------------------------------------------------------------------------
+
+    def define(self, cur: Cursor) -> None:
+        """`define NAME = VALUE`: every later `$NAME` is replaced by VALUE's tokens."""
+        name = self.name(cur, "identifier")
+        cur.expect("=")
+        start = cur.i
+        while not (cur.peek() is None or cur.peek().kind == "eol"):  # type: ignore[union-attr]
+            cur.i += 1
+        value = cur.tokens[start:cur.i]
+        if not value:
+            raise NftError("Error: syntax error, unexpected newline")
+        rest: list[Token] = []
+        for t in cur.tokens[cur.i:]:
+            if t.kind == "word" and t.text == f"${name}":
+                rest.extend(Token(v.kind, v.text, t.line) for v in value)
+            else:
+                rest.append(t)
+        cur.tokens[cur.i:] = rest
+
+    # ---- sets and maps ---------------------------------------------------------------------------
+
+    def set_decl(self, cur: Cursor, table: Table, is_map: bool, *, numbered: bool = True,
+                 create: bool = False) -> NamedSet | None:
+        """`set NAME { type T; flags F; elements = { ... } }` (or `map NAME { type K : V; ... }`);
+        returns the set when this created it."""
+        name = self.name(cur, "set name")
+        existing = table.sets.get(name)
+        if create and existing is not None:
+            raise NftError("Error: Could not process rule: File exists")
+        cur.expect("{")
+        key = data = None
+        flags: tuple[str, ...] = ()
+        elements: list[Token] | None = None
+        while True:
+            cur.skip_eols()
+            if cur.accept("}"):
+                break
+            word = cur.next("set property").text
+            if word == "type":
+                key = parse_type(cur.next("datatype").text)
+                if cur.accept(":"):
+                    data_word = cur.next("datatype").text
+                    data = data_word if data_word == "verdict" else parse_type(data_word)
+            elif word == "flags":
+                flags = (cur.next("flag").text,)
+                while cur.accept(","):
+                    flags += (cur.next("flag").text,)
+                for flag in flags:
+                    if flag not in ("interval", "constant"):
+                        raise not_simulated(f"set flags {flag}")
+            elif word == "elements":
+                cur.expect("=")
+                cur.expect("{")
+                elements = []
+                depth = 1
+                while depth:
+                    t = cur.peek()  # newlines inside the braces belong to the element list
+                    if t is None:
+                        raise NftError("Error: syntax error, unexpected end of file")
+                    cur.i += 1
+                    depth += {"{": 1, "}": -1}.get(t.text, 0) if t.kind == "punct" else 0
+                    if depth:
+                        elements.append(t)
+                elements.append(Token("punct", "}", elements[-1].line if elements else 0))
+            elif word in ("comment",):
+                cur.next("string")
+            elif word in ("size", "policy", "timeout", "gc-interval", "counter", "auto-merge", "typeof"):
+                raise not_simulated(f"set {word}")
+            else:
+                raise NftError(f"Error: syntax error, unexpected {word}")
+        if key is None:
+            raise NftError("Error: set definition does not specify key")
+        if is_map and data is None:
+            raise NftError("Error: map definition does not specify mapping data type")
+        if not is_map and data is not None:
+            raise NftError("Error: syntax error, unexpected colon")
+        created: NamedSet | None = None
+        if existing is None:
+            existing = created = NamedSet(name, table.new_handle() if numbered else 0, key, data, flags)
+            table.sets[name] = existing
+        elif (existing.type, existing.data, existing.flags) != (key, data, flags):
+            raise NftError("Error: Could not process rule: File exists")
+        if elements:
+            self.add_elements(Cursor(elements), table, existing)
+        return created
+
+    def add_elements(self, cur: Cursor, table: Table, named: NamedSet, *, create: bool = False) -> None:
+        """The `{ ... }` of an element list, added to `named`."""
+        items = parse_elements(cur, named.kind, self.env.ifaces, verdicts=named.data == "verdict",
+                               data_kind=named.data_kind)
+        for _, value in items:
+            if isinstance(value, Verdict) and value.chain is not None:
+                self.check_target(table, value.chain)
+        named.add(items, create=create)
+
+    @staticmethod
+    def check_target(table: Table, name: str) -> None:
+        """A jump or goto target must be a regular chain of the table."""
+        target = table.chains.get(name)
+        if target is None:
+            raise NftError("Error: Could not process rule: No such file or directory")
+        if target.base is not None:
+            raise NftError("Error: Could not process rule: Operation not supported")
+
+    def set_target(self, cur: Cursor, what: str) -> tuple[Table, NamedSet]:
+        """`[FAMILY] TABLE NAME` of an existing set or map."""
+        family = self.family(cur, 2)
+        table = self.rs.table(family, self.xt_free(family, self.name(cur, "table name")))
+        found = table.sets.get(self.name(cur, f"{what} name"))
+        if found is None or found.is_map != (what == "map") and what != "element":
+            raise NftError("Error: No such file or directory")
+        return table, found
+
+    def _add_set(self, cur: Cursor, *, is_map: bool = False, create: bool = False) -> None:
+        family = self.family(cur, 2)
+        table = self.rs.table(family, self.xt_free(family, self.name(cur, "table name")))
+        self.set_decl(cur, table, is_map, create=create)
+
+    def _create_set(self, cur: Cursor) -> None:
+        self._add_set(cur, create=True)
+
+    def _add_map(self, cur: Cursor) -> None:
+        self._add_set(cur, is_map=True)
+
+    def _create_map(self, cur: Cursor) -> None:
+        self._add_set(cur, is_map=True, create=True)
+
+    def _add_element(self, cur: Cursor, *, create: bool = False) -> None:
+        table, named = self.set_target(cur, "element")
+        cur.expect("{")
+        self.add_elements(cur, table, named, create=create)
+
+    def _create_element(self, cur: Cursor) -> None:
+        self._add_element(cur, create=True)
+
+    def _delete_element(self, cur: Cursor) -> None:
+        _, named = self.set_target(cur, "element")
+        cur.expect("{")
+        named.delete([e for e, _ in parse_elements(cur, named.kind, self.env.ifaces)])
+
+    def _delete_set(self, cur: Cursor, what: str = "set") -> None:
+        table, named = self.set_target(cur, what)
+        if self.set_users(table, named):
+            raise NftError("Error: Could not process rule: Device or resource busy")
+        del table.sets[named.name]
+
+    def _delete_map(self, cur: Cursor) -> None:
+        self._delete_set(cur, "map")
+
+    def _flush_set(self, cur: Cursor, what: str = "set") -> None:
+        _, named = self.set_target(cur, what)
+        named.elems.clear()
+        named.values.clear()
+
+    def _flush_map(self, cur: Cursor) -> None:
+        self._flush_set(cur, "map")
+
+    @staticmethod
+    def set_users(table: Table, named: NamedSet) -> int:
+        """Rules that look a set up (`@NAME`, `vmap @NAME`)."""
+        return sum(1 for c in table.chains.values() for r in c.rules for e in r.exprs
+                   if getattr(e, "named", None) is named)
+
+    def _list_set(self, cur: Cursor, what: str = "set") -> None:
+        family = self.family(cur, 2)
+        table = self.find_table(family, self.name(cur, "table name"))
+        named = table.sets.get(self.name(cur, f"{what} name")) if table is not None else None
+        if table is None or named is None or named.is_map != (what == "map"):
+            raise NftError("Error: No such file or directory")
+        lines = [f"table {table.family} {table.name} {{", *named.lines(self.env.handles), "}"]
+        self.output.append("\n".join(lines))
+
+    def _list_map(self, cur: Cursor) -> None:
+        self._list_set(cur, "map")
+
+    def _list_sets(self, cur: Cursor, maps: bool = False) -> None:
+        family = cur.next().text if cur.peek_text() in FAMILIES else None
+        for table in self.tables(family, rules=False):
+            text = set_lines(table, maps, self.env.handles)
+            if text:
+                self.output.append(text)
+
+    def _list_maps(self, cur: Cursor) -> None:
+        self._list_sets(cur, maps=True)
 
     # ---- chains ----------------------------------------------------------------------------------
 
@@ -232,6 +438,7 @@ class Runner:
             if word == "type":
                 cur.next()
                 self.base_spec(cur, table, chain)
+                self.expect_eol(cur)
             elif word == "policy":
                 cur.next()
                 policy = cur.next("accept or drop").text
@@ -240,12 +447,14 @@ class Runner:
                 if chain.base is None:
                     raise NftError("Error: policy can only be set on base chains")
                 chain.base.policy = policy
+                self.expect_eol(cur)
             elif word in ("comment", "flags", "devices"):
                 raise not_simulated(f"chain {word}")
             else:
                 mark = cur.i
-                rules.append(parse_rule(cur, table.family, self.env.ifaces))
+                rules.append(parse_rule(cur, table.family, self.env.ifaces, table.sets))
                 self.marks[id(rules[-1])] = mark
+                self.expect_eol(cur)
         for rule in rules:
             if pending is None:
                 self.append_rule(table, chain.name, rule)
@@ -321,8 +530,8 @@ class Runner:
 
     def references(self, table: Table, name: str) -> int:
         """Rules that jump or go to chain `name`."""
-        return sum(1 for c in table.chains.values() for r in c.rules for e in r.exprs
-                   if isinstance(e, Verdict) and e.chain == name)
+        return sum(1 for c in table.chains.values() for r in c.rules for e in verdicts_of(r.exprs)
+                   if e.chain == name)
 
     def xt_free(self, family: str, name: str) -> str:
         """`name`, unless it is an iptables-nft table this simulator does not let nft change."""
@@ -362,13 +571,10 @@ class Runner:
 
     def validate(self, table: Table, chain: Chain, rule: Rule) -> None:
         """What the kernel refuses when the rule is added (nft_*_validate, jump targets)."""
+        for v in verdicts_of(rule.exprs):
+            if v.chain is not None:
+                self.check_target(table, v.chain)
         for e in rule.exprs:
-            if isinstance(e, Verdict) and e.chain is not None:
-                target = table.chains.get(e.chain)
-                if target is None:
-                    raise NftError("Error: Could not process rule: No such file or directory")
-                if target.base is not None:
-                    raise NftError("Error: Could not process rule: Operation not supported")
             if isinstance(e, Nat) and chain.base is not None:
                 if chain.base.type != "nat" or chain.base.hook not in NAT_HOOKS[e.kind]:
                     raise NftError("Error: Could not process rule: Operation not supported")
@@ -384,7 +590,7 @@ class Runner:
 
     def note_jumps(self, table: Table, rule: Rule) -> None:
         """Remember a rule that jumps or goes somewhere, for `check_links`."""
-        if any(isinstance(e, Verdict) and e.chain is not None for e in rule.exprs):
+        if any(v.chain is not None for v in verdicts_of(rule.exprs)):
             self.jumps.append((table, rule))
 
     def check_links(self, cur: Cursor) -> None:
@@ -431,7 +637,7 @@ class Runner:
             kind = cur.next().text
             where = ("index" if kind == "index" else "handle", parse_number(self.name(cur, "number")))
         mark = cur.i
-        rule = parse_rule(cur, table.family, self.env.ifaces)
+        rule = parse_rule(cur, table.family, self.env.ifaces, table.sets)
         self.marks[id(rule)] = mark
         rules = chain.rules
         if where is None:
@@ -462,7 +668,7 @@ class Runner:
         table, chain = self.rule_target(cur)
         index = self._handle(cur, chain)
         mark = cur.i
-        rule = parse_rule(cur, table.family, self.env.ifaces)
+        rule = parse_rule(cur, table.family, self.env.ifaces, table.sets)
         self.marks[id(rule)] = mark
         self.validate(table, chain, rule)
         self.note_jumps(table, rule)
@@ -579,7 +785,7 @@ def _first_too_deep(table: Table, added: list[Rule]) -> Rule | None:
     before: list[tuple[str, str]] = []  # jumps of rules this run did not add
     for chain in table.chains.values():
         for rule in chain.rules:
-            edges = [(chain.name, e.chain) for e in rule.exprs if isinstance(e, Verdict) and e.chain]
+            edges = [(chain.name, v.chain) for v in verdicts_of(rule.exprs) if v.chain]
             (present.setdefault(id(rule), []) if id(rule) in ids else before).extend(edges)
 
     def fails_with(count: int) -> bool:

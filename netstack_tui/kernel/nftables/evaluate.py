@@ -13,7 +13,7 @@ from ..netfilter.jumps import JUMP_STACK_SIZE
 from ..netfilter.logline import log_line
 from ..packet import Packet
 from ..trace import ChainView, RuleEval, RuleRow
-from .exprs import Cmp, Counter, Limit, Log, Nat, Notrack, Reject, SetMark, Verdict
+from .exprs import Cmp, Counter, Limit, Log, Nat, Notrack, Reject, SetMark, Verdict, VMap
 from .model import Chain, Rule, Table
 
 
@@ -60,6 +60,12 @@ def traverse(table: Table, chain: Chain, pkt: Packet, ctx: MatchContext) -> Tabl
         failed: str | None = None
         jump: Verdict | None = None
         for e in rule.exprs:
+            if isinstance(e, VMap):
+                mapped = e.lookup(pkt, ctx)
+                if mapped is None:
+                    failed = e.text()
+                    break
+                e = mapped  # the verdict the key maps to acts as the rule's own verdict
             if isinstance(e, Cmp):
                 if not e.matches(pkt, ctx):
                     failed = _failed_text(e)

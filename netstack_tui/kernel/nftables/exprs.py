@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from ..addr import format_ipv4
 from ..netfilter.api import MatchContext
@@ -129,9 +129,12 @@ class Elem:
             return x.startswith(self.lo[:-1])
         return x == self.lo
 
-    def sort_key(self) -> tuple[int, str]:
-        """Sets print in value order."""
-        return (self.lo, "") if isinstance(self.lo, int) else (0, self.lo)
+    def sort_key(self) -> int:
+        """Sets print in value order; a string (an interface name) counts as its bytes read in host
+        (little-endian) order, as nft compares them, which is why `lo` sorts before `eth0`."""
+        if isinstance(self.lo, str):
+            return int.from_bytes(self.lo.encode(), "little")
+        return self.lo
 
 
 def format_value(kind: str, value: int | str, neq: bool = False) -> str:
@@ -170,6 +173,15 @@ def format_elem(kind: str, elem: Elem, neq: bool = False) -> str:
     return format_value(kind, elem.lo, neq)
 
 
+class SetRef(Protocol):
+    """A named set or map as a rule sees it (`@NAME`): its name and a lookup."""
+
+    name: str
+
+    def find(self, x: int | str) -> Elem | None:
+        """The element holding `x`, or None."""
+
+
 @dataclass(frozen=True, slots=True)
 class Cmp:
     """A comparison (relational expression): `SELECTOR [OP] VALUE | { SET } | VALUE / MASK`."""
@@ -181,17 +193,18 @@ class Cmp:
     is_set: bool = False
     mask: int | None = None
     mask_style: str = "/"
-    """How a masked comparison was written: `&` (`& MASK == V`) or `/` (`V / MASK`)."""
+    """How a masked comparison was written: `&` (`& MASK == V`) or `/` (`V / MASK`); nft lists both as `/`."""
+    named: SetRef | None = field(default=None, compare=False)
+    """`@NAME`: a lookup in a named set (then `elems` is empty)."""
 
     def text(self) -> str:
         """The comparison as `nft list` prints it."""
         kind, sel = self.sel.kind, self.sel.text
+        if self.named is not None:
+            return f"{sel} {'!= ' if self.op == '!=' else ''}@{self.named.name}"
         if self.mask is not None:
             value = self.elems[0].lo
             assert isinstance(value, int)
-            if self.mask_style == "&" and value == self.mask:
-                op = self.op or "=="
-                return f"{sel} & {format_value(kind, self.mask)} {op} {format_value(kind, value)}"
             neg = "!= " if self.op == "!=" else ""
             return f"{sel} {neg}{format_value(kind, value)} / {format_value(kind, self.mask)}"
         if self.op in ("", "==") and not (self.op == "==" and kind in BITMASK_KINDS):
@@ -211,6 +224,8 @@ class Cmp:
         if x is None:
             return False  # the implicit protocol dependency (or a missing device) breaks the rule
         negate = self.op == "!="
+        if self.named is not None:
+            return (self.named.find(x) is not None) != negate
         if self.mask is not None:
             assert isinstance(x, int)
             return ((x & self.mask) == self.elems[0].lo) != negate
@@ -388,7 +403,55 @@ class Nat:
         return f"{out} to {target}" if target else out
 
 
-Expr = Cmp | Counter | Limit | Log | SetMark | Notrack | Verdict | Reject | Nat
+@dataclass(frozen=True, slots=True)
+class VMap:
+    """`SELECTOR vmap { KEY : VERDICT, ... }` or `SELECTOR vmap @NAME`: the verdict the key maps to;
+    a key with no entry ends the rule as a failed match does."""
+
+    sel: Selector
+    entries: tuple[tuple[Elem, Verdict], ...] = ()
+    named: SetRef | None = field(default=None, compare=False)
+    named_values: dict[Elem, Verdict] | None = field(default=None, compare=False)
+
+    def text(self) -> str:
+        """`tcp dport vmap { 22 : accept, 80 : drop }`."""
+        if self.named is not None:
+            return f"{self.sel.text} vmap @{self.named.name}"
+        items = sorted(self.entries, key=lambda kv: kv[0].sort_key())
+        body = ", ".join(f"{format_elem(self.sel.kind, k)} : {v.text()}" for k, v in items)
+        return f"{self.sel.text} vmap {{ {body} }}"
+
+    def lookup(self, p: Packet, c: MatchContext) -> Verdict | None:
+        """The verdict for this packet's key, or None (no entry, or the selector reads nothing)."""
+        if self.sel.never is not None:
+            return None
+        x = self.sel.get(p, c)
+        if x is None:
+            return None
+        if self.named is not None:
+            found = self.named.find(x)
+            return self.named_values.get(found) if found is not None and self.named_values is not None else None
+        return next((v for k, v in self.entries if k.contains(x)), None)
+
+    def verdicts(self) -> list[Verdict]:
+        """Every verdict it may return (jump targets are checked like a rule's own)."""
+        if self.named_values is not None:
+            return list(self.named_values.values())
+        return [v for _, v in self.entries]
+
+
+Expr = Cmp | Counter | Limit | Log | SetMark | Notrack | Verdict | Reject | Nat | VMap
+
+
+def verdicts_of(exprs: list[Expr]) -> list[Verdict]:
+    """The rule's own verdict and every verdict its verdict maps hold."""
+    out: list[Verdict] = []
+    for e in exprs:
+        if isinstance(e, Verdict):
+            out.append(e)
+        elif isinstance(e, VMap):
+            out.extend(e.verdicts())
+    return out
 
 
 def implied_l4(exprs: list[Expr], before: int) -> int | None:

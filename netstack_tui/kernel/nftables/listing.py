@@ -26,10 +26,12 @@ def table_text(table: Table, handles: bool, chains: list[Chain] | None = None, t
     if handles and table_handle:
         head += f" # handle {table.handle}"
     lines = [head]
-    for index, chain in enumerate(chains if chains is not None else list(table.chains.values())):
+    blocks = [] if chains is not None else [named.lines(handles) for named in table.sets.values()]
+    blocks += [chain_lines(chain, handles) for chain in (chains if chains is not None else table.chains.values())]
+    for index, block in enumerate(blocks):
         if index:
             lines.append("")
-        lines.extend(chain_lines(chain, handles))
+        lines.extend(block)
     lines.append("}")
     return "\n".join(lines)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..generation import next_generation
-from .exprs import Cmp, Counter, Expr, Reject, Verdict
+from .exprs import Cmp, Counter, Expr, Reject, Verdict, VMap
+from .sets import NamedSet
 from .values import NftError
 
 
@@ -57,11 +58,14 @@ class Rule:
                 return "reject"
             if isinstance(e, Nat):
                 return e.kind
+            if isinstance(e, VMap):
+                return "vmap"
         return ""
 
     def uses_sets(self) -> int:
         """How many anonymous sets the rule creates (each takes a handle)."""
-        return sum(1 for e in self.exprs if isinstance(e, Cmp) and e.is_set and len(e.elems) > 0)
+        return sum(1 for e in self.exprs if (isinstance(e, Cmp) and e.is_set and len(e.elems) > 0)
+                   or (isinstance(e, VMap) and e.named is None))
 
 
 @dataclass(slots=True)
@@ -87,6 +91,8 @@ class Table:
     handle: int
     chains: dict[str, Chain] = field(default_factory=dict)
     next_handle: int = 0
+    sets: dict[str, NamedSet] = field(default_factory=dict)
+    """Named sets and maps, in creation order."""
 
     def new_handle(self) -> int:
         """The next object handle of this table."""
@@ -140,7 +146,9 @@ class NftRuleset:
         return table
 
     def base_chains(self, hook: str) -> list[tuple[Table, Chain]]:
-        """Base chains that see IPv4 packets at `hook` (ip and inet tables), in registration order."""
+        """Base chains that see IPv4 packets at `hook` (ip and inet tables), in the order they run: by
+        priority, and at one priority the newest first (nf_hook_entries_grow inserts a hook before
+        the entries of its own priority)."""
         found = [
             (t, c)
             for t in self.tables
@@ -148,7 +156,7 @@ class NftRuleset:
             for c in t.chains.values()
             if c.base is not None and c.base.hook == hook
         ]
-        return sorted(found, key=lambda tc: (tc[1].base.priority, tc[1].seq))  # type: ignore[union-attr]
+        return sorted(found, key=lambda tc: (tc[1].base.priority, -tc[1].seq))  # type: ignore[union-attr]
 
     def uses_conntrack(self) -> bool:
         """Whether any rule loads conntrack (nft_ct and nft_nat call nf_ct_netns_get)."""

@@ -23,10 +23,12 @@ from .exprs import (
     Reject,
     SetMark,
     Verdict,
+    VMap,
     implied_l4,
 )
 from .lexer import Token
 from .model import Rule
+from .sets import KIND_DESC, NamedSet, merge_intervals
 from .values import (
     CT_DIRECTIONS,
     CT_STATES,
@@ -50,7 +52,7 @@ NOT_SIMULATED_WORDS = frozenset({
     "queue", "fwd", "dup", "quota", "synproxy", "tproxy", "flow", "numgen", "jhash", "symhash", "fib", "rt",
     "socket", "osf", "ipsec", "exthdr", "vlan", "ether", "arp", "sctp", "dccp", "udplite", "ah", "esp", "comp",
     "frag", "hbh", "rt0", "mh", "dst", "igmp", "gre", "vxlan", "geneve", "secmark", "set", "add", "update",
-    "delete", "meter", "xt", "last", "objref", "sample",
+    "delete", "meter", "xt", "last", "objref", "sample", "map",
 })
 ICMPX_CODES = ("port-unreachable", "admin-prohibited", "no-route", "host-unreachable")
 _BITNAMES = {"ctstate": (CT_STATES, "conntrack state"), "ctstatus": (CT_STATUS, "conntrack status"),
@@ -80,6 +82,8 @@ class Cursor:
         if t is None or t.kind == "eol":
             unexpected = "end of file" if t is None else "newline" if t.text == "\n" else "semicolon"
             raise NftError(f"Error: syntax error, unexpected {unexpected}" + (f", expecting {what}" if what else ""))
+        if t.kind == "word" and t.text.startswith("$"):  # `define` replaced every variable it knows
+            raise NftError(f"Error: unknown identifier '{t.text[1:]}'")
         self.i += 1
         return t
 
@@ -217,6 +221,97 @@ def _value_token(cur: Cursor) -> Token:
     return t
 
 
+def named_set(sets: dict[str, NamedSet] | None, word: str, kind: str, *, is_map: bool | None = None) -> NamedSet:
+    """The set `@NAME` refers to, checked against the selector's datatype."""
+    found = (sets or {}).get(word[1:])
+    if found is None:
+        raise NftError("Error: No such file or directory")
+    if is_map is True and found.data != "verdict":
+        raise NftError("Error: Expression is not a map")
+    if is_map is False and found.is_map:
+        raise NftError(f"Error: datatype mismatch, expected {KIND_DESC.get(kind, kind)}, expression has type"
+                       f" {KIND_DESC.get(found.kind, found.kind)}")
+    if found.kind != kind and not (kind in ("ifname", "iface") and found.kind == kind):
+        raise NftError(f"Error: datatype mismatch, expected {KIND_DESC.get(kind, kind)}, expression has type"
+                       f" {KIND_DESC.get(found.kind, found.kind)}")
+    return found
+
+
+def parse_verdict(cur: Cursor) -> Verdict:
+    """A verdict as a map value: `accept`, `drop`, `continue`, `return`, `jump C`, `goto C`."""
+    t = cur.next("verdict")
+    if t.text in ("accept", "drop", "continue", "return") and t.kind == "word":
+        return Verdict(t.text)
+    if t.text in ("jump", "goto") and t.kind == "word":
+        return Verdict(t.text, cur.next("chain").text)
+    raise NftError(f"Error: syntax error, unexpected {'string' if t.kind == 'word' else _describe(t)}")
+
+
+def parse_elements(cur: Cursor, kind: str, ifaces: Collection[str] | None, *, verdicts: bool = False,
+                   data_kind: str | None = None) -> list[tuple[Elem, Verdict | Elem | None]]:
+    """`{ E, E : V, ... }` after its opening brace, up to and including the closing one."""
+    out: list[tuple[Elem, Verdict | Elem | None]] = []
+    while True:
+        cur.skip_eols()
+        if cur.accept("}"):
+            break
+        if kind in BITMASK_KINDS:
+            names, what = _BITNAMES[kind]
+            elem = Elem(_symbol(cur.next(what).text, names, what))
+        else:
+            elem = _elem(kind, _value_token(cur), ifaces)
+        value: Verdict | Elem | None = None
+        if verdicts or data_kind is not None:
+            t = cur.peek()
+            if t is None or t.text != ":":
+                raise NftError(f"Error: syntax error, unexpected {_describe(t)}, expecting colon")
+            cur.next()
+            value = parse_verdict(cur) if verdicts else _elem(data_kind or "", _value_token(cur), ifaces)
+        out.append((elem, value))
+        cur.skip_eols()
+        if not cur.accept(","):
+            cur.skip_eols()
+            cur.expect("}")
+            break
+    return out
+
+
+def _vmap(cur: Cursor, sel_text: str, ifaces: Collection[str] | None, sets: dict[str, NamedSet] | None) -> VMap:
+    sel = SELECTORS[sel_text]
+    t = cur.next("'{' or '@'")
+    if t.kind == "word" and t.text.startswith("@"):
+        found = named_set(sets, t.text, sel.kind, is_map=True)
+        return VMap(sel, named=found, named_values=found.values)  # type: ignore[arg-type]
+    if t.text != "{":
+        raise NftError(f"Error: syntax error, unexpected {_describe(t)}")
+    entries: list[tuple[Elem, Verdict]] = []
+    for elem, value in parse_elements(cur, sel.kind, ifaces, verdicts=True):
+        assert isinstance(value, Verdict)
+        if any(elem == k for k, _ in entries):
+            raise NftError("Error: Could not process rule: File exists")
+        entries.append((elem, value))
+    return VMap(sel, tuple(entries))
+
+
+def parse_match(cur: Cursor, sel_text: str, ifaces: Collection[str] | None,
+                sets: dict[str, NamedSet] | None = None) -> Cmp | VMap:
+    """A comparison, a lookup in `@SET` or a verdict map on `sel_text`."""
+    if cur.accept("vmap"):
+        return _vmap(cur, sel_text, ifaces, sets)
+    op = ""
+    t = cur.peek()
+    if t is not None and t.kind == "punct" and t.text in ("==", "!="):
+        t2 = cur.peek(1)
+        if t2 is not None and t2.kind == "word" and t2.text.startswith("@"):
+            op = cur.next().text
+            t = t2
+    if t is not None and t.kind == "word" and t.text.startswith("@"):
+        cur.next()
+        sel = SELECTORS[sel_text]
+        return Cmp(sel, op, (), named=named_set(sets, t.text, sel.kind, is_map=False))
+    return parse_cmp(cur, sel_text, ifaces)
+
+
 def parse_cmp(cur: Cursor, sel_text: str, ifaces: Collection[str] | None) -> Cmp:
     """`SELECTOR [op] VALUE`, `SELECTOR { SET }`, `SELECTOR & MASK == V`, `SELECTOR V / MASK`."""
     sel = SELECTORS[sel_text]
@@ -234,24 +329,15 @@ def parse_cmp(cur: Cursor, sel_text: str, ifaces: Collection[str] | None) -> Cmp
         value = _bits(cur, kind)
         return Cmp(sel, t2.text, (Elem(value),), mask=mask, mask_style="&")
     if cur.accept("{"):
-        elems: list[Elem] = []
-        while True:
-            cur.skip_eols()
-            if cur.accept("}"):
-                break
-            if kind in BITMASK_KINDS:
-                names, what = _BITNAMES[kind]
-                elems.append(Elem(_symbol(cur.next(what).text, names, what)))
-            else:
-                elems.append(_elem(kind, _value_token(cur), ifaces))
-            cur.skip_eols()
-            if not cur.accept(","):
-                cur.skip_eols()
-                cur.expect("}")
-                break
-        if not elems:
+        written = [e for e, _ in parse_elements(cur, kind, ifaces)]
+        if not written:
             raise NftError("Error: syntax error, unexpected '}'")
-        return Cmp(sel, op, tuple(elems), is_set=True)
+        elems = tuple(dict.fromkeys(written))
+        if len(written) == 1:  # a one-element set becomes a plain comparison (before duplicates go)
+            return Cmp(sel, op, elems)
+        if any(e.hi is not None or e.plen is not None for e in elems):
+            elems = merge_intervals(kind, elems)
+        return Cmp(sel, op, elems, is_set=True)
     if kind in BITMASK_KINDS:
         value = _bits(cur, kind)
         if cur.accept("/"):
@@ -371,7 +457,8 @@ def _set_mark(cur: Cursor, target: str) -> SetMark:
     return SetMark(target, parse_int(cur.next("value").text, "mark"))
 
 
-def parse_rule(cur: Cursor, family: str, ifaces: Collection[str] | None = None) -> Rule:
+def parse_rule(cur: Cursor, family: str, ifaces: Collection[str] | None = None,
+               sets: dict[str, NamedSet] | None = None) -> Rule:
     """The expressions of one rule, up to a newline, `;` or `}`."""
     exprs: list[Expr] = []
     hidden: set[int] = set()
@@ -403,13 +490,11 @@ def parse_rule(cur: Cursor, family: str, ifaces: Collection[str] | None = None) 
         elif w == "reject":
             rej = _reject(cur, family)
             if rej.kind == "tcp":
-                last = exprs[-1] if exprs else None
-                if isinstance(last, Cmp) and last.sel.text in ("ip protocol", "meta l4proto") and \
-                        not last.is_set and last.op == "" and last.elems[0].lo == 6:
-                    hidden.add(len(exprs) - 1)
-                elif implied_l4(exprs, len(exprs)) != 6:
-                    hidden.add(len(exprs))
-                    exprs.append(Cmp(SELECTORS["meta l4proto"], "", (Elem(6),)))
+                _tcp_reset_dependency(exprs, hidden, family)
+            elif rej.kind == "icmpx" and family == "inet" and _pins_ipv4(exprs):
+                rej = Reject("icmp", rej.code, family)  # nft narrows icmpx once the rule is IPv4 only
+            elif rej.kind == "icmp" and family == "inet" and not _pins_ipv4(exprs):
+                _insert_dependency(exprs, hidden, Cmp(SELECTORS["meta nfproto"], "", (Elem(2),)), family)
             exprs.append(rej)
         elif w in ("snat", "dnat", "masquerade", "redirect"):
             exprs.append(_nat(cur, w, family, exprs))
@@ -418,20 +503,20 @@ def parse_rule(cur: Cursor, family: str, ifaces: Collection[str] | None = None) 
             if key == "mark" and cur.peek_text() == "set":
                 exprs.append(_set_mark(cur, "meta mark"))
             elif key in META_SHORT:
-                exprs.append(parse_cmp(cur, META_SHORT[key], ifaces))
+                exprs.append(_checked(exprs, parse_match(cur, META_SHORT[key], ifaces, sets)))
             else:
                 raise not_simulated(f"meta {key}")
         elif w in ("mark", "iif", "oif", "iifname", "oifname"):
             if w == "mark" and cur.peek_text() == "set":
                 exprs.append(_set_mark(cur, "meta mark"))
             else:
-                exprs.append(parse_cmp(cur, META_SHORT[w], ifaces))
+                exprs.append(parse_match(cur, META_SHORT[w], ifaces, sets))
         elif w == "ct":
             key = cur.next("ct key").text
             if key == "mark" and cur.peek_text() == "set":
                 exprs.append(_set_mark(cur, "ct mark"))
             elif f"ct {key}" in SELECTORS:
-                exprs.append(parse_cmp(cur, f"ct {key}", ifaces))
+                exprs.append(_checked(exprs, parse_match(cur, f"ct {key}", ifaces, sets)))
             else:
                 raise not_simulated(f"ct {key}")
         elif w in ("ip", "ip6", "tcp", "udp", "th", "icmp", "icmpv6"):
@@ -440,13 +525,92 @@ def parse_rule(cur: Cursor, family: str, ifaces: Collection[str] | None = None) 
                 raise not_simulated(f"{w} {field}")
             if w == "ip6" and family == "ip":
                 raise NftError("Error: conflicting protocols specified: ip vs. ip6")
-            exprs.append(parse_cmp(cur, f"{w} {field}", ifaces))
+            exprs.append(_checked(exprs, parse_match(cur, f"{w} {field}", ifaces, sets)))
         elif w in NOT_SIMULATED_WORDS:
             raise not_simulated(w)
         else:
             raise NftError(f"Error: syntax error, unexpected {w}" if _is_keywordish(w) else
                            "Error: No symbol type information")
+    _redundant_dependencies(exprs, hidden, family)
     return Rule(exprs, comment=comment, hidden=frozenset(hidden))
+
+
+_L4_SELECTORS = ("ip protocol", "meta l4proto")
+
+
+def _checked(exprs: list[Expr], new: Cmp | VMap) -> Cmp | VMap:
+    _check_protocols(exprs, new)
+    return new
+
+
+def _l4_value(e: Expr) -> int | None:
+    """The protocol an `ip protocol P` / `meta l4proto P` equality pins, else None."""
+    if isinstance(e, Cmp) and e.sel.text in _L4_SELECTORS and not e.is_set and e.named is None and \
+            e.mask is None and e.op in ("", "==") and isinstance(e.elems[0].lo, int) and e.elems[0].hi is None:
+        return e.elems[0].lo
+    return None
+
+
+def _insert_dependency(exprs: list[Expr], hidden: set[int], dep: Cmp, family: str, always: bool = False) -> None:
+    """A test nft adds at the start of the rule; listed when a statement comes before the reject
+    (or `always`), hidden when only matches do."""
+    shifted = {i + 1 for i in hidden}
+    hidden.clear()
+    hidden.update(shifted)
+    exprs.insert(0, dep)
+    if not always and all(isinstance(e, Cmp) for e in exprs):
+        hidden.add(0)
+
+
+def _check_protocols(exprs: list[Expr], new: Cmp | VMap) -> None:
+    """Two transport protocols in one rule: nft's 'conflicting protocols specified: A vs. B'."""
+    l4 = new.sel.l4
+    if l4 is None or l4 == -1:
+        return
+    for e in exprs:
+        have = _l4_value(e) if _l4_value(e) is not None else (e.sel.l4 if isinstance(e, Cmp | VMap) else None)
+        if have is not None and have != -1 and have != l4:
+            names = {1: "icmp", 6: "tcp", 17: "udp"}
+            raise NftError(f"Error: conflicting protocols specified: {names.get(have, have)} vs. {names.get(l4, l4)}")
+
+
+def _tcp_reset_dependency(exprs: list[Expr], hidden: set[int], family: str) -> None:
+    """`reject with tcp reset` needs TCP: after another protocol's match the kernel refuses it; with
+    none, nft puts a `meta l4proto tcp` test at the start of the rule (so a counter before the reject
+    never sees other packets), and lists it unless only matches come before the reject."""
+    l4 = implied_l4(exprs, len(exprs))
+    if l4 == 6:
+        last = exprs[-1] if exprs else None
+        if last is not None and _l4_value(last) == 6 and isinstance(last, Cmp) and last.op == "":
+            hidden.add(len(exprs) - 1)
+        return
+    if l4 is not None and l4 != -1:
+        raise NftError("Error: you cannot use tcp reset with this protocol")
+    if l4 == -1:
+        return
+    _insert_dependency(exprs, hidden, Cmp(SELECTORS["meta l4proto"], "", (Elem(6),)), family, family == "inet")
+
+
+def _pins_ipv4(exprs: list[Expr]) -> bool:
+    """Whether a match limits the rule to IPv4 (an `ip` header field)."""
+    return any(isinstance(e, Cmp | VMap) and e.sel.text.startswith(("ip ", "icmp ")) for e in exprs)
+
+
+def _redundant_dependencies(exprs: list[Expr], hidden: set[int], family: str) -> None:
+    """nft drops a protocol match the next transport match implies (`meta l4proto tcp tcp dport 22`
+    lists as `tcp dport 22`); in an inet table only `meta l4proto` is that dependency."""
+    for i, e in enumerate(exprs):
+        value = _l4_value(e)
+        if value is None or i in hidden or (family == "inet" and isinstance(e, Cmp) and e.sel.text == "ip protocol"):
+            continue
+        for later in exprs[i + 1:]:
+            if not isinstance(later, Cmp | VMap):
+                break
+            l4 = later.sel.l4
+            if l4 is not None and l4 != -1:
+                if l4 == value:
+                    hidden.add(i)
+                break
 
 
 def _is_keywordish(word: str) -> bool:
