@@ -79,6 +79,16 @@ class CtEntry:
     nat_done: frozenset[str] = frozenset()
     """Which NAT manips were decided: `SRC`, `DST` (nf_nat_initialized); interned like `status`."""
     created_at: float = 0.0
+    acct: tuple[int, int, int, int] | None = None
+    """nf_conn_acct: (original packets, original bytes, reply packets, reply bytes), or None when the
+    entry was made while net.netfilter.nf_conntrack_acct was 0 (the extension is added at creation).
+    A tuple, not a list: entries copied field by field (`kernel.varied`) must not share it."""
+
+    def account(self, direction: str, length: int) -> None:
+        """nf_ct_acct_update(): one more packet of `length` bytes in `direction`."""
+        if self.acct is not None:
+            op, ob, rp, rb = self.acct
+            self.acct = (op + 1, ob + length, rp, rb) if direction == "ORIGINAL" else (op, ob, rp + 1, rb + length)
 
     def set_status(self, bit: str) -> None:
         """Add a status bit (set_bit(IPS_*, &ct->status))."""
@@ -105,10 +115,11 @@ class CtEntry:
         parts = [f"{name:<8} {self.proto} {self.expires_in(now)}"]
         if self.tcp_state:
             parts.append(self.tcp_state)
-        parts.append(_tuple_text(self.orig))
+        counts = self.acct
+        parts.append(_tuple_text(self.orig) + (f" packets={counts[0]} bytes={counts[1]}" if counts else ""))
         if "SEEN_REPLY" not in self.status:
             parts.append("[UNREPLIED]")
-        parts.append(_tuple_text(self.reply))
+        parts.append(_tuple_text(self.reply) + (f" packets={counts[2]} bytes={counts[3]}" if counts else ""))
         if "ASSURED" in self.status:
             parts.append("[ASSURED]")
         parts.append(f"mark={self.mark} use=1")

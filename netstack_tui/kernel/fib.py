@@ -68,6 +68,14 @@ def input_route(host: Host, src: int, dst: int, iif: str, mark: int = 0) -> Inpu
         return InputDecision("error", None, RT_TABLE_MAIN, "EINVAL", "martian_source")
     if dst >> 24 == 127 and not is_lo:
         return InputDecision("error", None, RT_TABLE_MAIN, "EINVAL", "martian_destination")
+    if dst == 0xFFFFFFFF:
+        # brd_input: the limited broadcast is for this host whatever the routes say; only the
+        # source is checked (when there is one).
+        check = validate_source(host, src, 0, iif, 0, mark) if src else False
+        if isinstance(check, str):
+            return InputDecision("error", None, RT_TABLE_MAIN, "EINVAL",
+                                 "rp_filter" if check == "EXDEV" else "martian_source")
+        return InputDecision("broadcast", None, RT_TABLE_MAIN)
     found = host.routing.lookup(dst, src, iif, None, mark)
     table = found.rule.table if found.rule is not None else RT_TABLE_MAIN
     forwarding = host.sysctl.forwarding(iif)

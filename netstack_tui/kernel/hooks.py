@@ -13,9 +13,11 @@ import functools
 
 from . import cost, nat, replies
 from .addr import format_ipv4
+from .conntrack import CtEntry
 from .host import Host
 from .journey import HOOK_TABLES, Journey
 from .netfilter.api import Hook, MatchContext, TableVerdict
+from .netfilter.connbytes import FORCE_ACCT
 from .nftables import evaluate as nft_eval
 from .nftables.model import Chain as NftChain
 from .nftables.model import Table as NftTable
@@ -88,8 +90,10 @@ def _hook_entries(host: Host, hook: Hook) -> list[tuple[str, NftTable | None, Nf
               b: tuple[int, int, str, NftTable | None, NftChain | None]) -> int:
         if a[0] != b[0]:
             return -1 if a[0] < b[0] else 1
-        if (a[4] is None) == (b[4] is None):
+        if a[4] is None and b[4] is None:
             return a[1] - b[1]
+        if a[4] is not None and b[4] is not None:
+            return b[1] - a[1]  # two nft chains at one priority: the newest hook runs first
         # An iptables table and an nft chain at one priority: whichever registered its hook first.
         ipt, chain, sign = (a, b[4], -1) if a[4] is None else (b, a[4], 1)
         assert chain is not None
@@ -153,10 +157,12 @@ def _context(j: Journey, hook: Hook) -> MatchContext:
         ct_reply=entry.reply if entry is not None else None,
         ct_mark=entry.mark if entry is not None else 0,
         ct_expire=entry.expires_in(j.host.clock) if entry is not None and entry.id else 0,
+        ct_acct=entry.acct if entry is not None else None,
         addr_type=j.host.addr_type,
         in_mac=_in_mac(j),
         physdev=(f.nf_bridge.physin, f.nf_bridge.physout) if f.nf_bridge is not None else None,
         rules=j.host.iptables.state,
+        host=j.host,
     )
 
 
@@ -478,6 +484,8 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
             )
             raise j.stop(Disposition.DROPPED, DropReason.NETFILTER_DROP)
     entry = result.entry
+    if entry is not None and result.state != "RELATED":
+        _account(host, entry, result.new, f.ct_dir, f.pkt.length)
     j.step(
         stage,
         Verdict.PASS,
@@ -492,6 +500,17 @@ def _conntrack_in(j: Journey, hook: Hook) -> None:
             _ct_max(host),
         ) if j.record else None,
     )
+
+
+def _account(host: Host, entry: CtEntry, new: bool, direction: str, length: int) -> None:
+    """nf_ct_acct_update() in nf_conntrack_in(): counters exist on entries made while accounting was on
+    (a connbytes rule turns it on for the namespace, as connbytes_mt_check() does)."""
+    if new:
+        if not _sysctl_ints(host).get("nf_conntrack_acct") and host.iptables.state.per_rule.get(FORCE_ACCT):
+            host.sysctl.set("net.netfilter.nf_conntrack_acct", "1")
+        if _sysctl_ints(host).get("nf_conntrack_acct"):
+            entry.acct = (0, 0, 0, 0)
+    entry.account(direction, length)
 
 
 def _ct_max(host: Host) -> int:

@@ -16,6 +16,7 @@ from .addr import format_ipv4, in_prefix, prefix_mask
 from .capture import CaptureRing
 from .conntrack import Conntrack
 from .interfaces import Address, Cable, Interface, XdpProgram
+from .ipset import IpsetRegistry
 from .link.tables import Bridge, Neighbour, recalculate_mac
 from .mib import Mib
 from .netfilter.table import Ruleset
@@ -113,6 +114,11 @@ class Host:
         host.routing.remove_dev("lo")
         lo.up, lo.qdisc = False, "noop"
         return host
+
+    @property
+    def ipsets(self) -> IpsetRegistry:
+        """The namespace's IP sets; they live with the iptables match state, which `-m set` reads."""
+        return self.iptables.state.ipsets
 
     # ---- interfaces --------------------------------------------------------------------------
 

@@ -30,10 +30,7 @@ PACKETS_PER_RULESET = 8
 
 # Rulesets whose disagreement with the kernel is known and reported (xfail strict: remove when fixed).
 KNOWN_SAVE_DIFFERENT: dict[str, str] = {}
-KNOWN_COUNTERS_DIFFERENT: dict[str, str] = {
-    "d28-opennic-tier2__iptables.rules": "sim never matches -m hashlimit (kernel: --hashlimit-upto 30/min "
-                                         "--hashlimit-burst 10 passes the first packets)",
-}
+KNOWN_COUNTERS_DIFFERENT: dict[str, str] = {}
 
 
 def _families() -> dict[str, str]:

@@ -101,7 +101,8 @@ def test_nested_goto_returns_to_last_jump() -> None:
         ("-m length --length 0:100", SSH, True, None),
         ("-m addrtype --dst-type LOCAL", SSH, True, None),
         ("-m comment --comment hi", SSH, True, None),
-        ("-m hashlimit --hashlimit-upto 1/sec --hashlimit-name x", SSH, False, "-m hashlimit (not simulated)"),
+        ("-m hashlimit --hashlimit-upto 1/sec --hashlimit-name x", SSH, True, None),
+        ("-m tcpmss --mss 500", SSH, False, "-m tcpmss (not simulated)"),
     ],
 )
 def test_matches(rule: str, spec: str, matched: bool, failed: str | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 from ..packet import Packet
 from ..trace import RuleEval
@@ -27,9 +28,11 @@ class Hook(StrEnum):
     POSTROUTING = "POSTROUTING"
 
 
-@dataclass(frozen=True, slots=True)
-class CtTuple:
-    """One direction of a conntrack entry: (src, dst, sport, dport) for the protocol."""
+class CtTuple(NamedTuple):
+    """One direction of a conntrack entry: (src, dst, sport, dport) for the protocol.
+
+    A named tuple rather than a frozen dataclass: a flood of new connections builds and hashes
+    four of these per packet, and a million-entry table holds two per entry."""
 
     proto: int
     src: int
@@ -56,6 +59,8 @@ class MatchContext:
     ct_mark: int = 0
     ct_expire: int = 0
     """Seconds until the entry times out (--ctexpire)."""
+    ct_acct: tuple[int, int, int, int] | None = None
+    """The entry's packet and byte counters per direction (`CtEntry.acct`), read by connbytes."""
     addr_type: Callable[[int], str] = field(default=lambda addr: "UNICAST")
     """Type of an address on this host: LOCAL, UNICAST, BROADCAST, MULTICAST, BLACKHOLE, ..."""
     owner_uid: int | None = None
@@ -71,6 +76,9 @@ class MatchContext:
     rules: RulesetState | None = None
     """The traversed ruleset's match state (recent lists, limit buckets); `Ruleset.traverse`
     fills it in."""
+    host: Any = None
+    """The host whose ruleset runs (a `kernel.host.Host`, not imported here: it imports us):
+    connlimit counts its conntrack entries, rpfilter asks its FIB, statistic seeds from its name."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,9 @@ class Extension:
         """Whether the kernel accepts this extension in built-in `chain` (checkentry)."""
         return self.hooks is None or chain in self.hooks
 
+    def checkentry(self, state: RulesetState) -> None:
+        """Refuse the rule against the host's state when it is added (a `-m set` naming no set)."""
+
 
 class Match(Extension):
     """A parsed `-m NAME` instance."""

@@ -1,6 +1,6 @@
 """Extensions real rulesets use that the simulator parses and prints but does not evaluate.
 
-hashlimit, connlimit, string, policy, rpfilter, sctp, helper, set, ... and targets such
+string, policy, sctp, helper, u32, dscp, ... and targets such
 as TCPMSS, CHECKSUM, NFLOG, TRACE, NETMAP, NFQUEUE. Each keeps its options as text in the order
 its libxt save function prints them, so `iptables-save` still equals the kernel's output. At
 evaluation an opaque match never matches (the trace says `-m NAME (not simulated)`), and an opaque
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .extension import Check, Match, Opt, RuleInfo, Spec, register_match, register_target
-from .rate import parse_rate, rate_text
 from .state import RulesetState
 from .targets import Target
 from .values import (
@@ -27,16 +26,6 @@ from .values import (
 )
 
 Normalise = Callable[[tuple[str, ...]], tuple[str, ...]]
-
-
-def _hash_rate(args: tuple[str, ...]) -> tuple[str, ...]:
-    # hashlimit stores rates with XT_HASHLIMIT_SCALE_v2 (10^6) and prints them like limit does.
-    return (rate_text(parse_rate(args[0], 1_000_000), 1_000_000),)
-
-
-def _hash_mode(args: tuple[str, ...]) -> tuple[str, ...]:
-    words = set(args[0].split(","))
-    return (",".join(w for w in ("srcip", "srcport", "dstip", "dstport") if w in words),)
 
 
 def _quoted(args: tuple[str, ...]) -> tuple[str, ...]:
@@ -56,63 +45,20 @@ OptionTable = tuple[tuple[str, int, "Normalise | None"], ...]
 
 # Options in the order each module's save function prints them; aliases map to the printed name.
 OPAQUE_MATCHES: dict[str, OptionTable] = {
-    "hashlimit": (
-        ("--hashlimit-upto", 1, _hash_rate),
-        ("--hashlimit-above", 1, _hash_rate),
-        ("--hashlimit-burst", 1, None),
-        ("--hashlimit-mode", 1, _hash_mode),
-        ("--hashlimit-name", 1, None),
-        ("--hashlimit-htable-size", 1, None),
-        ("--hashlimit-htable-max", 1, None),
-        ("--hashlimit-htable-gcinterval", 1, None),
-        ("--hashlimit-htable-expire", 1, None),
-        ("--hashlimit-srcmask", 1, None),
-        ("--hashlimit-dstmask", 1, None),
-        ("--hashlimit-rate-match", 0, None),
-        ("--hashlimit-rate-interval", 1, None),
-    ),
-    "connlimit": (
-        ("--connlimit-upto", 1, None),
-        ("--connlimit-above", 1, None),
-        ("--connlimit-mask", 1, None),
-        ("--connlimit-saddr", 0, None),
-        ("--connlimit-daddr", 0, None),
-    ),
-    "rpfilter": (("--loose", 0, None), ("--validmark", 0, None), ("--accept-local", 0, None), ("--invert", 0, None)),
     "sctp": (("--sport", 1, sctp_ports), ("--dport", 1, sctp_ports), ("--chunk-types", 2, None)),
     "helper": (("--helper", 1, _quoted),),
-    "set": (
-        ("--match-set", 2, None),
-        ("--return-nomatch", 0, None),
-        ("--update-counters", 0, None),
-        ("--packets-eq", 1, None),
-        ("--bytes-eq", 1, None),
-    ),
     "socket": (("--transparent", 0, None), ("--nowildcard", 0, None), ("--restore-skmark", 0, None)),
-    "statistic": (("--mode", 1, None), ("--probability", 1, None), ("--every", 1, None), ("--packet", 1, None)),
-    "quota": (("--quota", 1, None),),
     "dscp": (("--dscp", 1, None), ("--dscp-class", 1, None)),
     "ecn": (("--ecn-tcp-cwr", 0, None), ("--ecn-tcp-ece", 0, None), ("--ecn-ip-ect", 1, None)),
     "u32": (("--u32", 1, _quoted),),
     "esp": (("--espspi", 1, None),),
     "ah": (("--ahspi", 1, None),),
     "tcpmss": (("--mss", 1, None),),
-    "connbytes": (("--connbytes", 1, None), ("--connbytes-dir", 1, None), ("--connbytes-mode", 1, None)),
     "devgroup": (("--src-group", 1, None), ("--dst-group", 1, None)),
     "cgroup": (("--path", 1, None), ("--cgroup", 1, None)),
     "realm": (("--realm", 1, None),),
     "cpu": (("--cpu", 1, None),),
     "nfacct": (("--nfacct-name", 1, None),),
-    "time": (
-        ("--datestart", 1, None),
-        ("--datestop", 1, None),
-        ("--timestart", 1, None),
-        ("--timestop", 1, None),
-        ("--monthdays", 1, None),
-        ("--weekdays", 1, None),
-        ("--kerneltz", 0, None),
-        ("--contiguous", 0, None),
-    ),
 }
 # policy elements are order-sensitive (--next separates them), so they keep the order written.
 ORDER_KEPT = {
@@ -129,11 +75,8 @@ ORDER_KEPT = {
         ("--next", 0),
     )
 }
-DEFAULTS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    # option: (value, unless-any-of) printed even when not written, as the save function does.
-    "connlimit": {"--connlimit-mask": (("32",), ()), "--connlimit-saddr": ((), ("--connlimit-daddr",))},
-    "hashlimit": {"--hashlimit-burst": (("5",), ())},
-}
+DEFAULTS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+"""Per module, option: (value, unless-any-of) printed even when not written, as the save function does."""
 
 OPAQUE_TARGETS: dict[str, OptionTable] = {
     "TCPMSS": (("--set-mss", 1, None), ("--clamp-mss-to-pmtu", 0, None)),
@@ -158,13 +101,6 @@ OPAQUE_TARGETS: dict[str, OptionTable] = {
     "DSCP": (("--set-dscp", 1, None), ("--set-dscp-class", 1, None)),
     "CLASSIFY": (("--set-class", 1, None),),
     "TTL": (("--ttl-set", 1, None), ("--ttl-dec", 1, None), ("--ttl-inc", 1, None)),
-    "SET": (
-        ("--add-set", 2, None),
-        ("--del-set", 2, None),
-        ("--map-set", 2, None),
-        ("--timeout", 1, None),
-        ("--exist", 0, None),
-    ),
     "AUDIT": (("--type", 1, None),),
     "SECMARK": (("--selctx", 1, None),),
     "CONNSECMARK": (("--save", 0, None), ("--restore", 0, None)),
@@ -186,7 +122,7 @@ OPAQUE_TARGETS: dict[str, OptionTable] = {
 }
 
 
-def _text(items: tuple[tuple[str, bool, tuple[str, ...]], ...]) -> str:
+def items_text(items: tuple[tuple[str, bool, tuple[str, ...]], ...]) -> str:
     return "".join(f"{' !' if inv else ''} {name}" + "".join(f" {a}" for a in args) for name, inv, args in items)
 
 
@@ -205,23 +141,13 @@ class OpaqueMatch(Match):
 
     def save(self) -> str:
         """Options in the module's own print order."""
-        return _text(self.items)
+        return items_text(self.items)
 
     def listing(self, numeric: bool) -> str:
-        """The module's -L text for hashlimit and connlimit; ` NAME options` for the others."""
-        opts = {name: args for name, _, args in self.items}
-        if self.module == "hashlimit":
-            mode = "above" if "--hashlimit-above" in opts else "upto"
-            text = f" limit: {mode} {opts.get('--hashlimit-' + mode, ('',))[0]} burst {opts['--hashlimit-burst'][0]}"
-            if "--hashlimit-mode" in opts:
-                text += f" mode {opts['--hashlimit-mode'][0]}"
-            return text
-        if self.module == "connlimit":
-            side = "dst" if "--connlimit-daddr" in opts else "src"
-            limit = opts.get("--connlimit-above") or opts.get("--connlimit-upto") or ("0",)
-            op = ">" if "--connlimit-above" in opts else "<="
-            return f" #conn {side}/{opts['--connlimit-mask'][0]} {op} {limit[0]}"
-        return f" {self.module}" + _text(self.items).replace(" --", " ")
+        """` NAME options`; libxt_string's own words for string."""
+        if self.module == "string":
+            return _string_listing(self.items)
+        return f" {self.module}" + items_text(self.items).replace(" --", " ")
 
     def checks(self, state: RulesetState) -> list[Check]:
         """Never matches: the trace names the module so nobody is misled."""
@@ -243,16 +169,22 @@ class OpaqueTarget(Target):
 
     def save(self) -> str:
         """Options in the target's own print order."""
-        return _text(self.items)
+        return items_text(self.items)
 
     def listing(self, numeric: bool) -> str:
         """` NAME options`."""
-        return f" {self.target}" + _text(self.items).replace(" --", " ")
+        return f" {self.target}" + items_text(self.items).replace(" --", " ")
 
 
-def _order(module: str, table: OptionTable, opts: list[Opt]) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+Defaults = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+Items = tuple[tuple[str, bool, tuple[str, ...]], ...]
+
+
+def ordered_items(table: OptionTable, opts: list[Opt], defaults: Defaults) -> Items:
+    """The options given, normalised, in the table's print order, with the defaults the save function adds."""
     given = {o.name: o for o in opts}
-    defaults = DEFAULTS.get(module, {})
     items: list[tuple[str, bool, tuple[str, ...]]] = []
     for name, _, norm in table:
         if name in given:
@@ -269,7 +201,7 @@ _PROTOCOL_MATCHES = {"sctp": 132}
 
 def _match_builder(module: str, table: OptionTable) -> Callable[[list[Opt], RuleInfo], OpaqueMatch]:
     def build(opts: list[Opt], info: RuleInfo) -> OpaqueMatch:
-        items = _order(module, table, opts)
+        items = ordered_items(table, opts, DEFAULTS.get(module, {}))
         if module in _PROTOCOL_MATCHES and (info.proto != _PROTOCOL_MATCHES[module] or info.proto_inv):
             raise Refused()
         return OpaqueMatch(module, items)
@@ -282,29 +214,36 @@ def _string_build(opts: list[Opt], info: RuleInfo) -> OpaqueMatch:
     pattern = given.get("--string") or given.get("--hex-string")
     if pattern is None or "--algo" not in given:
         raise problem(
-            "STRING match: You must specify `--algo'"
+            'string: option "--algo" must be specified\n'
             if pattern
             else "STRING match: You must specify `--string' or `--hex-string'"
         )
     data = pattern.arg.encode("latin-1") if pattern.name == "--string" else _hex_bytes(pattern.arg)
-    printable = all(32 <= b < 127 for b in data)
-    if printable and pattern.name == "--string":
-        value = ("--string", pattern.invert, (save_string(data.decode("latin-1")) if data else '""',))
-    elif printable:
-        value = (
-            "--string",
-            pattern.invert,
-            ('"' + data.decode("latin-1").replace("\\", "\\\\").replace('"', '\\"') + '"',),
-        )
+    # libxt_string prints a printable pattern in quotes, and anything else (quotes and backslashes
+    # included, measured with 1.8.9) as hex.
+    printable = all(32 <= b < 127 and b not in b'"\\' for b in data)
+    if printable:
+        value = ("--string", pattern.invert, ('"' + data.decode("latin-1") + '"',))
     else:
         value = ("--hex-string", pattern.invert, ('"|' + data.hex() + '|"',))
     items = [value, ("--algo", False, given["--algo"].args)]
-    for name in ("--from", "--to"):
-        if name in given and given[name].arg != "0":
+    # The defaults (--from 0, --to 65535) are not printed; `--to 0` is.
+    for name, default in (("--from", "0"), ("--to", "65535")):
+        if name in given and given[name].arg != default:
             items.append((name, False, given[name].args))
     if "--icase" in given:
         items.append(("--icase", False, ()))
     return OpaqueMatch("string", tuple(items))
+
+
+def _string_listing(items: Items) -> str:
+    """` STRING match ! "GET /" ALGO name kmp FROM 2 TO 100 ICASE`."""
+    (_, invert, (pattern,)), *rest = items
+    text = f" STRING match {'!' if invert else ''} {pattern}"
+    for name, _, args in rest:
+        text += {"--algo": " ALGO name", "--from": " FROM", "--to": " TO", "--icase": " ICASE"}[name]
+        text += "".join(f" {a}" for a in args)
+    return text
 
 
 def _hex_bytes(text: str) -> bytes:
@@ -351,7 +290,7 @@ register_match(Spec("policy", dict(ORDER_KEPT["policy"]), _policy_build, frozens
 
 def _target_builder(name: str, table: OptionTable) -> Callable[[list[Opt], RuleInfo], OpaqueTarget]:
     def build(opts: list[Opt], info: RuleInfo) -> OpaqueTarget:
-        return OpaqueTarget(name, _order(name, table, opts))
+        return OpaqueTarget(name, ordered_items(table, opts, DEFAULTS.get(name, {})))
 
     return build
 

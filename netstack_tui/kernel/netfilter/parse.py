@@ -11,7 +11,21 @@ from dataclasses import dataclass, field
 from typing import Literal, TypedDict, cast
 
 from ..numbers import is_decimal, parse_int
-from . import ctmatches, matches, opaque, physdev, rate, targets  # noqa: F401  (register extensions)
+from . import (  # noqa: F401  (register extensions)
+    connbytes,
+    connlimit,
+    counting,
+    ctmatches,
+    hashlimit,
+    matches,
+    opaque,
+    physdev,
+    rate,
+    rpfilter,
+    setmatch,
+    targets,
+    timematch,
+)
 from .extension import MATCHES, TARGETS, Match, Opt, RuleInfo, Spec
 from .rule import STANDARD_VERDICTS, Rule
 from .targets import Target
@@ -295,6 +309,9 @@ class _Parser:
         elif short in "jg":
             if self.target is not None:
                 raise problem("multiple -j flags not allowed")
+            if any(ch.isspace() for ch in value):
+                # xshared's parse_target() (a CRLF file's `-j ACCEPT\r` ends up here).
+                raise problem(f"Invalid target name `{value}'")
             self.target, self.goto = value, short == "g"
             cmd.has_rule = True
             if short == "j" and value in TARGETS:

@@ -108,6 +108,7 @@ def restore(ruleset: Ruleset, text: str, *, noflush: bool = False, counters: boo
     table_name = ""
     rule_lines: list[tuple[int, str, str]] = []  # (line, operation, chain) of each rule the block adds
     jumps: list[tuple[int, str, str]] = []  # (position in rule_lines, chain, target) of each jump it adds
+    missing: str | None = None  # the first "Chain 'X' does not exist", reported at COMMIT
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -124,11 +125,18 @@ def restore(ruleset: Ruleset, text: str, *, noflush: bool = False, counters: boo
                     )
                 staging = _Staging()
                 rule_lines, jumps = [], []
+                missing = None
                 staging.state = ruleset.state
                 staging.tables = {table_name: _clone(ruleset.tables[table_name], flush=not noflush)}
                 continue
             raise IptablesError(f"iptables-restore: line {number} failed", 1)
-        if line.rstrip(" \t") == "COMMIT":
+        if line != "COMMIT" and line.rstrip(" \t") == "COMMIT":
+            # The real tool compares the whole line: `COMMIT ` is a command it cannot parse.
+            raise IptablesError(f"Bad argument `COMMIT'\nError occurred at line: {number}", 2)
+        if line == "COMMIT":
+            if missing is not None:
+                # iptables-nft resolves jump targets when the batch is committed.
+                raise _fail(missing, number)
             if staging.too_deep(table_name):
                 raise _links_refused(staging.tables[table_name], rule_lines, jumps)
             ruleset.tables[table_name] = staging.tables[table_name]
@@ -138,7 +146,14 @@ def restore(ruleset: Ruleset, text: str, *, noflush: bool = False, counters: boo
         if line.startswith(":"):
             _chain_line(staging, table_name, line, number, counters)
             continue
-        cmd = _rule_line(staging, table_name, line, number, counters)
+        try:
+            cmd = _rule_line(staging, table_name, line, number, counters)
+        except IptablesError as exc:
+            first = exc.message.split("\nError occurred at line:")[0]
+            if exc.status != 2 or not first.endswith("does not exist") or missing is not None:
+                raise
+            missing = first
+            continue
         if cmd.op in _RULE_OPS and cmd.chain is not None:
             for rule in cmd.rules:
                 rule_lines.append((number, _RULE_OPS[cmd.op], cmd.chain))

@@ -12,6 +12,9 @@ ip_list_tot=100 and ip_pkt_list_tot=20).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from ..ipset import IpsetRegistry
 
 HZ = 250
 """Kernel tick rate the simulated clock is quantised to (CONFIG_HZ of Debian/Ubuntu kernels)."""
@@ -94,6 +97,11 @@ class RulesetState:
     recent: dict[str, RecentTable] = field(default_factory=dict)
     limits: dict[int, LimitBucket] = field(default_factory=dict)
     """Buckets by the key their rule was compiled with (a rule inserted again gets a new one)."""
+    per_rule: dict[object, Any] = field(default_factory=dict)
+    """State of the other counting matches (statistic, quota, hashlimit, connlimit), by the key
+    their rule was compiled with, like `limits`. It decides verdicts, so it is never an accumulator."""
+    ipsets: IpsetRegistry = field(default_factory=IpsetRegistry)
+    """The namespace's IP sets (`ipset`, `-m set`, `-j SET`)."""
 
     def recent_table(self, name: str, mask: int) -> RecentTable:
         """The list called `name`, created on first use as the module does at checkentry."""
