@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from .bpf.loader import LoadedProgram
 from .tc.model import DeviceTc
 
 # Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
@@ -41,10 +42,11 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class XdpProgram:
-    """A declarative XDP program (the simulator does not run BPF bytecode).
+    """An XDP program: a built-in declarative one, or one a learner wrote (`kind` `bpf`, with `code`).
 
     `kind` is one of: `pass`, `drop`, `drop_src` (drop packets from `sources`), `ratelimit`
-    (pass `rate` packets per second, drop the rest), `tx` (bounce back), `redirect`.
+    (pass `rate` packets per second, drop the rest), `tx` (bounce back), `redirect`, `bpf`.
+    The simulator does not run BPF bytecode: a learner's program is interpreted (`kernel.bpf`).
     """
 
     name: str
@@ -53,6 +55,10 @@ class XdpProgram:
     """(network, prefixlen) pairs for `drop_src`."""
     rate: int = 0
     prog_id: int = 0
+    code: LoadedProgram | None = None
+    """The compiled, verified program and its maps (`kind` `bpf` only)."""
+    loaded_at: float = 0.0
+    """Simulated clock when it was loaded (`bpftool prog show`'s loaded_at)."""
 
 
 @dataclass(slots=True)
@@ -151,6 +157,9 @@ class Interface:
     """The bridge this device is a port of (`ip link set DEV master BR`)."""
     tc: DeviceTc = field(default_factory=DeviceTc)
     """Qdiscs, classes and filters `tc` attached (none: `qdisc` is the device's default)."""
+    features: dict[str, bool] = field(default_factory=dict)
+    """Offload features `ethtool -K` changed (kernel names, e.g. `tx-tcp-segmentation`); the rest
+    are the driver's defaults (`kernel.offload`)."""
 
     @property
     def carrier(self) -> bool:

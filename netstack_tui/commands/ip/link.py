@@ -7,12 +7,15 @@ import dataclasses
 from typing import cast
 
 from ...kernel.addr import AddressError, parse_mac
+from ...kernel.bpf.ids import next_map_id
+from ...kernel.bpf.loader import LoadError, load
 from ...kernel.host import Host, HostError
 from ...kernel.interfaces import OFFLOAD_XDP_DRIVERS, Interface, XdpProgram
 from ...kernel.link.bridge import address_set, port_added
 from ...kernel.world import World, set_master, world_of
 from ..base import CommandError, CommandResult
 from ..numbers import number
+from ..userland import read_file
 from .common import MAX_MTU, Options, bad_arg, device, ext_error, not_simulated, rtnl, sub_command
 from .show import show_links
 
@@ -164,6 +167,14 @@ def _load_program(host: Host, iface: Interface, file: str, section: str | None, 
     name = file.rsplit("/", 1)[-1]
     name = name[:-2] if name.endswith(".o") else name
     prog = host.xdp_programs.get(name)
+    source = read_file(host, file)
+    if source is not None:
+        # A program the learner wrote: compiled here from its source (a real host loads clang's .o).
+        try:
+            code = load(source, file, lambda: next_map_id(host))
+        except LoadError as exc:
+            raise CommandError(exc.message, 255) from None
+        prog = XdpProgram(code.program.name, "bpf", code=code)
     if prog is None:
         raise CommandError("Cannot initialize ELF context!", 255)
     # The shipped objects carry their program in both SEC("xdp") and the legacy SEC("prog").
@@ -187,7 +198,7 @@ def _attach(host: Host, opts: Options, iface: Interface, prog: XdpProgram, mode:
         raise ext_error("Native and generic XDP can't be active at the same time")
     if mode == "native" and not iface.native_xdp:
         raise ext_error("Underlying driver does not support XDP in native mode")
-    iface.xdp = dataclasses.replace(prog, prog_id=host.new_prog_id())
+    iface.xdp = dataclasses.replace(prog, prog_id=host.new_prog_id(), loaded_at=host.clock)
     iface.xdp_mode = mode
 
 
