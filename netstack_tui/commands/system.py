@@ -1,4 +1,4 @@
-"""Small system commands: dmesg, ulimit, ethtool (-i -S -g -G -k), cat, echo, ls, help.
+"""Small system commands: dmesg, ulimit, ethtool (-i -S -g -G -k -K), cat, echo, ls, help.
 
 ethtool layouts follow ethtool 6.1 (netlink) on kernel 6.18; `ulimit` answers as bash does.
 """
@@ -10,7 +10,7 @@ from ..kernel.interfaces import DRIVER_INFO, Interface
 from ..kernel.sockets import Process, Socket
 from .base import CommandError, CommandResult, ShellContext
 from .conntrack_cmd import proc_line
-from .ethtool_features import features
+from .ethtool_features import features, set_features
 from .files import list_paths
 from .numbers import is_decimal, number
 from .procfs import read_proc
@@ -30,6 +30,8 @@ SIMULATOR_VERBS = (
     ("flood", "many packets at once: flood PACKET --count N [--vary sport|src|none] [--burst]"),
     ("accept", "an app accepts its queued connections: accept NAME|PID"),
     ("nic", "set the simulated NIC's facts: nic DEV [driver NAME] [ring N] [promisc on|off]"),
+    ("app", "run a program of socket calls and watch it: app run NAME|FILE, app show, app step, app programs"),
+    ("pyramid", "the speed pyramid for the last flood: packets/s per layer (NIC, XDP, tc, netfilter, socket, app)"),
 )
 FILTERS = ("grep", "wc", "head", "tail", "sort", "uniq", "awk")
 SHELL_SYNTAX = (
@@ -95,7 +97,7 @@ def ulimit(ctx: ShellContext, argv: list[str]) -> CommandResult:
 
 
 def ethtool(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`ethtool -i|-S|-g|-k DEV`, `ethtool -G DEV rx N`."""
+    """`ethtool -i|-S|-g|-k DEV`, `ethtool -G DEV rx N`, `ethtool -K DEV FEATURE on|off`."""
     args = argv[1:]
     if len(args) < 2 or not args[0].startswith("-"):
         if len(args) == 1 and not args[0].startswith("-"):
@@ -104,7 +106,8 @@ def ethtool(ctx: ShellContext, argv: list[str]) -> CommandResult:
     option, name = args[0], args[1]
     handler = {"-i": _driver_info, "--driver": _driver_info, "-S": _stats, "--statistics": _stats,
                "-g": _rings, "--show-ring": _rings, "-G": _set_rings, "--set-ring": _set_rings,
-               "-k": _features, "--show-features": _features, "--show-offload": _features}.get(option)
+               "-k": _features, "--show-features": _features, "--show-offload": _features,
+               "-K": _set_features, "--features": _set_features, "--offload": _set_features}.get(option)
     if handler is None:
         raise CommandError(f"ethtool: '{option}' is not simulated here", 1)
     iface = ctx.host.interfaces.get(name)
@@ -149,6 +152,10 @@ def _features(host: Host, iface: Interface | None, name: str, rest: list[str]) -
     if iface is None:
         raise CommandError("netlink error: no device matches name (offset 24)\nnetlink error: No such device", 1)
     return CommandResult(features(iface))
+
+
+def _set_features(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:
+    return set_features(iface, name, rest)
 
 
 def _rings(host: Host, iface: Interface | None, name: str, rest: list[str]) -> CommandResult:

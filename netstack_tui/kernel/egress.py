@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import mib, replies
+from . import mib, offload, replies
 from .addr import format_ipv4
 from .capture import PEER_MAC
 from .hooks import run_hook
@@ -93,7 +93,12 @@ def dev_xmit(j: Journey, disposition: Disposition) -> None:
     out = iface
     if iface.kind == "bridge":
         out = bridge_egress_port(j, iface, dst_mac)
-    count_tx(host, out, pkt, dst_mac, keep=j.record)
+    sent = offload.transmit_cut(j, out)  # a large TCP send: cut by GSO, by the NIC (TSO), or left whole
+    if sent is None:
+        count_tx(host, out, pkt, dst_mac, keep=j.record)
+    else:
+        count_cut(host, out, sent, dst_mac, keep=j.record)
+        pkt = sent.onward
     if iface.is_loopback:
         j.step("tx", Verdict.TRANSMIT, "tx.loopback", params={"dev": iface.name})
         if j.depth < MAX_REPLY_DEPTH:
@@ -117,6 +122,15 @@ def count_tx(host: Host, iface: Interface, pkt: Packet, dst_mac: str, *, keep: b
     iface.stats.tx_bytes += pkt.length + ETH_HLEN
     if not iface.is_loopback:
         host.capture.tap(host.clock, iface.name, "Out", pkt, (iface.mac, dst_mac), keep=keep)
+
+
+def count_cut(host: Host, iface: Interface, sent: offload.Cut, dst_mac: str, *, keep: bool) -> None:
+    """`count_tx` for a large send: the taps see what `sent.tapped` holds (the segments GSO made, or
+    the one large skb TSO or a veth takes), the driver counts the frames that reach the link."""
+    iface.stats.tx_packets += sent.frames
+    iface.stats.tx_bytes += offload.wire_bytes(sent.onward)
+    for frame in sent.tapped:
+        host.capture.tap(host.clock, iface.name, "Out", frame, (iface.mac, dst_mac), keep=keep)
 
 
 def resolve_next_hop(j: Journey, iface: Interface) -> str:

@@ -11,7 +11,8 @@ Notation (the same one `send` reads and replies print)::
     icmp 10.0.0.2 > 10.0.0.1 echo-request ttl=1
     icmp 10.0.0.1 > 10.0.0.2 port-unreachable {udp 10.0.0.2:5353 > 10.0.0.1:53}
 
-`len=` is the payload length, as tcpdump's `length` field reports it.
+`len=` is the payload length, as tcpdump's `length` field reports it; `csum=bad` marks a packet whose
+TCP/UDP/ICMP checksum is wrong.
 """
 
 from __future__ import annotations
@@ -171,6 +172,15 @@ class Packet:
     """Ethernet destination; None means 'the receiving interface's own MAC'."""
     broken_checksum: bool = False
     """Whether the IP header checksum is wrong (ip_rcv drops such packets)."""
+    bad_csum: bool = False
+    """Whether the TCP/UDP/ICMP checksum is wrong (notation `csum=bad`): the transport's receive
+    function drops it, whether the NIC or the CPU verified it (see `kernel.offload`)."""
+    gso_size: int = 0
+    """skb_shinfo(skb)->gso_size: nonzero on a large send the stack left whole, to be cut into
+    segments of this many payload bytes by GSO (software) or TSO (the NIC), or on GRO's merged skb."""
+    segs: int = 1
+    """How many wire segments this record stands for: more than 1 for a train of back-to-back
+    segments of one send (after GSO/TSO) and for the skb GRO merged them into."""
 
     @property
     def proto_name(self) -> str:
@@ -256,6 +266,8 @@ def format_packet(pkt: Packet, *, with_meta: bool = False) -> str:
         text += f" len={pkt.payload_len}"
     if pkt.ttl != 64:
         text += f" ttl={pkt.ttl}"
+    if pkt.bad_csum:
+        text += " csum=bad"
     if with_meta:
         if pkt.iif:
             text += f" iface={pkt.iif}"
@@ -265,7 +277,7 @@ def format_packet(pkt: Packet, *, with_meta: bool = False) -> str:
 
 
 _ENDPOINT = re.compile(r"^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):([0-9]+)$")
-_OPTION_KEYS = ("iface", "ttl", "len", "mark", "tos", "seq", "ack", "id", "mac", "dmac", "code")
+_OPTION_KEYS = ("iface", "ttl", "len", "mark", "tos", "seq", "ack", "id", "mac", "dmac", "code", "csum")
 
 
 def _endpoint(text: str, proto: str) -> tuple[int, int]:
@@ -345,6 +357,11 @@ def parse_packet(spec: str) -> tuple[Packet, str | None]:
             raise PacketSpecError(f"unknown packet option {word!r}; known: {', '.join(k + '=' for k in _OPTION_KEYS)}")
         if key == "iface":
             iface = value
+            continue
+        if key == "csum":
+            if value not in ("bad", "ok"):
+                raise PacketSpecError(f"csum= takes bad or ok, got {value!r}")
+            fields["bad_csum"] = value == "bad"
             continue
         if key in ("mac", "dmac"):
             try:

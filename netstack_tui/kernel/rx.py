@@ -3,7 +3,10 @@ ip_rcv."""
 
 from __future__ import annotations
 
-from . import mib, ring
+from collections.abc import Mapping
+
+from . import mib, offload, ring
+from .bpf.xdp import run_on_frame
 from .interfaces import Interface
 from .journey import ETH_HLEN, NET_SKB_PAD, RX_BUFFER_END, TX_HEADROOM, Journey, Stop, pull_header
 from .tc import stage as tc_stage
@@ -71,8 +74,8 @@ def driver_rx(j: Journey) -> None:
     # are polled before the next one lands, so the ring holds only this one.
     used = iface.rx_ring_used if burst is not None else iface.rx_ring_used + 1
     slot = (iface.stats.rx_packets + iface.stats.rx_missed) % iface.rx_ring
-    iface.stats.rx_packets += 1
-    iface.stats.rx_bytes += frame
+    iface.stats.rx_packets += pkt.segs  # a train GRO will merge took one descriptor per segment
+    iface.stats.rx_bytes += offload.wire_bytes(pkt)
     if rec:
         j.step(
             "dma",
@@ -107,7 +110,8 @@ def driver_rx(j: Journey) -> None:
         j.step("skb", Verdict.PASS, "skb.alloc", params={"len": frame, "headroom": NET_SKB_PAD}, view=j.flow.skb)
         j.flow.skb = pull_header(j.flow.skb, ETH_HLEN, "eth_type_trans: skb_pull(14)", "ip")
     if rec:
-        j.step("gro", Verdict.PASS, "gro.single")
+        note, params = offload.gro_note(iface, pkt)
+        j.step("gro", Verdict.PASS, note, params=params)
     _receive_core(j, iface, pkt.src_mac, dst_mac)
 
 
@@ -132,8 +136,8 @@ def veth_rx(j: Journey) -> None:
     iface = _receiving_device(j, "veth")
     dst_mac = pkt.dst_mac or iface.mac
     frame = pkt.length + ETH_HLEN
-    iface.stats.rx_packets += 1
-    iface.stats.rx_bytes += frame
+    iface.stats.rx_packets += pkt.segs
+    iface.stats.rx_bytes += offload.wire_bytes(pkt)
     peer = iface.cable.host.name if iface.cable is not None else "?"
     mine = dst_mac in (iface.mac, "ff:ff:ff:ff:ff:ff") or iface.promisc or iface.master is not None
     if not mine and not _multicast_mac(dst_mac):
@@ -146,6 +150,9 @@ def veth_rx(j: Journey) -> None:
         j.step("veth", Verdict.PASS, "veth.rx", params={"dev": iface.name, "peer": iface.peer or "?", "ns": peer},
                view=j.flow.skb)
         j.flow.skb = pull_header(j.flow.skb, ETH_HLEN, "eth_type_trans: skb_pull(14)", "ip")
+        if pkt.segs > 1 or pkt.gso_size:  # a large send crossed whole, or GRO (`gro on`) merged a train
+            note, params = offload.gro_note(iface, pkt)
+            j.step("gro", Verdict.PASS, note, params=params)
     _receive_core(j, iface, pkt.src_mac, dst_mac)
 
 
@@ -183,13 +190,16 @@ def _unknown_iface(j: Journey, name: str | None) -> Stop:
 
 
 def _run_xdp(j: Journey, stage: str) -> None:
-    """Run the attached declarative program (bpf_prog_run_xdp)."""
+    """Run the attached program (bpf_prog_run_xdp) and act on its verdict: a learner's program is
+    interpreted (kernel.bpf), a built-in one is declarative."""
     iface = j.host.interfaces[j.flow.pkt.iif or ""]
     prog = iface.xdp
     assert prog is not None
     pkt = j.flow.pkt
-    action = "XDP_PASS"
-    if prog.kind == "drop":
+    action, target = "XDP_PASS", None
+    if prog.code is not None:
+        action, target = run_on_frame(prog.code, pkt, pkt.src_mac, pkt.dst_mac or iface.mac)
+    elif prog.kind == "drop":
         action = "XDP_DROP"
     elif prog.kind == "drop_src":
         from .addr import in_prefix
@@ -204,17 +214,46 @@ def _run_xdp(j: Journey, stage: str) -> None:
             action = "XDP_DROP"
     view = XdpView(iface.name, prog.name, iface.xdp_mode, action)
     params = {"prog": prog.name, "mode": iface.xdp_mode, "action": action, "dev": iface.name}
-    if action == "XDP_DROP":
+    if action in ("XDP_DROP", "XDP_ABORTED"):
         iface.stats.xdp_drop += 1
         # Native: the driver recycles the buffer; no sk_buff, so no kfree_skb and no drop reason
         # (the driver's XDP counters in `ethtool -S` count it). Generic: do_xdp_generic() frees the
         # skb with plain kfree_skb(), reason NOT_SPECIFIED (SKB_DROP_REASON_XDP is only for a
-        # failed redirect; measured on 6.18 with the skb:kfree_skb tracepoint).
+        # failed redirect; measured on 6.18 with the skb:kfree_skb tracepoint). ABORTED also fires
+        # the xdp:xdp_exception tracepoint (trace_xdp_exception), which is how one finds a buggy program.
         reason = DropReason.NOT_SPECIFIED if stage == "xdp_generic" else None
-        j.step(stage, Verdict.DROP, f"{stage}.drop", params=params, view=view, drop_reason=reason)
+        note = f"{stage}.drop" if action == "XDP_DROP" else "xdp.aborted"
+        j.step(stage, Verdict.DROP, note, params=params, view=view, drop_reason=reason)
         raise j.stop(Disposition.DROPPED, reason)
+    if action in ("XDP_TX", "XDP_REDIRECT"):
+        _xdp_transmit(j, stage, iface, action, target, params, view)
     iface.stats.xdp_pass += 1
     j.step(stage, Verdict.PASS, f"{stage}.pass", params=params, view=view)
+
+
+def _xdp_transmit(
+    j: Journey, stage: str, iface: Interface, action: str, target: str | int | None,
+    params: Mapping[str, object], view: XdpView,
+) -> None:
+    """XDP_TX (back out of the NIC it came in on) and XDP_REDIRECT (xdp_do_redirect() to another
+    device): the frame skips the stack, netfilter and the qdisc and goes straight to the driver."""
+    out: Interface | None = iface
+    if action == "XDP_REDIRECT":
+        out = next((d for d in j.host.interfaces.values() if target in (d.name, d.index)), None)
+        if out is None or not out.up:
+            # xdp_do_redirect() fails: the xdp:xdp_redirect_err tracepoint fires and the frame is freed
+            # (generic mode: kfree_skb with SKB_DROP_REASON_XDP).
+            reason = DropReason.XDP if stage == "xdp_generic" else None
+            j.step(stage, Verdict.DROP, "xdp.redirect_err", params={**params, "target": target},
+                   view=view, drop_reason=reason)
+            raise j.stop(Disposition.DROPPED, reason)
+    assert out is not None
+    out.stats.tx_packets += 1
+    out.stats.tx_bytes += j.flow.pkt.length + ETH_HLEN
+    j.flow.pkt = j.flow.pkt.replace(oif=out.name)
+    note = "xdp.tx" if action == "XDP_TX" else "xdp.redirect"
+    j.step(stage, Verdict.TRANSMIT, note, params={**params, "out": out.name}, view=view)
+    raise j.stop(Disposition.FORWARDED)
 
 
 # ---- IP receive ------------------------------------------------------------------------------------

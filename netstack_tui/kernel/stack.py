@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from . import offload
 from .deliver import local_deliver
 from .egress import dev_xmit, forward
 from .hooks import run_hook
@@ -112,6 +113,7 @@ def _receive(host: Host, pkt: Packet, iface: str, depth: int, record: bool,
         run_hook(j, Hook.PREROUTING)
         if route_input(j):
             run_hook(j, Hook.INPUT)
+            offload.verify_transport_checksum(j)  # a wrong TCP/UDP/ICMP checksum stops here
             local_deliver(j)
         else:
             forward(j)
@@ -169,8 +171,13 @@ def _cross(j: Journey) -> None:
     j.left_host = j.left_host or not looped
     # Crossing lo is not an answer: only packets emitted in response count towards MAX_REPLY_DEPTH
     # (a handshake over lo needs SYN, SYN-ACK and ACK, each crossing it).
-    after = _finish(*_receive(handoff.host, handoff.pkt, handoff.dev, j.depth, j.record, handoff.sent,
-                              j.hops + (0 if looped else 1)))
+    hops = j.hops + (0 if looped else 1)
+    # A train of segments (a large send cut by GSO/TSO) arrives merged by GRO, or segment by
+    # segment: then each goes up on its own and the last one is the journey shown.
+    landed = offload.arrivals(handoff.host.interfaces.get(handoff.dev), handoff.pkt)
+    for early in landed[:-1]:
+        _finish(*_receive(handoff.host, early, handoff.dev, j.depth, j.record, handoff.sent, hops))
+    after = _finish(*_receive(handoff.host, landed[-1], handoff.dev, j.depth, j.record, handoff.sent, hops))
     if isinstance(after, Trace):
         j.steps.extend(after.steps)
         if not looped:
