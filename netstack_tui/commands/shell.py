@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..kernel.app import runner as app_runner
 from ..kernel.host import Host
 from ..kernel.trace import Trace
 from ..kernel.world import World, world_of
@@ -192,6 +193,13 @@ class Shell:
             return CommandResult(exc.message, exc.status)
         except Exception as exc:  # the last line of defence: one command never ends the shell
             return CommandResult(internal_error(name, exc), INTERNAL_ERROR_STATUS, changed=True)
+        if name != "app":  # `app` runs the programs itself, first thing
+            # Programs of socket calls move on by themselves once the command has changed the network
+            # (a segment arrived, the clock moved): a blocked accept() or read() returns.
+            moved = app_runner.advance(list(self.world.hosts()))
+            if moved:
+                result.traces = [*result.traces, *moved]
+                result.changed = True
         if result.traces:
             self.last_traces = list(result.traces)
         return result

@@ -1,4 +1,4 @@
-"""`ss` (iproute2 6.1): -t -u -l -a -n -p -H -s, `state` filters and filter expressions.
+"""`ss` (iproute2 6.1): -t -u -l -a -n -p -H -s -o -m -i, `state` filters and filter expressions.
 
 The columns are laid out by ss's own algorithm for output that is not a terminal (render_calc_width in
 compact mode): each column is as wide as its widest cell plus its one-space left delimiter; address
@@ -8,6 +8,8 @@ columns are right-aligned, the rest left-aligned.
 from __future__ import annotations
 
 from ..kernel.addr import format_ipv4
+from ..kernel.app import diag, runner
+from ..kernel.app.queues import unread
 from ..kernel.host import Host
 from ..kernel.sockets import Socket
 from .base import CommandError, CommandResult, ShellContext, short_flags
@@ -33,7 +35,7 @@ SERVICES = {21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53: "domain", 67: "b
             1194: "openvpn", 1812: "radius", 3306: "mysql", 5432: "postgresql", 5353: "mdns", 6379: "redis",
             8080: "http-alt", 9100: "jetdirect", 11211: "memcache"}
 LONG_FLAGS = {"--tcp": "t", "--udp": "u", "--listening": "l", "--all": "a", "--numeric": "n", "--processes": "p",
-              "--summary": "s", "--no-header": "H", "--ipv4": "4"}
+              "--summary": "s", "--no-header": "H", "--ipv4": "4", "--memory": "m", "--info": "i"}
 
 
 def ss(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -73,7 +75,7 @@ def _parse(words: list[str]) -> tuple[set[str], set[str] | None, list[str]]:
         if word in LONG_FLAGS:
             flags.add(LONG_FLAGS[word])
         elif word.startswith("-") and not word.startswith("--") and len(word) > 1:
-            flags.update(short_flags(word, "tulanpsoH4", "ss: '-{letter}' is not simulated here", 1))
+            flags.update(short_flags(word, "tulanpsoH4mi", "ss: '-{letter}' is not simulated here", 1))
         else:
             return flags, states, words[i:]
         i += 1
@@ -108,7 +110,8 @@ def _row(host: Host, sock: Socket, flags: set[str]) -> list[str]:
     if sock.state == "LISTEN":
         recv_q, send_q = len(sock.accept_queue), sock.backlog
     else:
-        recv_q, send_q = sock.recv_q, sock.send_q
+        # A program's socket (`app run`) counts unread bytes as Linux does: rcv_nxt - copied_seq.
+        recv_q, send_q = unread(sock) if sock.copied_seq is not None else sock.recv_q, sock.send_q
     local_addr = "0.0.0.0" if sock.local[0] == 0 else format_ipv4(sock.local[0])
     peer_addr = "0.0.0.0" if sock.peer[0] == 0 else format_ipv4(sock.peer[0])
     process = ""
@@ -123,6 +126,18 @@ def _row(host: Host, sock: Socket, flags: set[str]) -> list[str]:
         # The retransmission timer of a SYN (SYN-SENT) or a request's SYN-ACK (SYN-RECV), and how many
         # times it has fired.
         process += f" timer:(on,{ms_timer(sock.rtx_due - host.clock)},{sock.retransmits})"
+    elif "o" in flags and sock.copied_seq is not None:
+        # A program's socket with SO_KEEPALIVE: the keepalive timer and the probes sent unanswered.
+        info = runner.file_of(host, sock)
+        if info is not None and info.keepalive_due is not None and sock.state in ("ESTAB", "CLOSE-WAIT"):
+            process += f" timer:(keepalive,{ms_timer(info.keepalive_due - host.clock)},{info.keepalive_probes})"
+    if flags & {"m", "i"} and sock.proto == "tcp" and sock.state in CONNECTED | {"LISTEN"}:
+        # -m/-i: a second line, "\t " and then skmem and tcp_info, printed in the last column (so
+        # the header's Process stretches over it, as ss lays it out).
+        info = runner.file_of(host, sock) if sock.copied_seq is not None else None
+        extra = [diag.skmem(host, sock, info)] if "m" in flags else []
+        extra += [diag.tcp_info(host, sock, info, numeric)] if "i" in flags else []
+        process += "\n\t " + " ".join(extra)
     return [sock.proto, sock.state, f"{recv_q:<6}", f"{send_q:<6}", local_addr + ":",
             _service(sock.local[1], numeric), peer_addr + ":", _service(sock.peer[1], numeric), process]
 

@@ -6,6 +6,8 @@ The timers' rules are in `kernel.tcp_timers`.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from . import mib, stack
 from .deliver import retransmitted
 from .host import Host
@@ -13,6 +15,22 @@ from .packet import Packet
 from .sockets import Socket
 from .tcp_timers import arm, disarm, next_due, syn_timer, synack_timer, timed
 from .trace import Disposition, Trace
+
+
+class ClockTimers(Protocol):
+    """Timers kept elsewhere (a program's socket timers: keepalive, delayed ACK, a thread's sleep)
+    that must fire at their own times while the clock runs, not all at its end."""
+
+    def next_due(self, host: Host) -> float | None:
+        """When the next one on this namespace fires (strictly later than its clock), or None."""
+
+    def fire(self, host: Host) -> list[Trace]:
+        """Run every one due by the host's clock; the journeys of what they sent."""
+
+
+OTHER_TIMERS: list[ClockTimers] = []
+"""Registered by their owners (kernel.app registers the programs' timers when it is loaded): this
+module cannot import them without an import cycle."""
 
 TRACED_PER_ADVANCE = 64
 """Retransmissions one clock step keeps as recorded journeys; the rest run unrecorded (a SYN flood's
@@ -82,6 +100,7 @@ def advance(hosts: list[Host], seconds: float) -> list[Trace]:
     budget = [TRACED_PER_ADVANCE]
     while True:
         dues = [d for d in (next_due(h) for h in hosts) if d is not None]
+        dues += [d for timers in OTHER_TIMERS for h in hosts if (d := timers.next_due(h)) is not None]
         due = min(dues, default=None)
         if due is None or due > target + 1e-9:
             break
@@ -89,6 +108,8 @@ def advance(hosts: list[Host], seconds: float) -> list[Trace]:
             host.advance(max(0.0, due - host.clock))
         for host in hosts:
             traces += fire(host, budget)
+            for timers in OTHER_TIMERS:
+                traces += timers.fire(host)
     for host in hosts:
         host.advance(max(0.0, target - host.clock))
     return traces

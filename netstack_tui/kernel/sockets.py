@@ -89,6 +89,30 @@ class Socket:
     """A listener: whether "Possible SYN flooding" was logged for it (the kernel logs it once)."""
     error: str | None = None
     """sk_err once the kernel gave up on the connection (ETIMEDOUT), for the app's connect()."""
+    copied_seq: int | None = None
+    """tp->copied_seq for a socket a program reads itself (`kernel.app`): how far it has read, so
+    the unread bytes are rcv_nxt - copied_seq, as Linux computes Recv-Q. None where the model's
+    own reader takes data as it arrives (`recv_q` then counts what it has not taken)."""
+    rcvbuf: int = 0
+    """sk_rcvbuf in bytes (SO_RCVBUF doubled, or tcp_rmem's default); 0 until a program's socket
+    sets it. Half of it holds data (tcp_adv_win_scale=1): that is the most the window offers."""
+    last_heard: float = 0.0
+    """When the last segment from the peer arrived (keepalive counts idle time from here)."""
+    data_heard: float | None = None
+    """When data from the peer last arrived (icsk_ack.lrcvtime), for a program's socket."""
+    pingpong: bool = False
+    """Interactive mode (inet_csk_in_pingpong_mode): this socket sent data within the ACK timeout
+    of receiving some, so it delays its ACKs, hoping to carry them on its next answer."""
+    ack_due: float | None = None
+    """The delayed-ACK timer (tcp_send_delayed_ack): when the ACK for data received leaves, unless
+    data we send carries it first."""
+    acks_owed: int = 0
+    """Data segments that arrived since our last ACK (ICSK_ACK_PUSHED, then PUSHED2 at two)."""
+    segs_in: int = 0
+    """Segments received once established (tcp_info's segs_in, less the handshake's)."""
+    data_segs_in: int = 0
+    rcv_mss: int = 0
+    """The largest segment received (icsk_ack.rcv_mss as ss shows it); 0 until data arrives."""
 
     def local_text(self) -> str:
         """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""
@@ -133,7 +157,7 @@ class Process:
 class SocketTable:
     """All sockets and processes of a host."""
 
-    __slots__ = ("sockets", "processes", "_next_pid", "shell_nofile", "_queued")
+    __slots__ = ("sockets", "processes", "_next_pid", "shell_nofile", "_queued", "programs")
 
     def __init__(self) -> None:
         self._queued: dict[tuple[tuple[int, int], tuple[int, int]], list[Socket]] = {}
@@ -144,6 +168,9 @@ class SocketTable:
         self._next_pid = 100
         self.shell_nofile = 1024
         """The shell's `ulimit -n`, inherited by apps started after it changes."""
+        self.programs: dict[int, object] = {}
+        """Programs of socket calls running here (`kernel.app`'s App, by pid): kept with the sockets
+        they use, so that copying the host copies them too."""
 
     def spawn(self, name: str, *, leaks: bool = False, auto_accept: bool = True) -> Process:
         """Start a process with stdin/stdout/stderr open."""
@@ -255,8 +282,11 @@ class SocketTable:
         self.dequeue(listener, child)
         return child
 
-    def lookup_listener(self, proto: str, addr: int, port: int) -> Socket | None:
-        """__inet_lookup_listener(): a specific address beats INADDR_ANY."""
+    def lookup_listener(self, proto: str, addr: int, port: int,
+                        peer: tuple[int, int] | None = None) -> Socket | None:
+        """__inet_lookup_listener(): a specific address beats INADDR_ANY. Given the peer, a group of
+        SO_REUSEPORT listeners on the same address shares new connections by a hash of the 4-tuple
+        (reuseport_select_sock); without it the group's first listener answers."""
         best: Socket | None = None
         for sock in self.sockets:
             if sock.proto != proto or sock.local[1] != port:
@@ -266,10 +296,26 @@ class SocketTable:
             if proto == "udp" and sock.peer != (0, 0):
                 continue
             if sock.local[0] == addr:
-                return sock
+                return self._reuseport_pick(sock, peer, addr, port)
             if sock.local[0] == 0 and best is None:
                 best = sock
-        return best
+        return self._reuseport_pick(best, peer, addr, port) if best is not None else None
+
+    def _reuseport_pick(self, first: Socket, peer: tuple[int, int] | None, addr: int, port: int) -> Socket:
+        """The member of `first`'s SO_REUSEPORT group a connection from `peer` goes to."""
+        if not first.reuseport or peer is None:
+            return first
+        group = [s for s in self.sockets if s.reuseport and s.proto == first.proto and s.local == first.local
+                 and (s.state == "LISTEN" if s.proto == "tcp" else s.peer == (0, 0))]
+        if len(group) < 2:
+            return first
+        # The kernel's hash is keyed by a boot-time secret, so which listener a given peer reaches
+        # differs from boot to boot; a fixed mix of the 4-tuple keeps the model deterministic while
+        # spreading peers as evenly. reciprocal_scale() maps the 32-bit hash onto the group.
+        h = (peer[0] * 0x9E3779B1 ^ peer[1] * 0x85EBCA77 ^ addr * 0xC2B2AE3D ^ port * 0x27D4EB2F) & 0xFFFFFFFF
+        h = (h ^ h >> 15) * 0x2C1B3C6D & 0xFFFFFFFF
+        h ^= h >> 12
+        return group[(h * len(group)) >> 32]
 
     def close(self, sock: Socket, now: float, *, active: bool = True) -> None:
         """close() without a simulated peer to answer (a killed process; `close_sending_fin` is the
