@@ -14,12 +14,14 @@ from typing import Any
 
 from ..kernel import deliver, retransmit, ring, stack, teardown
 from ..kernel.addr import AddressError, parse_ipv4
+from ..kernel.app import ports
 from ..kernel.host import Host
 from ..kernel.interfaces import NATIVE_XDP_DRIVERS
 from ..kernel.link import neigh
 from ..kernel.packet import IPPROTO_TCP, SYN, Packet, PacketSpecError, parse_packet
-from ..kernel.sockets import SocketError
-from ..kernel.trace import Disposition, Trace
+from ..kernel.sockets import Socket, SocketError
+from ..kernel.trace import Disposition, Outcome, Trace
+from ..kernel.varied import VariedFlood
 from . import tcp_client
 from .base import CommandError, CommandResult, ProgressReporter, ShellContext
 from .numbers import number, real_number
@@ -127,42 +129,55 @@ def flood(ctx: ShellContext, argv: list[str]) -> CommandResult:
         raise CommandError(f'flood: Cannot find device "{iface}"', 1)
     # The packets as they arrive on `iface` (what the receive path would set on each one anyway).
     pkt = pkt.replace(iif=iface, oif=None)  # type: ignore[attr-defined]
-    packets = _flood_packets(pkt, count, vary)
     device = ctx.host.interfaces[iface]
     if burst and device.kind != "ether":
         raise CommandError(f"flood: --burst needs a NIC with an RX ring; {iface} is a {device.kind} device", 1)
     if burst:
         ring.start_burst(device)
     try:
-        tally, done, last = run_batch(ctx.host, packets, iface, count, ctx.progress() if ctx.progress else None)
+        first = _flood_outcomes(ctx.host, pkt, iface, count, vary)
+        last = _varied(pkt, vary, count - 1)
+        tally, done, trace = run_batch(ctx.host, first, last, iface, count, ctx.progress() if ctx.progress else None)
     finally:
         if burst:
             ring.end_burst(device)
     lines = [f"{n:>8}  {what}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1])]
     if done < count:
         lines.append(f"interrupted after {done} of {count} packets (the {done} sent stay sent)")
-    return CommandResult("\n".join(lines), 130 if done < count else 0, [last] if last else [], changed=True)
+    return CommandResult("\n".join(lines), 130 if done < count else 0, [trace] if trace else [], changed=True)
 
 
-def _flood_packets(pkt: Packet, count: int, vary: str) -> Iterator[tuple[Packet, int]]:
-    """The flood as runs of identical packets: one run of `count`, or one packet per source port /
-    source address."""
+def _varied(pkt: Packet, vary: str, i: int) -> Packet:
+    """The flood's `i`-th packet: the source port or address counted up from the given one."""
+    if vary == "sport":
+        return pkt.replace(sport=_sport(pkt, i))
+    if vary == "src":
+        return pkt.replace(src=_src(pkt, i))
+    return pkt
+
+
+def _sport(pkt: Packet, i: int) -> int:
+    return 1024 + (pkt.sport - 1024 + i) % 64512
+
+
+def _src(pkt: Packet, i: int) -> int:
+    return (pkt.src + i) & 0xFFFFFFFF
+
+
+def _flood_outcomes(host: Host, pkt: Packet, iface: str, count: int, vary: str) -> Iterator[tuple[Outcome, int]]:
+    """All but the last packet of the flood, as outcomes with how many packets each stands for:
+    identical packets through `stack.receive_repeated`, varied ones through `kernel.varied`."""
     if vary == "none":
-        yield pkt, count
-        return
-    for i in range(count):
-        if vary == "sport":
-            yield pkt.replace(sport=1024 + (pkt.sport - 1024 + i) % 64512), 1
-        else:
-            yield pkt.replace(src=(pkt.src + i) & 0xFFFFFFFF), 1
+        return stack.receive_repeated(host, pkt, iface, count - 1)
+    step = _sport if vary == "sport" else _src
+    return VariedFlood(host, pkt, iface, vary).run(step(pkt, i) for i in range(count - 1))
 
 
-def run_batch(host: Host, runs: Iterable[tuple[Packet, int]], iface: str, total: int,
+def run_batch(host: Host, outcomes: Iterable[tuple[Outcome, int]], last: Packet, iface: str, total: int,
               progress: ProgressReporter | None = None) -> tuple[dict[str, int], int, Trace | None]:
-    """Send `total` packets from the wire, given as runs of (packet, how many times); return the
-    outcome tally, how many were sent, and the trace of the last one (the only one whose steps are
-    recorded: `trace` shows it). A run that settles into a steady state is finished in one go
-    (`stack.receive_repeated`).
+    """Send `total` packets from the wire: all but the last as `outcomes` produces them (each
+    with how many packets it stands for), then `last`, traced; return the outcome tally, how many
+    were sent, and that trace (the only journey whose steps are recorded: `trace` shows it).
 
     Ctrl-C stops the batch between two packets: every packet before it has had all its effects
     (counters, conntrack, sockets), and none after it has had any. Progress goes to `progress`,
@@ -170,33 +185,29 @@ def run_batch(host: Host, runs: Iterable[tuple[Packet, int]], iface: str, total:
     """
     tally: dict[str, int] = {}
     done = 0
-    last: Trace | None = None
+    trace: Trace | None = None
     interrupted = _DeferredInterrupt()
     try:
-        for pkt, times in runs:
-            final = done + times == total
-            for outcome, n in stack.receive_repeated(host, pkt, iface, times - 1 if final else times):
-                key = outcome.summary_line()
-                tally[key] = tally.get(key, 0) + n
-                if progress is not None and (done + n) >> 10 != done >> 10 and progress.update(done + n, total):
-                    interrupted.pending = True  # the viewer asked to stop: as Ctrl-C, between packets
-                done += n
-                if interrupted.pending:
-                    break
+        for outcome, n in outcomes:
+            key = outcome.summary_line()
+            tally[key] = tally.get(key, 0) + n
+            if progress is not None and (done + n) >> 10 != done >> 10 and progress.update(done + n, total):
+                interrupted.pending = True  # the viewer asked to stop: as Ctrl-C, between packets
+            done += n
             if interrupted.pending:
                 break
-            if final:
-                last = stack.receive(host, pkt, iface)
-                key = last.summary_line()
-                tally[key] = tally.get(key, 0) + 1
-                done += 1
+        else:
+            trace = stack.receive(host, last, iface)
+            key = trace.summary_line()
+            tally[key] = tally.get(key, 0) + 1
+            done += 1
     except KeyboardInterrupt:
         pass  # raised between packets where no handler could be installed (not the main thread)
     finally:
         interrupted.restore()
         if progress is not None:
             progress.close()
-    return tally, done, last
+    return tally, done, trace
 
 
 class _DeferredInterrupt:
@@ -302,12 +313,21 @@ def connect(ctx: ShellContext, argv: list[str]) -> CommandResult:
         src = route.route.src or host.primary_address(route.route.dev or "", dst) or (dst if host.is_local(dst) else 0)
     table = host.sockets
     proc = table.find_process(app) or table.spawn(app)
-    if not sport:
+    if sport:
+        try:
+            sock = table.bind(proc, "tcp", src, sport, now=host.clock)
+        except SocketError as exc:
+            raise CommandError(f"{app}: {exc.message}", 1) from None
+    else:
+        # An ephemeral port needs only a unique 4-tuple (__inet_hash_connect), not a free port:
+        # it skips bind()'s conflict rules, which a TIME-WAIT to another destination would trip.
         sport = _ephemeral_port(host, src, dst, dport)
-    try:
-        sock = table.bind(proc, "tcp", src, sport, now=host.clock)
-    except SocketError as exc:
-        raise CommandError(f"{app}: {exc.message}", 1) from None
+        sock = Socket("tcp", (src, sport), pid=proc.pid)
+        try:
+            sock.fd = proc.alloc_fd(sock)
+        except SocketError:
+            raise CommandError(f"{app}: socket: Too many open files", 1) from None
+        table.sockets.append(sock)
     sock.peer = (dst, dport)
     syn = Packet(IPPROTO_TCP, src, dst, sport, dport, flags=SYN, seq=1000)
     trace = retransmit.send_syn(host, sock, syn, f"{proc.name} (pid {proc.pid})")
@@ -323,14 +343,12 @@ def _endpoint(text: str, verb: str, *, allow_zero: bool = False) -> tuple[int, i
     return addr, _int(port_text, "port", 0 if allow_zero else 1, 65535)
 
 
-def _ephemeral_port(host: object, src: int, dst: int, dport: int) -> int:
-    """The first free port of ip_local_port_range (the kernel starts at a hashed offset instead)."""
-    low, high = (int(v) for v in host.sysctl.get("net.ipv4.ip_local_port_range").split())  # type: ignore[attr-defined]
-    used = {s.local[1] for s in host.sockets.sockets}  # type: ignore[attr-defined]
-    for port in range(low, high + 1):
-        if port not in used:
-            return port
-    raise CommandError("connect: Cannot assign requested address (no free ephemeral port)", 1)
+def _ephemeral_port(host: Host, src: int, dst: int, dport: int) -> int:
+    """The first port of ip_local_port_range whose 4-tuple toward DST:DPORT is free (`kernel.app.ports`)."""
+    port = ports.free_port(host, src, (dst, dport))
+    if port is None:
+        raise CommandError("connect: Cannot assign requested address (no free ephemeral port)", 1)
+    return port
 
 
 KILL_LISTED = 6

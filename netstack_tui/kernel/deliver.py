@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import NoReturn
 
 from . import mib, replies, tcp_timers
+from .app.acks import TCP_DELACK_MIN
+from .app.options import window_space
+from .app.queues import unread
 from .host import Host
 from .journey import Journey, pull_header
 from .packet import (
@@ -109,11 +112,18 @@ def _tcp_rcv(j: Journey) -> None:
     if sock is not None:
         _tcp_established(j, sock)
         return
-    listener = table.lookup_listener("tcp", pkt.dst, pkt.dport)
+    listener = table.lookup_listener("tcp", pkt.dst, pkt.dport, peer)
+    broadcast = host.addr_type(pkt.dst) in ("BROADCAST", "MULTICAST")
     if listener is None:
-        # tcp_v4_send_reset() never answers a RST: a stray one is just dropped.
-        _no_socket(j, "sock.rst_no_socket" if pkt.flags & RST else "sock.tcp_closed", _reset(host, pkt))
+        # tcp_v4_send_reset() never answers a RST, nor anything not sent to a local address.
+        note = "sock.rst_no_socket" if pkt.flags & RST else "sock.tcp_broadcast" if broadcast else "sock.tcp_closed"
+        _no_socket(j, note, None if broadcast else _reset(host, pkt))
         return
+    if broadcast and pkt.flags & SYN:
+        # tcp_v4_conn_request(): "Never answer to SYNs send to broadcast or multicast".
+        j.step("socket", Verdict.DROP, "sock.tcp_broadcast", view=_socket_view(j, listener),
+               drop_reason=DropReason.NOT_SPECIFIED)
+        raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
     if not (pkt.flags & SYN) or pkt.flags & (ACK | RST):
         # A segment for a listener that is not a SYN and matches no pending request.
         answer = None if pkt.flags & RST else _reset(host, pkt)
@@ -126,22 +136,21 @@ def _tcp_rcv(j: Journey) -> None:
         )
         j.emit(answer)
         raise j.stop(Disposition.DROPPED, DropReason.TCP_FLAGS)
+    syncookies, syn_full, accept_full, reserve_reached = syn_admission(host, listener)
     # tcp_conn_request(): the SYN queue is full once it holds more requests than the listen backlog
     # (inet_csk_reqsk_queue_is_full); then a cookie answers, or nothing without syncookies.
-    syncookies = host.sysctl.int("net.ipv4.tcp_syncookies")
-    cookie = syncookies == 2 or len(listener.syn_queue) > listener.backlog
+    cookie = syncookies == 2 or syn_full
     if cookie:
         _syn_flood_warning(host, listener, syncookies)
         if not syncookies:
             mib.count(host, "TcpExtListenDrops")
             _socket_drop(j, "sock.syn_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener))
-    if len(listener.accept_queue) > listener.backlog:
+    if accept_full:
         mib.count(host, "TcpExtListenOverflows")
         mib.count(host, "TcpExtListenDrops")
         _socket_drop(j, "sock.accept_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener),
                      params={"backlog": listener.backlog, "queued": len(listener.accept_queue)})
-    max_syn = host.sysctl.int("net.ipv4.tcp_max_syn_backlog")
-    if not cookie and not syncookies and max_syn - len(listener.syn_queue) < max_syn >> 2:
+    if not cookie and not syncookies and reserve_reached:
         # Without syncookies the last quarter of tcp_max_syn_backlog is kept for proven peers.
         mib.count(host, "TcpExtListenDrops")
         _socket_drop(j, "sock.syn_queue_full", DropReason.TCP_LISTEN_OVERFLOW, _socket_view(j, listener))
@@ -154,7 +163,7 @@ def _tcp_rcv(j: Journey) -> None:
     if not cookie:
         child = Socket(
             "tcp", local, peer, "SYN-RECV", pid=listener.pid, parent=listener, reuseaddr=listener.reuseaddr, isn=isn,
-            timestamps=timestamps and pkt.offers_timestamps,
+            timestamps=timestamps and pkt.offers_timestamps, rcvbuf=listener.rcvbuf,
         )
         table.enqueue_request(listener, child)
         tcp_timers.arm(child, answer, host.clock)
@@ -169,6 +178,17 @@ def _tcp_rcv(j: Journey) -> None:
     j.delivered_to = owner
     j.emit(answer)
     raise j.stop(Disposition.DELIVERED)
+
+
+def syn_admission(host: Host, listener: Socket) -> tuple[int, bool, bool, bool]:
+    """Everything tcp_conn_request() reads to admit a SYN: `tcp_syncookies`, whether the SYN queue
+    holds more requests than the backlog, whether the accept queue does, and whether the SYN queue
+    reached the last quarter of `tcp_max_syn_backlog` (kept for proven peers when cookies are off).
+    One function, so `kernel.varied` keys a flood's SYNs by exactly what decides their fate."""
+    queued = len(listener.syn_queue)
+    max_syn = host.sysctl.int("net.ipv4.tcp_max_syn_backlog")
+    return (host.sysctl.int("net.ipv4.tcp_syncookies"), queued > listener.backlog,
+            len(listener.accept_queue) > listener.backlog, max_syn - queued < max_syn >> 2)
 
 
 def _syn_flood_warning(host: Host, listener: Socket, syncookies: int) -> None:
@@ -222,8 +242,12 @@ def _socket_drop(j: Journey, note: str, reason: DropReason, view: SocketView | N
 
 
 def _isn(host: Host, pkt: Packet) -> int:
+    return isn_for(host, pkt.src, pkt.sport, pkt.dport)
+
+
+def isn_for(host: Host, src: int, sport: int, dport: int) -> int:
     """A deterministic initial sequence number (the kernel's is a keyed hash of the 4-tuple)."""
-    return (pkt.src * 2654435761 + pkt.sport * 40503 + pkt.dport + int(host.clock * 1000)) & 0xFFFFFFFF
+    return (src * 2654435761 + sport * 40503 + dport + int(host.clock * 1000)) & 0xFFFFFFFF
 
 
 def _tcp_established(j: Journey, sock: Socket) -> None:
@@ -295,6 +319,16 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         raise j.stop(Disposition.DELIVERED)
     if sock.state in ORPHAN_STATES:
         _tcp_closing(j, sock)
+    sock.last_heard = host.clock
+    if sock.copied_seq is not None or sock.rcvbuf:
+        _program_socket_checks(j, sock)
+        # tcp_info's counters, for a program's socket only: the model's own readers stay steady
+        # under a flood (kernel.steady), which a counter on every packet would defeat.
+        sock.segs_in += 1
+        if pkt.payload_len:
+            sock.data_heard = host.clock
+            sock.data_segs_in += 1
+            sock.rcv_mss = max(sock.rcv_mss, pkt.payload_len)
     if pkt.flags & ACK:
         sock.snd_nxt = pkt.ack_seq
     sock.rcv_nxt = (pkt.seq + pkt.payload_len + (1 if pkt.flags & FIN else 0)) & 0xFFFFFFFF
@@ -326,12 +360,51 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         elif proc is not None:
             j.step("app", Verdict.DELIVER, "app.leak_close_wait", params={"app": proc.name, "fd": sock.fd})
     elif pkt.payload_len:
-        j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options)))
+        if sock.copied_seq is not None and sock.pingpong:
+            # An interactive socket delays its ACK (TCP_DELACK_MIN, 40 ms) hoping to send it with
+            # its answer; `kernel.app.timers` sends it when the timer fires first.
+            sock.ack_due = sock.ack_due if sock.ack_due is not None else host.clock + TCP_DELACK_MIN
+            sock.acks_owed += 1
+        else:
+            j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options)))
         proc = table.processes.get(sock.pid) if sock.pid is not None else None
-        if proc is not None:
+        if proc is not None and sock.fd is not None:  # not yet accept()ed: the bytes wait in its queue
             j.step("app", Verdict.DELIVER, "app.recv", params={"app": proc.name, "bytes": sock.recv_q})
             sock.recv_q = 0
     raise j.stop(Disposition.DELIVERED)
+
+
+def _program_socket_checks(j: Journey, sock: Socket) -> None:
+    """For a socket a program reads itself (`kernel.app`): a keepalive probe is answered, and data
+    that does not fit in the receive buffer is dropped (the window it was offered is closed)."""
+    host, pkt = j.host, j.flow.pkt
+    behind = (sock.rcv_nxt - pkt.seq) & 0xFFFFFFFF
+    if pkt.payload_len == 0 and behind == 1 and not pkt.flags & (SYN | FIN | RST):
+        # tcp_keepalive_timer() probes with seq = snd_una - 1: an old sequence number that
+        # tcp_validate_incoming() answers with a duplicate ACK, which is all the prober wanted.
+        j.step("socket", Verdict.DELIVER, "sock.keepalive_probe", params={"owner": _owner(j, sock)},
+               view=_socket_view(j, sock))
+        j.emit(_sent(host, Packet(IPPROTO_TCP, pkt.dst, pkt.src, pkt.dport, pkt.sport, flags=ACK,
+                                  seq=pkt.ack_seq, ack_seq=sock.rcv_nxt, opt_len=_options(sock))))
+        raise j.stop(Disposition.DELIVERED)
+    if not pkt.payload_len:
+        return
+    waiting = unread(sock) if sock.copied_seq is not None else sock.recv_q  # accepted, or still queued
+    room = window_space(host, sock) - waiting
+    if pkt.payload_len <= room:
+        return
+    # tcp_data_queue(): the receive window is used up (a reader slower than its peer); the segment
+    # is dropped and the ACK repeats the old ack number with the window the buffer has left.
+    # A closed window is TCP_ZEROWINDOW; a window still open but too small for the segment is the
+    # memory check failing (PROTO_MEM). SOCKET_RCVBUFF is UDP's reason, not TCP's.
+    reason = DropReason.TCP_ZEROWINDOW if room <= 0 else DropReason.PROTO_MEM
+    mib.count(host, "TcpExtTCPZeroWindowDrop" if room <= 0 else "TcpExtTCPRcvQDrop")
+    j.step("socket", Verdict.DROP, "sock.rcvbuf_full",
+           params={"owner": _owner(j, sock), "unread": waiting, "space": window_space(host, sock)},
+           view=_socket_view(j, sock), drop_reason=reason)
+    j.emit(_sent(host, Packet(IPPROTO_TCP, pkt.dst, pkt.src, pkt.dport, pkt.sport, flags=ACK,
+                              seq=pkt.ack_seq, ack_seq=sock.rcv_nxt, opt_len=_options(sock))))
+    raise j.stop(Disposition.DROPPED, reason)
 
 
 def _repeated_syn(j: Journey, req: Socket, listener: Socket) -> NoReturn:
@@ -511,12 +584,19 @@ def _icmp_rcv(j: Journey) -> None:
         if quoted is not None and quoted.state == "SYN-SENT":
             mib.count(host, "TcpAttemptFails")
     if pkt.icmp_type == ICMP_ECHO_REQUEST:
+        broadcast = host.addr_type(pkt.dst) in ("BROADCAST", "MULTICAST")
         ignore = host.sysctl.int("net.ipv4.icmp_echo_ignore_all")
-        if ignore:
-            j.step("socket", Verdict.DROP, "icmp.echo_ignored", drop_reason=DropReason.NOT_SPECIFIED)
+        if ignore or (broadcast and host.sysctl.int("net.ipv4.icmp_echo_ignore_broadcasts")):
+            key = "icmp.echo_ignored" if ignore else "icmp.echo_broadcast_ignored"
+            j.step("socket", Verdict.DROP, key, drop_reason=DropReason.NOT_SPECIFIED)
             raise j.stop(Disposition.DROPPED, DropReason.NOT_SPECIFIED)
         j.step("socket", Verdict.DELIVER, "icmp.echo")
-        j.emit(replies.echo_reply(pkt))
+        reply = replies.echo_reply(pkt)
+        if broadcast:
+            # fib_compute_spec_dst(): a broadcast is answered from the receiving interface's address.
+            own = host.primary_address(pkt.iif or "", pkt.src) if pkt.iif else None
+            reply = reply.replace(src=own or 0)
+        j.emit(reply)
         raise j.stop(Disposition.DELIVERED)
     j.step(
         "socket",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 from types import FunctionType, MethodType
 from typing import Any
@@ -41,9 +42,15 @@ class Snapshot:
     """(holder, field name or dict key, whether the holder is a mapping), aligned with `counters`."""
 
 
-def snapshot(root: object) -> Snapshot:
-    """Walk everything reachable from `root` (a host) and split it into state and accumulators."""
+def snapshot(root: object, skip: Collection[object] = ()) -> Snapshot:
+    """Walk everything reachable from `root` (a host) and split it into state and accumulators.
+
+    The objects in `skip` are not walked: each stands in the state as itself, by identity. A
+    caller that accounts for their changes some other way (`kernel.varied` diffs the conntrack
+    table and the listeners' queues itself) keeps them out of the comparison this way."""
     walker = _Walker()
+    for obj in skip:
+        walker.opaque(obj)
     walker.walk(root)
     return Snapshot(walker.state, walker.counters, walker.places)
 
@@ -74,6 +81,11 @@ class _Walker:
         self.keep: list[object] = []
         """Everything walked stays referenced, so no id() is reused during the walk."""
 
+    def opaque(self, obj: object) -> None:
+        """Make `obj` a back-reference without walking it (see `snapshot`'s `skip`)."""
+        self.seen[id(obj)] = len(self.seen)
+        self.keep.append(obj)
+
     def walk(self, obj: object) -> None:
         if isinstance(obj, _ATOMS):
             self.state.append(obj)
@@ -91,7 +103,7 @@ class _Walker:
             for key, value in obj.items():  # type: ignore[attr-defined]
                 self.walk(key)
                 self.walk(value)
-        elif kind in (list, tuple, deque, set, frozenset):
+        elif kind in (list, tuple, deque, set, frozenset) or isinstance(obj, tuple):  # named tuples too
             self.state.append(len(obj))  # type: ignore[arg-type]
             for item in obj:  # type: ignore[attr-defined]
                 self.walk(item)

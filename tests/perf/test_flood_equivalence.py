@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netstack_tui.commands.shell import Shell
+from netstack_tui.kernel.addr import format_ipv4, parse_ipv4
 from tests.perf.test_batch_equivalence import _compare, _state
 
 HUNDRED = (["ip addr add 10.0.0.1/24 dev eth0", "listen tcp 0.0.0.0:80 --app web",
@@ -52,6 +53,8 @@ def _flood_vs_sends(setup: list[str], prelude: list[str], spec: str, count: int,
     for i in range(count):
         if vary == "sport":
             packet = f"{proto} {addr}:{1024 + (int(port) - 1024 + i) % 64512} > {tail}"
+        elif vary == "src":
+            packet = f"{proto} {format_ipv4((parse_ipv4(addr) + i) & 0xFFFFFFFF)}:{port} > {tail}"
         else:
             packet = spec
         result = slow.run(f"send {packet}")
