@@ -32,6 +32,9 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "nc": ("nc", "netcat"),
     "curl": ("curl",),
     "docker": ("docker",),
+    "app_cmd": ("app",),
+    "ipset": ("ipset",),
+    "pyramid": ("pyramid",),
 }
 """Which module of this package implements each command (its `COMMANDS` dict), so a command's module
 is imported the first time the command runs: a scenario's setup needs a handful of the 21 modules,

@@ -47,6 +47,23 @@ MESSAGES: dict[str, str] = {
         "most of XDP's gain is lost. do_xdp_generic() frees it with a plain kfree_skb(): reason NOT_SPECIFIED."
     ),
     "xdp.no_generic": "No generic-mode XDP program.",
+    "xdp.aborted": (
+        "XDP program {prog} ({mode}) returns {action}: the frame is dropped as by XDP_DROP, and the kernel fires the "
+        "xdp:xdp_exception tracepoint — ABORTED means the program hit an error, so watch it with "
+        "`perf record -e xdp:xdp_exception`."
+    ),
+    "xdp.tx": (
+        "XDP program {prog} ({mode}) returns {action}: the frame goes straight back out of {out}, the NIC it came in "
+        "on, without the stack, netfilter or the qdisc."
+    ),
+    "xdp.redirect": (
+        "XDP program {prog} ({mode}) returns {action}: xdp_do_redirect() hands the frame to {out}'s driver, past the "
+        "stack, netfilter and the qdisc."
+    ),
+    "xdp.redirect_err": (
+        "XDP program {prog} ({mode}) returns {action} to {target}, but no such device is up: the redirect fails, "
+        "the xdp:xdp_redirect_err tracepoint fires and the frame is freed."
+    ),
     "skb.alloc": (
         "The driver wraps the {len}-byte frame in an sk_buff with {headroom} bytes of headroom; eth_type_trans() then "
         "pulls the Ethernet header."
@@ -54,6 +71,52 @@ MESSAGES: dict[str, str] = {
     "skb.loopback": "The loopback device hands the sk_buff straight back to the receive path (no NIC, no ring).",
     "lo.no_hardware": "Loopback: no hardware stage.",
     "gro.single": "GRO finds nothing to merge this segment with.",
+    "gro.merged": (
+        "GRO (napi_gro_receive) merges {n} back-to-back segments of one flow into one {len}-byte skb: the "
+        "stack above, and tcpdump on {dev}, see one large packet, not {n}."
+    ),
+    "gro.lro": (
+        "The NIC merged {n} segments itself (LRO, before DMA) into one {len}-byte skb. Unlike GRO it "
+        "loses the segment boundaries, so a router or bridge must keep LRO off."
+    ),
+    "gro.gso_skb": (
+        "The {len}-byte send crossed whole: the sending veth had TSO on, so nobody cut it and there is "
+        "nothing for GRO to merge (tcpdump on both ends shows one large packet)."
+    ),
+    "gro.off": "GRO is off on {dev} (`ethtool -K {dev} gro on` turns it on): every segment goes up the stack alone.",
+    "gro.sw_csum": (
+        "GRO finds nothing to merge. rx-checksumming is off on {dev}, so the CPU verifies the TCP/UDP "
+        "checksum here instead of the NIC."
+    ),
+    "gro.bad_csum": (
+        "The checksum is wrong, so it was not marked verified (CHECKSUM_NONE): GRO will not merge it "
+        "and passes it up, where the transport checks it again."
+    ),
+    "offload.tso": (
+        "The {len}-byte send reached {dev} as one skb; tcpdump sees it whole, and the NIC cuts it into "
+        "{n} segments of at most {mss} bytes (TSO: MSS = MTU - 40) after the taps."
+    ),
+    "offload.gso": (
+        "TSO is off on {dev}, so GSO cuts the {len}-byte skb in software, just before the driver, "
+        "into {n} segments of at most {mss} bytes (the last {last}); tcpdump sees the segments."
+    ),
+    "offload.stack": (
+        "{dev} can do neither TSO nor GSO, so TCP itself built {n} segments of at most {mss} bytes "
+        "(the last {last}): more work per byte for the CPU."
+    ),
+    "offload.whole": (
+        "{dev} is a veth with TSO on: it hands the whole {len}-byte skb to its peer; nobody ever cuts "
+        "it into the {n} segments a NIC would send."
+    ),
+    "csum.bad_hw": (
+        "The {proto} checksum is wrong. The NIC saw it (rx-checksumming on) and did not mark the packet "
+        "verified; {proto}'s receive function checks it again and drops it before any socket lookup "
+        "(counted in {counter}; no RST, no ICMP)."
+    ),
+    "csum.bad_sw": (
+        "The {proto} checksum is wrong: with no hardware check the CPU verifies it in {proto}'s receive "
+        "function and drops the packet before any socket lookup (counted in {counter}; no RST, no ICMP)."
+    ),
     "tc.no_ingress_qdisc": "No ingress qdisc on {dev}: tc filters are not consulted. "
     "tcpdump has just seen the frame: what netfilter drops from here on still shows in a capture.",
     "ip_rcv.ok": "ip_rcv() checks the header: version, length {len}, checksum; TTL is {ttl}.",
@@ -220,6 +283,7 @@ MESSAGES: dict[str, str] = {
     "tx.dev_down": "Device {dev} is down: nothing is sent.",
     # sockets
     "sock.tcp_closed": "No socket listens on TCP port {port}: the kernel answers with a RST (connection refused).",
+    "sock.tcp_broadcast": "A TCP segment to a broadcast address: the kernel never answers it (no SYN-ACK, no RST).",
     "sock.rst_no_socket": (
         "A RST for TCP port {port}, but no socket holds this connection: it is dropped. A RST is never answered."
     ),
@@ -243,6 +307,14 @@ MESSAGES: dict[str, str] = {
         "{owner} has closed this socket, yet {bytes} bytes of data arrive: the kernel answers with a RST "
         "and the connection is gone."
     ),
+    "sock.keepalive_probe": (
+        "A keepalive probe (an old sequence number, no data) for {owner}'s socket: answered with an ACK, "
+        "so the peer learns we are still here."
+    ),
+    "sock.rcvbuf_full": (
+        "{owner}'s receive buffer is full: {unread} bytes wait unread of the {space} it holds. The "
+        "window is closed and the segment is dropped; the ACK repeats the old ack number."
+    ),
     "sock.segment": "{bytes} bytes for {owner}'s socket receive queue.",
     "sock.rst_received": "RST received: {owner}'s connection is torn down.",
     "sock.udp_queued": "Datagram queued on {owner}.",
@@ -258,6 +330,7 @@ MESSAGES: dict[str, str] = {
     "app.leak_close_wait": "{app} never calls close() on fd {fd}: the socket stays in CLOSE-WAIT, the fd stays used.",
     "icmp.echo": "ICMP echo request: the kernel answers with an echo reply itself.",
     "icmp.echo_ignored": "icmp_echo_ignore_all=1: no echo reply.",
+    "icmp.echo_broadcast_ignored": "icmp_echo_ignore_broadcasts=1: an echo to a broadcast address gets no reply.",
     "icmp.error_to_socket": "ICMP error (type {type}, code {code}) reported to the socket it concerns.",
     "icmp.other": "ICMP type {type} handled by the kernel.",
     # ---- UI strings (netstack_tui/tui) -------------------------------------------------------------

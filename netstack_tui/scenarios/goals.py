@@ -189,13 +189,13 @@ def _holds(check: Check, shell: Shell, specs: PacketSpecs) -> tuple[bool, str]:
     if kind in ("command_succeeds", "command_fails"):
         result = shell.run(body)
         ok = (result.status == 0) == (kind == "command_succeeds")
-        return ok, f"'{body}' exited with status {result.status}: {result.output.strip()[:300]}"
+        return ok, f"'{body}' exited with status {result.status}: {_excerpt(result.output)}"
     if kind in ("output_contains", "output_lacks"):
         result = shell.run(body.command)
         if result.status != 0 and kind == "output_contains":
-            return False, f"'{body.command}' failed: {result.output.strip()[:300]}"
+            return False, f"'{body.command}' failed: {_excerpt(result.output)}"
         found = body.text in result.output
-        return found == (kind == "output_contains"), f"'{body.command}' printed: {result.output.strip()[:300]}"
+        return found == (kind == "output_contains"), f"'{body.command}' printed: {_excerpt(result.output)}"
     if kind == "rule":
         return _rule(shell, body)
     if kind == "policy":
@@ -216,6 +216,11 @@ def _holds(check: Check, shell: Shell, specs: PacketSpecs) -> tuple[bool, str]:
     if kind == "process":
         return _process(host, body)
     raise AssertionError(f"unhandled check kind {kind}")
+
+
+def _excerpt(output: str) -> str:
+    """A command's output as part of a one-line verdict: its lines joined by " | ", bounded."""
+    return " | ".join(line.strip() for line in output.strip().splitlines())[:300]
 
 
 def reply_kind(pkt: Packet) -> str:

@@ -71,6 +71,7 @@ FINGERPRINT = ("iptables-save", "nft list ruleset", "ip -d link", "ip addr", "ip
 
 # Lines for commands that no README, seed or scenario line uses (the registry test names any missing).
 EXTRA_SEEDS: dict[str, list[str]] = {
+    "pyramid": ["pyramid", "pyramid extra"],
     "help": ["help"],
     "trace": ["trace", "trace --json"],
     "sleep": ["sleep 5", "sleep 0.5"],
@@ -83,6 +84,9 @@ EXTRA_SEEDS: dict[str, list[str]] = {
     "ulimit": ["ulimit -n 4096", "ulimit -Sn", "ulimit -Hn"],
     "at": ["echo 'iptables -F' | at now + 5 minutes", "at -l", "at -c 1"],
     "atrm": ["atrm 1"],
+    "ipset": ["ipset create blocked hash:ip", "ipset add blocked 192.0.2.7", "ipset list -n",
+              "ipset create web hash:ip,port", "ipset test blocked 192.0.2.7"],
+    "app": ["app programs", "app run accept-loop", "app list", "app show accept-loop", "app step"],
     "atq": ["atq"],
     "lsof": ["lsof -i :8080", "lsof -i tcp:22 -n -P", "lsof -p 101"],
     "awk": ["ss -tan | awk '{print $1, $4}'", "ip -o addr | awk '{print $NF}'"],

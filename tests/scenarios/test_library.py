@@ -21,7 +21,8 @@ EXPECTED_IDS = {
     "tour-incoming", "tour-outgoing", "tour-forward", "eaddrinuse-restart", "rule-order", "ssh-lockout",
     "xdp-generic", "nat-ip-forward", "fd-leak", "refused-vs-timeout", "conntrack-full", "dnat-forward",
     "accept-queue-overflow", "rp-filter", "netns-veth", "two-containers-port-80", "container-no-internet",
-    "docker-bypasses-firewall", "tour-container", "tc-shaping", "ring-overflow",
+    "docker-bypasses-firewall", "tour-container", "tc-shaping", "ring-overflow", "xdp-ddos-map",
+    "gro-tso", "c10k", "nagle-latency", "dead-peer", "slow-reader", "reuseport-workers",
 }
 
 
