@@ -42,7 +42,7 @@ SHELL_SYNTAX = (
 )
 
 
-# ---- dmesg / echo -----------------------------------------------------------------------------
+# ---- dmesg ------------------------------------------------------------------------------------
 
 
 def dmesg(ctx: ShellContext, argv: list[str]) -> CommandResult:
@@ -56,14 +56,6 @@ def dmesg(ctx: ShellContext, argv: list[str]) -> CommandResult:
         ctx.host.dmesg = []
         return CommandResult("" if flags & {"-C", "--clear"} else text, changed=True)
     return CommandResult(text)
-
-
-def echo(ctx: ShellContext, argv: list[str]) -> CommandResult:
-    """`echo [-n] ARGS`."""
-    args = argv[1:]
-    if args[:1] == ["-n"]:
-        args = args[1:]
-    return CommandResult(" ".join(args))
 
 
 # ---- ulimit -----------------------------------------------------------------------------------
@@ -282,4 +274,4 @@ def _inode(host: Host, sock: Socket) -> int:
         return 49999
 
 
-COMMANDS = {"dmesg": dmesg, "echo": echo, "ulimit": ulimit, "ethtool": ethtool, "cat": cat, "ls": ls}
+COMMANDS = {"dmesg": dmesg, "ulimit": ulimit, "ethtool": ethtool, "cat": cat, "ls": ls}

@@ -84,6 +84,7 @@ EXTRA_SEEDS: dict[str, list[str]] = {
     "ulimit": ["ulimit -n 4096", "ulimit -Sn", "ulimit -Hn"],
     "at": ["echo 'iptables -F' | at now + 5 minutes", "at -l", "at -c 1"],
     "atrm": ["atrm 1"],
+    "printf": ["printf '%s %d %5.2f\\n' a 7 3.14159", "printf '%x|%-6s|%c' 255 ab xyz"],
     "ipset": ["ipset create blocked hash:ip", "ipset add blocked 192.0.2.7", "ipset list -n",
               "ipset create web hash:ip,port", "ipset test blocked 192.0.2.7"],
     "app": ["app programs", "app run accept-loop", "app list", "app show accept-loop", "app step"],
