@@ -8,12 +8,8 @@ them it skips. Known remaining differences are allow-listed below, each with its
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -67,17 +63,6 @@ def _allowed(argv: list[str], real: Outcome) -> str | None:
     return None
 
 
-def _real_available() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root for a network namespace"
-    if shutil.which("ip") is None or shutil.which("iptables") is None:
-        return "needs iproute2 and iptables"
-    version = subprocess.run(["iptables", "-V"], capture_output=True, text=True, check=False).stdout
-    if "v1.8.9 (nf_tables)" not in version:
-        return f"needs iptables v1.8.9 (nf_tables), found {version.strip()!r}"
-    return None
-
-
 _RESET = "".join(f"*{table}\n:u - [0:0]\nCOMMIT\n" for table in CHAINS)
 
 
@@ -104,19 +89,6 @@ def _parse_real(output: str) -> list[Outcome]:
         rest = lines[1:] if status == 0 else lines[2:]
         outcomes.append((status, error, tuple(rest)))
     return outcomes
-
-
-@pytest.fixture(scope="module")
-def namespace() -> Iterator[str]:
-    reason = _real_available()
-    if reason:
-        pytest.skip(reason)
-    name = f"ipt{uuid.uuid4().hex[:8]}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 def run_real(namespace: str, batch: list[tuple[str, list[str]]]) -> list[Outcome]:

@@ -9,12 +9,8 @@ and iptables 1.8.9; skips otherwise.
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,30 +44,6 @@ RESTORES = [
     "*filter\n-A INPUT -m time --datestart 2020-01-01 --utc\nCOMMIT\n",
     "*foo\nCOMMIT\n",
 ]
-
-
-def _skip_reason() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root for a network namespace"
-    if shutil.which("ip") is None or shutil.which("iptables") is None:
-        return "needs iproute2 and iptables"
-    version = subprocess.run(["iptables", "-V"], capture_output=True, text=True, check=False).stdout
-    if "v1.8.9 (nf_tables)" not in version:
-        return f"needs iptables v1.8.9 (nf_tables), found {version.strip()!r}"
-    return None
-
-
-@pytest.fixture(scope="module")
-def namespace() -> Iterator[str]:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    name = f"ipm{uuid.uuid4().hex[:8]}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 def _in(ns: str, *argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
