@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
 from textual.theme import Theme
@@ -19,10 +18,14 @@ from textual.worker import get_current_worker
 
 from ..i18n import message
 from .exports import Target, export
-from .screens.main import MainScreen
+from .first_screen import BootScreen
+from .handover import UNSEEN_AT_MOST, RecordedStart
 
+# The explorer (`screens.main`) is imported when it is built: on a start that draws the recorded
+# first screen, only after that screen is painted (see `first_screen`).
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
+    from textual.screen import Screen
 
     from ..commands.session import Session
     from . import library
@@ -76,8 +79,11 @@ THEMES: dict[str, Theme] = {
 
 THEME_ORDER = ("dark", "light", "contrast")
 
+LIVE_SHOWN_WAIT = UNSEEN_AT_MOST + 1.0
+"""Seconds the loader waits at most for a swapped-in explorer to be shown before warming the goals."""
 
-class NetstackApp(App[int]):
+
+class NetstackApp(RecordedStart):
     """netstack-tui: step a packet through a simulated Linux network stack."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -124,9 +130,14 @@ class NetstackApp(App[int]):
         name = {"high-contrast": "contrast"}.get(self._initial_theme, self._initial_theme)
         self.theme = THEMES.get(name, THEMES["dark"]).name
 
-    def get_default_screen(self) -> MainScreen:
-        """The explorer; without an injected session it starts empty and loads behind the first frame."""
+    def get_default_screen(self) -> Screen[None]:
+        """The explorer; without an injected session it loads behind the first frame, and that frame is
+        the recording of the explorer's first screen when this start's conditions have one."""
         scenario, session = self._injected
+        if scenario is None and session is None and (recorded := self.recorded_screen(self._scenario_ref)):
+            return recorded
+        from .screens.main import MainScreen
+
         if scenario is not None and session is not None:
             return MainScreen(scenario, session)
         return MainScreen()
@@ -134,7 +145,7 @@ class NetstackApp(App[int]):
     def on_mount(self) -> None:
         """Start loading the scenario once the first frame is painted (the import would otherwise hold
         the GIL while the frame is drawn)."""
-        if isinstance(self.screen, MainScreen) and self.screen.session is None:
+        if self._injected[1] is None:
             self.screen.call_after_refresh(self.run_worker, self._load, thread=True, exclusive=True, group="load")
         else:
             # A session handed in is loaded already: keep it out of the collector's walks, as `_loaded` does.
@@ -148,6 +159,8 @@ class NetstackApp(App[int]):
 
     def _load(self) -> None:
         from . import library  # the scenario library (and its YAML) loads behind the first frame
+        from .screens import main  # noqa: F401  (the explorer and its panes' modules too, off the UI thread)
+        from .widgets import command_line, explain, packet_view, path_strip, pipeline, stage_views, tabs  # noqa: F401
 
         scenario, session = self._injected
         if scenario is None:
@@ -160,7 +173,9 @@ class NetstackApp(App[int]):
         self.call_from_thread(self._loaded, scenario, session)
         # While the learner reads the first screen: what the goal check needs the first time a journey
         # ends (the checks' module, and the full validated scenario a cached one builds on demand),
-        # else that step stalls for ~0.4 s.
+        # else that step stalls for ~0.4 s. Not while a live screen is being swapped in unseen: these
+        # imports would hold the GIL the swap needs.
+        self.live_shown.wait(LIVE_SHOWN_WAIT)
         library.warm_goals(scenario)
 
     def _loaded(self, scenario: library.ScenarioLike, session: Session | None) -> None:
@@ -168,9 +183,21 @@ class NetstackApp(App[int]):
         # moved out of the collector's reach, a full collection no longer walks it in the middle
         # of a step (it took 40 ms, more than two frames).
         gc.freeze()
+        from .screens.main import MainScreen
+
         screen = self.screen_stack[0]
-        if isinstance(screen, MainScreen) and session is not None:
+        if isinstance(screen, BootScreen):
+            # Built as on a start without a recording (the panes after the screen's first refresh),
+            # so that it comes to the very picture recorded then.
+            live = MainScreen()
+            if session is not None:
+                live.set_session(scenario, session)
+            self.swap_in(live)
+        elif isinstance(screen, MainScreen) and session is not None:
             screen.set_session(scenario, session)
+            usual = self._injected == (None, None)  # the scenario named on the command line, as the key says
+            if usual and not (self.load_error or self.progress_notice or session.setup_errors):
+                self.record_when_settled(screen, self._scenario_ref)
         if self.load_error:
             self.notify(self.load_error, severity="error" if session is None else "warning", timeout=15)
         if self.progress_notice:
@@ -207,6 +234,8 @@ class NetstackApp(App[int]):
             self.notify(self.load_error or "", severity="error", timeout=15)
             return
         # The explorer is the base screen (nothing to switch from): it takes the new scenario itself.
+        from .screens.main import MainScreen
+
         screen = self.screen_stack[0]
         if isinstance(screen, MainScreen):
             screen.set_session(scenario, session)

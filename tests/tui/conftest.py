@@ -62,8 +62,10 @@ class FakeScenario:
 
 @pytest.fixture(autouse=True)
 def _progress_dir(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Progress files go to a temporary directory, never the user's."""
+    """Progress files go to a temporary directory, never the user's; so do recordings of the first
+    screen (a user's recording would start the app on it instead of the explorer)."""
     monkeypatch.setenv("NETSTACK_TUI_DATA", str(tmp_path))
+    monkeypatch.setattr("netstack_tui.tui.first_screen.cache_dir", lambda: tmp_path / "screens")  # type: ignore[operator]
 
 
 def make_session() -> Session:
