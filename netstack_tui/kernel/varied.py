@@ -73,6 +73,8 @@ class _Class:
     entry: CtEntry | None
     request: Socket | None
     epoch: int
+    evicts: bool = False
+    """The table is full: each packet first evicts the oldest unassured entry (early drop)."""
     verified: bool = False
     pending: int = 0
     """Packets taken here whose counter increments are not applied yet."""
@@ -96,6 +98,8 @@ class _Growth:
     tuples: int
     queued: int
     queues: dict[int, int] = field(default_factory=dict)
+    victim: CtEntry | None = None
+    """The entry early drop would evict, when the table is full."""
 
 
 class VariedFlood:
@@ -187,7 +191,9 @@ class VariedFlood:
 
     def _key(self, value: int) -> tuple[object, ...] | None:
         """Everything the packet reads of the growing part, and its value's interval; None when
-        the engine must walk it (a known connection, a clash, an expiry due, a full table).
+        the engine must walk it (a known connection, a clash, an expiry due, a table full of
+        entries early drop may not evict). A full table with an unassured entry is a class of its
+        own: each packet evicts the oldest such entry (`hooks._ct_reserve`) before it is tracked.
         Leaves the packet's tuples in `tuples` for `_apply`."""
         host, pkt = self.host, self.pkt
         ct = host.conntrack
@@ -196,8 +202,9 @@ class VariedFlood:
         if orig in by_tuple or reply in by_tuple or host.clock >= ct._next_expiry:
             return None
         listener = self._listener()
-        if self.limit and len(ct._entries) >= self.limit:
-            return None
+        evicts = bool(self.limit) and len(ct._entries) >= self.limit
+        if evicts and ct.first_unassured(host.clock) is None:
+            return None  # nothing to early-drop: the packet is dropped and logged, the engine's way
         # What `SocketTable.lookup_established` could find: a connected socket with these ends, or
         # a request queued under them (checked more broadly than it looks: any, not only TCP).
         ends = (pkt.dst, pkt.dport), (pkt.src, value) if self.field == "sport" else (value, pkt.sport)
@@ -205,7 +212,7 @@ class VariedFlood:
             return None
         admission = syn_admission(host, listener) if listener is not None else None
         assert self.cuts is not None
-        return bisect_right(self.cuts, value), admission
+        return bisect_right(self.cuts, value), admission, evicts
 
     def _listener(self) -> Socket | None:
         """The listener the packets reach, and `nf_conntrack_max` (both in the unchanging part of
@@ -254,7 +261,7 @@ class VariedFlood:
                 self.backoff.pop(key, None)
                 return outcome
             self._failed(key)
-        self.classes[key] = _Class(outcome, deltas, entry, request, self.epoch)
+        self.classes[key] = _Class(outcome, deltas, entry, request, self.epoch, evicts=bool(key[2]))
         return outcome
 
     def _room(self, key: tuple[object, ...], value: int) -> float:
@@ -280,14 +287,22 @@ class VariedFlood:
     def _growth(self) -> _Growth:
         ct, table = self.host.conntrack, self.host.sockets
         queues = {id(s): len(s.syn_queue) for s in table.sockets if s.state == "LISTEN"}
-        return _Growth(ct._next_id, len(ct._entries), len(ct._by_tuple), len(table._queued), queues)
+        full = self.limit and len(ct._entries) >= self.limit
+        victim = ct.first_unassured(self.host.clock) if full else None
+        return _Growth(ct._next_id, len(ct._entries), len(ct._by_tuple), len(table._queued), queues, victim)
 
     def _made(self, growth: _Growth, listener: Socket | None,
               value: int) -> tuple[CtEntry | None, Socket | None] | None:
         """The entry and request the walk added, when that is all it did to the growing part."""
         ct, table = self.host.conntrack, self.host.sockets
         made = ct._next_id - growth.next_id
-        if made > 1 or len(ct._entries) != growth.entries + made or len(ct._by_tuple) != growth.tuples + 2 * made:
+        gone = 0
+        if growth.victim is not None:
+            if growth.victim.id in ct._entries:
+                return None
+            gone = 1
+        if (made > 1 or len(ct._entries) != growth.entries + made - gone
+                or len(ct._by_tuple) != growth.tuples + 2 * (made - gone)):
             return None
         entry = ct._entries.get(growth.next_id) if made else None
         if made and (entry is None or (entry.orig, entry.reply) != self._tuples(value)):
@@ -348,6 +363,10 @@ class VariedFlood:
     def _apply(self, cls: _Class, value: int) -> None:
         """One packet of a verified class: its entry and request, its counters left pending."""
         host = self.host
+        if cls.evicts:
+            victim = host.conntrack.first_unassured(host.clock)
+            assert victim is not None  # `_key` saw one
+            host.conntrack.remove(victim)
         if cls.entry is not None:
             ct = host.conntrack
             entry = self._entry_for(cls, value, ct._next_id + self.created, self.tuples)

@@ -216,3 +216,35 @@ def test_known_connections_in_the_middle_of_a_flood(monkeypatch: pytest.MonkeyPa
     assert got.output == slow.run(flood).output
     assert _tables(fast.host) == _tables(slow.host)
     assert _state(fast) == _state(slow)
+
+
+def test_early_drop_for_packets_that_die_later() -> None:
+    """A full table: the first packet of a flood evicts the oldest unassured entry to make room for
+    its own, then dies in INPUT, so its entry is never confirmed and the table is no longer full
+    for the next ones (conntrack reserves room at its hook, not at the verdict)."""
+    setup = ["ip addr add 10.0.0.1/24 dev eth0", "listen tcp 0.0.0.0:80 --app web",
+             "sysctl -w net.netfilter.nf_conntrack_max=6", "iptables -A INPUT -m state --state ESTABLISHED -j ACCEPT",
+             "iptables -A INPUT -s 10.0.0.2 -j DROP"]
+    prelude = [f"send tcp 10.0.0.3:{p} > 10.0.0.1:80 [S]" for p in range(30000, 30006)]
+    fast, slow = _shell(setup, ""), _shell(setup, "")
+    for sh in (fast, slow):
+        for line in prelude:
+            assert sh.run(line).status == 0
+    flood = "flood tcp 10.0.0.2:20000 > 10.0.0.1:80 [S] --count 40 --vary sport"
+    got = fast.run(flood)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(varied.VariedFlood, "_eligible", lambda self: False)
+        assert got.output == slow.run(flood).output
+    assert "early_drop=1 " in fast.run("conntrack -S").output
+    assert _tables(fast.host) == _tables(slow.host)
+    assert _state(fast) == _state(slow)
+
+
+def test_a_flood_past_a_full_table_is_carried_by_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nf_conntrack_max reached: each further SYN evicts the oldest unassured entry (early drop) and
+    takes its place, a class of its own."""
+    setup = [*HUNDRED, "sysctl -w net.netfilter.nf_conntrack_max=500"]
+    fast, _, walked = _both(setup, "", "flood tcp 10.0.0.2:20000 > 10.0.0.1:80 [S] --count 3000 --vary sport",
+                            monkeypatch)
+    assert "early_drop=2500 " in fast.run("conntrack -S").output
+    assert walked < 100
