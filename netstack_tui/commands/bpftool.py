@@ -1,6 +1,7 @@
 """`bpftool net show`, `prog show`, `map show` and `map dump` (bpftool 7.x layouts).
 
-The simulator attaches only XDP programs (`ip link set dev DEV xdp ...`); the tc, flow_dissector and
+Programs attach at XDP (`ip link set dev DEV xdp ...`) and as tc bpf filters on a clsact qdisc
+(`tc filter add dev DEV ingress bpf da obj FILE sec tc`: type sched_cls); the flow_dissector and
 netfilter sections are printed empty because nothing can be attached there, as on a host without them.
 A program lives while it is attached, and its maps with it. Where the model differs from the kernel:
 programs are interpreted from their source, not JIT-compiled BPF bytecode, so `xlated`/`jited` sizes
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
-from ..kernel.bpf.loader import JIT_BYTES_PER_INSN
+from ..kernel.bpf.loader import JIT_BYTES_PER_INSN, LoadedProgram
 from ..kernel.bpf.maps import BpfMap
-from ..kernel.interfaces import XdpProgram
+from ..kernel.interfaces import Interface
+from ..kernel.tc.model import INGRESS_HANDLE, TC_H_MIN_EGRESS, TC_H_MIN_INGRESS
 from .base import CommandError, CommandResult, ShellContext
 from .ip.show import prog_tag
 from .userland import wall_time
@@ -55,13 +58,43 @@ def bpftool(ctx: ShellContext, argv: list[str]) -> CommandResult:
         for i in ctx.host.interfaces.values()
         if i.xdp is not None and only in (None, i.name)
     ]
-    lines = ["xdp:", *xdp, "", "tc:", "", "flow_dissector:", "", "netfilter:", ""]
+    tc = [line for i in ctx.host.interfaces.values() if only in (None, i.name) for line in _tc_lines(i)]
+    lines = ["xdp:", *xdp, "", "tc:", *tc, "", "flow_dissector:", "", "netfilter:", ""]
     return CommandResult("\n".join(lines))
 
 
-def _programs(ctx: ShellContext) -> list[XdpProgram]:
+def _tc_lines(iface: Interface) -> list[str]:
+    """One device's tc programs as bpftool's net.c lists them: clsact ingress, then clsact egress."""
+    q = iface.tc.ingress
+    if q is None:
+        return []
+    where = [(INGRESS_HANDLE | TC_H_MIN_INGRESS, "clsact/ingress"), (INGRESS_HANDLE | TC_H_MIN_EGRESS, "clsact/egress")]
+    if q.kind == "ingress":
+        where = [(INGRESS_HANDLE, "ingress")]
+    return [f"{iface.name}({iface.index}) {label} {f.bpf.name} id {f.bpf.prog_id}"
+            for parent, label in where
+            for f in sorted(iface.tc.filters, key=lambda f: (f.pref, f.handle))
+            if f.parent == parent and f.bpf is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prog:
+    """One loaded program, whichever hook holds it."""
+
+    prog_id: int
+    kind: str
+    """bpftool's type word: `xdp` or `sched_cls`."""
+    name: str
+    code: LoadedProgram | None
+    loaded_at: float
+
+
+def _programs(ctx: ShellContext) -> list[_Prog]:
     """The programs attached on this host (the only ones alive: nothing pins or holds an fd)."""
-    progs = [i.xdp for i in ctx.host.interfaces.values() if i.xdp is not None]
+    progs = [_Prog(i.xdp.prog_id, "xdp", i.xdp.name, i.xdp.code, i.xdp.loaded_at)
+             for i in ctx.host.interfaces.values() if i.xdp is not None]
+    progs += [_Prog(f.bpf.prog_id, "sched_cls", f.bpf.code.program.name, f.bpf.code, f.bpf.loaded_at)
+              for i in ctx.host.interfaces.values() for f in i.tc.filters if f.bpf is not None]
     return sorted(progs, key=lambda p: p.prog_id)
 
 
@@ -89,7 +122,7 @@ def _prog(ctx: ShellContext, args: list[str]) -> CommandResult:
         insns = prog.code.program.insn_count if prog.code is not None else BUILTIN_INSNS
         map_ids = ",".join(str(m.map_id) for m in prog.code.maps.values()) if prog.code is not None else ""
         blocks.append(
-            f"{prog.prog_id}: xdp  name {prog.name}  tag {prog_tag(prog.name)}\n"
+            f"{prog.prog_id}: {prog.kind}  name {prog.name}  tag {prog_tag(prog.name)}\n"
             f"\tloaded_at {stamp}  uid 0\n"
             f"\txlated {insns * 8}B  jited {insns * JIT_BYTES_PER_INSN}B  memlock 4096B"
             + (f"  map_ids {map_ids}" if map_ids else "")

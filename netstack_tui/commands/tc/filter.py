@@ -1,4 +1,5 @@
-"""`tc filter add|del|show` with the u32 classifier and the gact, mirred and police actions.
+"""`tc filter add|del|show` with the u32 classifier and the gact, mirred and police actions, and the
+bpf classifier (`bpf_filter`).
 
 u32 lines and mirred actions were recorded from iproute2 6.1 on veths. That kernel had no
 act_gact or act_police module, so those two action layouts follow iproute2's print code unrecorded.
@@ -14,6 +15,7 @@ from ...kernel.interfaces import Interface
 from ...kernel.tc.model import INGRESS_HANDLE, TC_H_MIN_EGRESS, TC_H_MIN_INGRESS, Action, DeviceTc, Filter, U32Key
 from ..base import CommandError, CommandResult
 from ..numbers import number
+from . import bpf_filter
 from .devices import device
 from .units import format_handle, format_rate, format_size, parse_classid, parse_handle, parse_rate, parse_size
 
@@ -108,8 +110,11 @@ def modify(host: Host, verb: str, words: list[str]) -> CommandResult:
         raise CommandError(PARENT_MISSING, 2)
     if not rest:
         raise CommandError('Unknown filter "", hence option "" is unparsable', 1)
+    if rest[0] == "bpf":
+        bpf_filter.add(host, tc, parent, protocol, pref, rest[1:])
+        return CommandResult(changed=True)
     if rest[0] in OTHER_CLASSIFIERS:
-        raise CommandError(f"tc: the '{rest[0]}' classifier is not simulated here (only u32)", 1)
+        raise CommandError(f"tc: the '{rest[0]}' classifier is not simulated here (only u32 and bpf)", 1)
     if rest[0] != "u32":
         raise CommandError(f'Unknown filter "{rest[0]}", hence option "{" ".join(rest[1:2])}" is unparsable', 1)
     keys, flowid, actions = _u32(host, tc, rest[1:], parent)
@@ -267,6 +272,10 @@ def show(host: Host, words: list[str], stats: bool) -> CommandResult:
     lines: list[str] = []
     seen: set[int] = set()
     for flt in chosen:
+        if flt.bpf is not None:
+            lines += bpf_filter.lines(flt, prefix, flt.pref not in seen)
+            seen.add(flt.pref)
+            continue
         head = f"{prefix}protocol {flt.protocol} pref {flt.pref} u32 chain 0 "
         ht = flt.handle >> 12
         if flt.pref not in seen:

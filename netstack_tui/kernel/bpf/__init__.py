@@ -19,6 +19,11 @@ A program is a text file the learner writes:
         return XDP_PASS;
     }
 
+The same language writes a tc program (BPF_PROG_TYPE_SCHED_CLS, attached with `tc filter add dev
+DEV ingress|egress bpf da obj FILE sec tc`): the function is `tc NAME { ... }` (or `classifier NAME`,
+iproute2's default section), it sees the same frame from the Ethernet header, and it returns
+TC_ACT_OK, TC_ACT_SHOT, TC_ACT_PIPE, TC_ACT_UNSPEC or `redirect("DEV")` (see `kernel.tc.bpf`).
+
 Modules: `lexer` (tokens), `parser` (syntax tree in `nodes`), `verifier` (the kernel's checks),
 `maps` (hash and array maps), `interpreter` (one run over one frame), `loader` (all of it, worded as
 libbpf words it). Packet fields read in host byte order (the language applies bpf_ntohs/bpf_ntohl).

@@ -53,13 +53,19 @@ class LoadedProgram:
         return self.program.insn_count * JIT_BYTES_PER_INSN
 
 
-def load(source: str, path: str, new_map_id: Callable[[], int]) -> LoadedProgram:
-    """Compile and verify `source` (the file at `path`); LoadError says why it cannot load."""
+def load(source: str, path: str, new_map_id: Callable[[], int], hook: str = "xdp") -> LoadedProgram:
+    """Compile and verify `source` (the file at `path`) for `hook` (`xdp`: ip link; `tc`: a tc bpf
+    filter, BPF_PROG_TYPE_SCHED_CLS); LoadError says why it cannot load."""
     file = os.path.basename(path)
     try:
         program = parse(source)
     except CompileError as exc:
         raise LoadError(f"{file}:{exc}") from None
+    if program.hook != hook:
+        # The loader looks for the program in the section the command asks for and does not find it.
+        wanted = "xdp" if hook == "xdp" else "classifier"
+        raise LoadError(f"object file doesn't contain sec {wanted} (the file has {program.section} {program.name} "
+                        f"{{...}}: {'an XDP' if program.hook == 'xdp' else 'a tc'} program)")
     if program.insn_count > COMPLEXITY_LIMIT:
         raise LoadError(_refused(program.name, path, errnos.E2BIG, []))
     # libbpf creates the maps before it loads the program, so a refused program still uses up map ids.

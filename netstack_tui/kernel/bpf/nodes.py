@@ -13,6 +13,12 @@ WIDTHS = {"u8": 8, "u16": 16, "u32": 32, "u64": 64}
 ACTIONS = {"XDP_ABORTED": 0, "XDP_DROP": 1, "XDP_PASS": 2, "XDP_TX": 3, "XDP_REDIRECT": 4}
 """enum xdp_action, with the kernel's numbers."""
 ACTION_NAMES = {number: name for name, number in ACTIONS.items()}
+TC_ACTIONS = {"TC_ACT_UNSPEC": -1, "TC_ACT_OK": 0, "TC_ACT_SHOT": 2, "TC_ACT_PIPE": 3, "TC_ACT_REDIRECT": 7}
+"""The TC_ACT_* codes a tc program (BPF_PROG_TYPE_SCHED_CLS) may return, with the kernel's numbers
+(include/uapi/linux/pkt_cls.h); TC_ACT_REDIRECT comes from `return redirect("DEV");` (bpf_redirect)."""
+TC_ACTION_NAMES = {number: name for name, number in TC_ACTIONS.items()}
+HOOKS = {"xdp": "xdp", "tc": "tc", "classifier": "tc"}
+"""A function's keyword (its ELF section, SEC("...")) → the hook it is written for."""
 
 FIELDS: dict[str, tuple[int, int]] = {
     "eth.proto": (12, 2),
@@ -173,7 +179,7 @@ class Loop(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class Return(Stmt):
-    """`return XDP_...;` or `return redirect(target);` (bpf_redirect())."""
+    """`return XDP_...;` / `return TC_ACT_...;` or `return redirect(target);` (bpf_redirect())."""
 
     action: int
     target: str | int | None = None
@@ -198,7 +204,7 @@ class MapDecl:
 
 @dataclass(frozen=True, slots=True)
 class Program:
-    """One source file: its maps and its XDP function."""
+    """One source file: its maps and its one function (XDP or tc)."""
 
     name: str
     maps: tuple[MapDecl, ...]
@@ -208,3 +214,10 @@ class Program:
     insn_count: int
     slots: int
     """How many variables the function declares (stack slots of 8 bytes)."""
+    section: str = "xdp"
+    """The keyword the function was written with: its ELF section (`xdp`, `tc` or `classifier`)."""
+
+    @property
+    def hook(self) -> str:
+        """`xdp` (an XDP program, ctx is xdp_md) or `tc` (a sched_cls program, ctx is the __sk_buff)."""
+        return HOOKS[self.section]

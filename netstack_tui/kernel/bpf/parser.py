@@ -1,4 +1,4 @@
-"""Source text → `nodes.Program`: a recursive-descent parser for the XDP language.
+"""Source text → `nodes.Program`: a recursive-descent parser for the XDP/tc language.
 
 It also does what clang's front end would: names resolve to declarations (undeclared or redefined
 names are errors), types are checked where the language has them, and every statement gets an
@@ -49,6 +49,8 @@ class Parser:
         self.scopes: list[dict[str, n.Var | n.PtrVar]] = []
         self.slots = 0
         self.insn = PROLOGUE_INSNS
+        self.section = "xdp"
+        """The function's keyword (`xdp`, `tc` or `classifier`): which return codes it may use."""
 
     # ---- tokens -----------------------------------------------------------------------------------
 
@@ -98,17 +100,20 @@ class Parser:
             if self.accept("map"):
                 decl = self.map_decl()
                 self.maps[decl.name] = decl
-            elif self.tok.text == "xdp" and self.tok.kind == "name":
+            elif self.tok.text in n.HOOKS and self.tok.kind == "name":
                 if body is not None:
-                    raise self.error("only one xdp function per file")
+                    raise self.error("only one function (xdp or tc) per file")
+                self.section = self.tok.text
                 self.pos += 1
-                prog_name = self.name("the program's name after 'xdp'").text
+                prog_name = self.name(f"the program's name after '{self.section}'").text
                 body = self.block()
             else:
-                raise self.error("expected 'map' or 'xdp' at top level (e.g. xdp guard { return XDP_PASS; })")
+                raise self.error("expected 'map', 'xdp' or 'tc' at top level "
+                                 "(e.g. xdp guard { return XDP_PASS; } or tc guard { return TC_ACT_OK; })")
         if body is None or prog_name is None:
-            raise self.error("no xdp function in this file (write: xdp NAME { ... })")
-        return n.Program(prog_name, tuple(self.maps.values()), body, self.lines, self.insn, self.slots)
+            raise self.error("no xdp function in this file (write: xdp NAME { ... }, or tc NAME { ... } for tc)")
+        return n.Program(prog_name, tuple(self.maps.values()), body, self.lines, self.insn, self.slots,
+                         self.section)
 
     def map_decl(self) -> n.MapDecl:
         kind_tok = self.name("map type (hash or array)")
@@ -338,10 +343,16 @@ class Parser:
     def return_statement(self) -> n.Stmt:
         tok = self.expect("return")
         what = self.tok
-        if what.kind == "name" and what.text in n.ACTIONS and what.text != "XDP_REDIRECT":
+        tc = n.HOOKS[self.section] == "tc"
+        codes = n.TC_ACTIONS if tc else n.ACTIONS
+        if what.kind == "name" and what.text in codes and what.text not in ("XDP_REDIRECT", "TC_ACT_REDIRECT"):
             self.pos += 1
             self.expect(";")
-            return n.Return(tok.line, n.ACTIONS[what.text], insn=self.emit(2))
+            return n.Return(tok.line, codes[what.text], insn=self.emit(2))
+        if what.kind == "name" and what.text in (n.ACTIONS if tc else n.TC_ACTIONS):
+            raise self.error(f"{what.text} is {'an XDP' if tc else 'a tc'} return code; {_RETURNS[tc]}", what)
+        if what.kind == "name" and what.text in ("XDP_REDIRECT", "TC_ACT_REDIRECT"):
+            raise self.error(f'{what.text} comes from redirect("DEV") (bpf_redirect): return redirect("eth1");', what)
         if what.kind == "name" and what.text == "redirect":
             self.pos += 1
             self.expect("(")
@@ -353,9 +364,8 @@ class Parser:
                 target = self.number('an interface ("eth1") or an ifindex')
             self.expect(")")
             self.expect(";")
-            return n.Return(tok.line, n.ACTIONS["XDP_REDIRECT"], target, insn=self.emit(4))
-        raise self.error("return takes an XDP action: XDP_PASS, XDP_DROP, XDP_ABORTED, XDP_TX, "
-                         'or redirect("DEV") for XDP_REDIRECT')
+            return n.Return(tok.line, codes["TC_ACT_REDIRECT" if tc else "XDP_REDIRECT"], target, insn=self.emit(4))
+        raise self.error(_RETURNS[tc])
 
     # ---- expressions ------------------------------------------------------------------------------
 
@@ -474,7 +484,7 @@ class Parser:
             return n.Load(key, offset, size)
         if tok.text in self.maps:
             raise self.error(f"a map is used as {tok.text}.lookup(key) into a pointer, or .update()/.delete()")
-        if tok.text in n.ACTIONS:
+        if tok.text in n.ACTIONS or tok.text in n.TC_ACTIONS:
             raise self.error(f"{tok.text} is a return value: return {tok.text};")
         self.pos += 1
         return self.resolve(tok)
@@ -490,7 +500,14 @@ class Parser:
 
 
 _BOUNDS_FORM = "packet bounds are checked as data + N > data_end (or data + N <= data_end), N a constant"
-_RESERVED = frozenset({"map", "hash", "array", "xdp", "if", "else", "while", "for", "return", "NULL", "data",
+_RETURNS = {
+    False: 'return takes an XDP action: XDP_PASS, XDP_DROP, XDP_ABORTED, XDP_TX, or redirect("DEV") for XDP_REDIRECT',
+    True: "return takes a tc action: TC_ACT_OK, TC_ACT_SHOT, TC_ACT_PIPE, TC_ACT_UNSPEC, "
+          'or redirect("DEV") for TC_ACT_REDIRECT',
+}
+"""What `return` may take in an xdp function (False) and in a tc function (True)."""
+_RESERVED = frozenset({"map", "hash", "array", *n.HOOKS, *n.TC_ACTIONS, "if",
+                       "else", "while", "for", "return", "NULL", "data",
                        "data_end", "redirect", "break", "continue", *n.WIDTHS, *n.ACTIONS, *_LOADS})
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from ..bpf.loader import LoadedProgram
+
 TC_H_ROOT = 0xFFFFFFFF
 TC_H_INGRESS = 0xFFFFFFF1
 """The parent of an ingress or clsact qdisc (`parent ffff:fff1`)."""
@@ -161,8 +163,21 @@ class Action:
 
 
 @dataclass(slots=True)
+class BpfClassifier:
+    """What makes a filter a `bpf` one (cls_bpf): the loaded sched_cls program and how it is run."""
+
+    code: LoadedProgram
+    name: str
+    """iproute2's annotation, `FILE:[SECTION]` (the object's base name)."""
+    prog_id: int
+    direct_action: bool
+    """`da`: the program's return value is the verdict (TC_ACT_*); without it, a classid (0: no match)."""
+    loaded_at: float = 0.0
+
+
+@dataclass(slots=True)
 class Filter:
-    """A u32 filter: its keys, the class it picks (`flowid`) and its actions."""
+    """A u32 filter (its keys, the class it picks (`flowid`) and its actions), or a bpf one (`bpf`)."""
 
     parent: int
     protocol: str
@@ -173,6 +188,8 @@ class Filter:
     handle: int = 0x800800
     """`fh 800::800` (hash table 800, node 800)."""
     hits: TcStats = field(default_factory=TcStats)
+    bpf: BpfClassifier | None = None
+    """Set for a `bpf` filter (then `keys` is empty and unused)."""
 
 
 @dataclass(slots=True)

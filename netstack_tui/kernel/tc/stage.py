@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..interfaces import Interface
 from ..journey import ETH_HLEN, Journey
 from ..trace import Disposition, DropReason, QueueView, Verdict
+from . import bpf as tc_bpf
 from .classify import Classified, classify
 from .model import INGRESS_HANDLE, TC_H_MIN_EGRESS, TC_H_MIN_INGRESS, DeviceTc
 from .shaping import Enqueued, enqueue, handle_text
@@ -40,10 +41,13 @@ def ingress(j: Journey, iface: Interface) -> None:
     assert tc.ingress is not None
     pkt, now = j.flow.pkt, j.host.clock
     frame = pkt.length + ETH_HLEN
-    got = classify(tc, parent, pkt, now)
+    got = tc_bpf.classify(tc, parent, pkt, now, lambda: tc_bpf.frame_of(pkt, pkt.src_mac, pkt.dst_mac or iface.mac))
     tc.ingress.stats.packets += 1
     tc.ingress.stats.bytes += frame
     params: dict[str, object] = {"dev": iface.name, "qdisc": tc.ingress.kind, "pref": got.pref if got else 0}
+    if isinstance(got, tc_bpf.BpfVerdict):
+        tc_bpf.act(j, iface, got, "tc_ingress", params)
+        return
     if got is None or got.verdict == "pass":
         if j.record:
             j.step("tc_ingress", Verdict.PASS, "tc.ingress_pass" if got else "tc.ingress_no_match", params=params)
@@ -82,8 +86,13 @@ def egress(j: Journey, iface: Interface) -> None:
     frame = pkt.length + ETH_HLEN
     parent = _filter_parent(tc, TC_H_MIN_EGRESS)
     if parent is not None:
-        got = classify(tc, parent, pkt, now)
-        if got is not None and got.verdict == "drop":
+        got = tc_bpf.classify(tc, parent, pkt, now, lambda: tc_bpf.frame_of(pkt, iface.mac, pkt.dst_mac))
+        if isinstance(got, tc_bpf.BpfVerdict):
+            assert tc.ingress is not None
+            tc.ingress.stats.packets += 1  # sch_handle_egress counts on the clsact qdisc, as ingress does
+            tc.ingress.stats.bytes += frame
+            tc_bpf.act(j, iface, got, "qdisc", {"dev": iface.name, "qdisc": "clsact"})
+        elif got is not None and got.verdict == "drop":
             j.step("qdisc", Verdict.DROP, "tc.egress_drop", params={"dev": iface.name, "pref": got.pref},
                    drop_reason=DropReason.TC_EGRESS)
             raise j.stop(Disposition.DROPPED, DropReason.TC_EGRESS)
