@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..kernel.app import runner as app_runner
+from ..kernel.app.appview import continued as with_app_calls
 from ..kernel.host import Host
 from ..kernel.trace import Trace
 from ..kernel.world import World, world_of
@@ -196,10 +197,13 @@ class Shell:
         if name != "app":  # `app` runs the programs itself, first thing
             # Programs of socket calls move on by themselves once the command has changed the network
             # (a segment arrived, the clock moved): a blocked accept() or read() returns.
-            moved = app_runner.advance(list(self.world.hosts()))
+            hosts = list(self.world.hosts())
+            moved = app_runner.advance(hosts)
             if moved:
                 result.traces = [*result.traces, *moved]
                 result.changed = True
+            # A journey that woke a program goes on into the calls it made (`trace` shows them too).
+            result.traces = [with_app_calls(trace, hosts) for trace in result.traces]
         if result.traces:
             self.last_traces = list(result.traces)
         return result

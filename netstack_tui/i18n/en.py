@@ -202,6 +202,17 @@ MESSAGES: dict[str, str] = {
     "tc.drop_too_big": "The packet is larger than tbf's bucket on {dev}: it could never gather enough tokens, so tbf "
     "drops it.",
     "tc.egress_drop": "A clsact egress filter on {dev} (pref {pref}) drops the packet before the qdisc (TC_EGRESS).",
+    "tc.bpf_shot": "tc-BPF program {prog} (filter pref {pref}, direct-action) returns TC_ACT_SHOT: the packet is "
+                   "dropped at the clsact hook on {dev} (drop reason TC_INGRESS at ingress, TC_EGRESS at egress).",
+    "tc.bpf_ok": "tc-BPF program {prog} (filter pref {pref}, direct-action) returns {returned}: the packet goes on. "
+                 "(TC_ACT_PIPE ends the walk like TC_ACT_OK here: a da filter has no actions to pipe to.)",
+    "tc.bpf_classid": "tc-BPF program {prog} (filter pref {pref}) without direct-action returns {returned}, which "
+                      "tc reads as classid {classid}: the filter matches and the packet goes on. Without 'da' a "
+                      "TC_ACT_SHOT does not drop.",
+    "tc.bpf_redirect": "tc-BPF program {prog} (filter pref {pref}) calls bpf_redirect({target}): TC_ACT_REDIRECT, "
+                       "the packet leaves by {out} (modelled: straight to its driver, past its qdisc).",
+    "tc.bpf_redirect_err": "tc-BPF program {prog} (filter pref {pref}) redirects to {target}, which is missing or "
+                           "down: skb_do_redirect() fails and frees the packet.",
     "tc.ingress_pass": "The {qdisc} qdisc on {dev}: filter pref {pref} matches and lets the packet go on.",
     "tc.ingress_no_match": "The {qdisc} qdisc on {dev}: no filter matches, the packet goes on.",
     "tc.ingress_gact_drop": "The {qdisc} qdisc on {dev}: filter pref {pref} matches, its action is drop (TC_INGRESS).",
@@ -326,6 +337,15 @@ MESSAGES: dict[str, str] = {
     "app.not_accepting": "{app} is not calling accept(): the connection waits in the queue.",
     "app.recv": "{app} reads {bytes} bytes with recv().",
     "app.recvfrom": "{app} reads {bytes} bytes with recvfrom().",
+    "app.program_wakes": (
+        "{app} is blocked in {call} on line {line}: the packet makes fd {fd} ready, so the kernel wakes "
+        "the thread, and the call returns (→ follows its calls)."
+    ),
+    "app.program_busy": (
+        "No thread of {app} waits on fd {fd} now: the packet waits in the socket's queue until the "
+        "program calls for it."
+    ),
+    "app.call": "{app}: {call}",
     "app.close": "{app} sees end of file and calls close(): FIN goes back.",
     "app.leak_close_wait": "{app} never calls close() on fd {fd}: the socket stays in CLOSE-WAIT, the fd stays used.",
     "icmp.echo": "ICMP echo request: the kernel answers with an echo reply itself.",
@@ -506,6 +526,16 @@ MESSAGES: dict[str, str] = {
     "ui.ct.created": "(entry created by this packet, not yet confirmed)",
     "ui.ct.table": "table: {used}/{max} entries",
     "ui.sock.none": "(no socket for this packet)",
+    "ui.app.head": "{app} (pid {pid})",
+    "ui.app.blocked": "thread {tid}: blocked in {call}",
+    "ui.app.running": "thread {tid}: on line {line}",
+    "ui.app.done": "thread {tid}: finished",
+    "ui.app.exited": "exited with status {status}",
+    "ui.app.returned": "returned: {call}",
+    "ui.app.events": "epoll last reported: {events}",
+    "ui.app.fds": "fd table (ls -l /proc/{pid}/fd, queues as ss shows them)",
+    "ui.app.calls": "calls before (strace)",
+    "ui.app.legend": "▶ the call · ◀ where a thread is · ● the fd this packet is for",
     "ui.sock.synq": "SYN queue: {n}",
     "ui.sock.acceptq": "accept queue: {n}/{backlog}",
     "ui.sock.fds": "fds: {n}/{limit}",

@@ -215,6 +215,17 @@ MESSAGES: dict[str, str] = {
     "tc.drop_too_big": "Пакет больше ведра tbf на {dev}: ему никогда не набрать столько жетонов, и tbf его "
     "отбрасывает.",
     "tc.egress_drop": "Фильтр clsact egress на {dev} (pref {pref}) отбрасывает пакет ещё до qdisc (TC_EGRESS).",
+    "tc.bpf_shot": "Программа tc-BPF {prog} (фильтр pref {pref}, direct-action) возвращает TC_ACT_SHOT: пакет "
+                   "отброшен на хуке clsact устройства {dev} (причина TC_INGRESS на входе, TC_EGRESS на выходе).",
+    "tc.bpf_ok": "Программа tc-BPF {prog} (фильтр pref {pref}, direct-action) возвращает {returned}: пакет идёт "
+                 "дальше. (TC_ACT_PIPE здесь завершает обход, как TC_ACT_OK: у da-фильтра нет действий после него.)",
+    "tc.bpf_classid": "Программа tc-BPF {prog} (фильтр pref {pref}) без direct-action возвращает {returned}, а tc "
+                      "читает это как classid {classid}: фильтр сработал, пакет идёт дальше. Без 'da' "
+                      "TC_ACT_SHOT ничего не отбрасывает.",
+    "tc.bpf_redirect": "Программа tc-BPF {prog} (фильтр pref {pref}) вызывает bpf_redirect({target}): "
+                       "TC_ACT_REDIRECT, пакет уходит через {out} (в модели сразу в драйвер, минуя его qdisc).",
+    "tc.bpf_redirect_err": "Программа tc-BPF {prog} (фильтр pref {pref}) перенаправляет на {target}, а такого "
+                           "устройства нет или оно выключено: skb_do_redirect() не удаётся, пакет освобождён.",
     "tc.ingress_pass": "qdisc {qdisc} на {dev}: фильтр pref {pref} подходит и пропускает пакет дальше.",
     "tc.ingress_no_match": "qdisc {qdisc} на {dev}: ни один фильтр не подошёл, пакет идёт дальше.",
     "tc.ingress_gact_drop": "qdisc {qdisc} на {dev}: подходит фильтр pref {pref}, его действие — drop (TC_INGRESS).",
@@ -344,6 +355,15 @@ MESSAGES: dict[str, str] = {
     "app.not_accepting": "{app} не вызывает accept(): соединение ждёт в очереди.",
     "app.recv": "{app} читает {bytes} байт через recv().",
     "app.recvfrom": "{app} читает {bytes} байт через recvfrom().",
+    "app.program_wakes": (
+        "{app} заблокирован в {call} на строке {line}: пакет делает fd {fd} готовым, ядро будит поток, "
+        "и вызов возвращается (→ — дальше по его вызовам)."
+    ),
+    "app.program_busy": (
+        "Ни один поток {app} сейчас не ждёт на fd {fd}: пакет лежит в очереди сокета, пока программа "
+        "не попросит его."
+    ),
+    "app.call": "{app}: {call}",
     "app.close": "{app} видит конец файла и вызывает close(): назад уходит FIN.",
     "app.leak_close_wait": (
         "{app} так и не вызывает close() для fd {fd}: сокет остаётся в CLOSE-WAIT, fd остаётся занят."
@@ -528,6 +548,16 @@ MESSAGES: dict[str, str] = {
     "ui.ct.created": "(запись создана этим пакетом, ещё не подтверждена)",
     "ui.ct.table": "таблица: {used}/{max} записей",
     "ui.sock.none": "(для этого пакета сокета нет)",
+    "ui.app.head": "{app} (pid {pid})",
+    "ui.app.blocked": "поток {tid}: заблокирован в {call}",
+    "ui.app.running": "поток {tid}: на строке {line}",
+    "ui.app.done": "поток {tid}: завершён",
+    "ui.app.exited": "завершилась с кодом {status}",
+    "ui.app.returned": "вернулся: {call}",
+    "ui.app.events": "epoll в последний раз сообщил: {events}",
+    "ui.app.fds": "таблица fd (ls -l /proc/{pid}/fd, очереди как в ss)",
+    "ui.app.calls": "вызовы до этого (strace)",
+    "ui.app.legend": "▶ вызов · ◀ где стоит поток · ● fd, для которого этот пакет",
     "ui.sock.synq": "SYN-очередь: {n}",
     "ui.sock.acceptq": "очередь accept: {n}/{backlog}",
     "ui.sock.fds": "fd: {n}/{limit}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from . import mib, replies, tcp_timers
+from .app import appview
 from .app.acks import TCP_DELACK_MIN
 from .app.options import window_space
 from .app.queues import unread
@@ -349,7 +350,9 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         # Only a socket the application has accepted (it holds an fd) can be closed by it; one still
         # waiting in the accept queue (`--no-accept`) stays in CLOSE-WAIT there.
         proc = table.processes.get(sock.pid) if sock.pid is not None and sock.fd is not None else None
-        if proc is not None and not proc.leaks and proc.alive:
+        if _program_step(j, sock):
+            pass  # a program reads the end of file itself, and closes (or not) as its code says
+        elif proc is not None and not proc.leaks and proc.alive:
             j.step("app", Verdict.DELIVER, "app.close", params={"app": proc.name})
             if sock.state == "CLOSE-WAIT":
                 # tcp_close() sends our FIN: LAST-ACK until the peer acknowledges it.
@@ -368,7 +371,9 @@ def _tcp_established(j: Journey, sock: Socket) -> None:
         else:
             j.emit(_sent(j.host, replies.tcp_ack(pkt, seq=pkt.ack_seq, opt_len=options)))
         proc = table.processes.get(sock.pid) if sock.pid is not None else None
-        if proc is not None and sock.fd is not None:  # not yet accept()ed: the bytes wait in its queue
+        if _program_step(j, sock):
+            pass  # a program's read() takes the bytes when it runs (the steps after this one)
+        elif proc is not None and sock.fd is not None:  # not yet accept()ed: the bytes wait in its queue
             j.step("app", Verdict.DELIVER, "app.recv", params={"app": proc.name, "bytes": sock.recv_q})
             sock.recv_q = 0
     raise j.stop(Disposition.DELIVERED)
@@ -513,6 +518,8 @@ def _app_accept(j: Journey, listener: Socket) -> None:
     """The application's accept(): a new fd, or EMFILE at RLIMIT_NOFILE (the connection waits)."""
     table = j.host.sockets
     proc = table.processes.get(listener.pid) if listener.pid is not None else None
+    if _program_step(j, listener):
+        return
     if proc is None or not proc.alive or not proc.auto_accept:
         j.step("app", Verdict.SKIP, "app.not_accepting", params={"app": proc.name if proc else "-"})
         return
@@ -529,6 +536,26 @@ def _app_accept(j: Journey, listener: Socket) -> None:
         )
         return
     j.step("app", Verdict.DELIVER, "app.accept", params={"app": proc.name}, view=_socket_view(j, listener))
+
+
+def _program_step(j: Journey, sock: Socket) -> bool:
+    """A program of socket calls (`kernel.app`) holds `sock`: the journey ends at it, with its code,
+    threads and fds (`AppView`). Its thread blocked on the socket wakes (sk_data_ready); the calls it
+    then makes are the runner's, after this packet. False when no program holds the socket."""
+    if not j.record:
+        return appview.owner(j.host, sock) is not None
+    found = appview.arrival(j.host, sock)
+    if found is None:
+        return False
+    app, view, waiting = found
+    fd = next((row.fd for row in view.fds if row.taking), -1)
+    line = next((t for t in view.threads if t.line == view.current and t.blocked), None)
+    if waiting and line is not None:
+        j.step("app", Verdict.DELIVER, "app.program_wakes",
+               params={"app": app.proc.name, "fd": fd, "call": line.blocked, "line": view.current}, view=view)
+    else:
+        j.step("app", Verdict.SKIP, "app.program_busy", params={"app": app.proc.name, "fd": fd}, view=view)
+    return True
 
 
 def accept_pending(host: Host, listener: Socket) -> int:

@@ -324,8 +324,65 @@ class QueueView:
     """Message key saying what the queue model leaves out."""
 
 
+@dataclass(frozen=True, slots=True)
+class AppFd:
+    """One entry of a program's fd table, as `ls -l /proc/PID/fd` and `ss -tn` would show it."""
+
+    fd: int
+    file: str
+    """The link's target: `socket:[40003]`, `anon_inode:[eventpoll]`, `/dev/pts/0`."""
+    state: str = ""
+    """A socket's ss state (`LISTEN`, `ESTAB`, ...); empty for other files."""
+    local: str = ""
+    peer: str = ""
+    recv_q: int = 0
+    """Unread bytes, or for a listener the connections waiting in its accept queue."""
+    send_q: int = 0
+    """Bytes not yet acknowledged, or for a listener its backlog."""
+    note: str = ""
+    """`O_NONBLOCK`, or what an epoll fd watches (`3 5(ET)`)."""
+    taking: bool = False
+    """The packet of this journey is for this fd (its socket, or the listener its connection waits on)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppThread:
+    """Where one of a program's threads is."""
+
+    tid: int
+    line: int
+    """The source line (1-based) it is at; 0 once it has finished."""
+    blocked: str = ""
+    """The call it waits in, as strace shows it (`accept(3)`); empty when it is not blocked."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppView:
+    """A program of socket calls (`kernel.app`) at one moment: its code with one line highlighted,
+    its threads, its fd table, what epoll last reported, and its latest calls."""
+
+    app: str
+    pid: int
+    code: tuple[str, ...]
+    current: int
+    """The highlighted source line (1-based): the call that will take the packet's data, or the
+    call this step is; 0 when no thread waits for it."""
+    threads: tuple[AppThread, ...]
+    fds: tuple[AppFd, ...]
+    events: str = ""
+    """What the last epoll_wait/poll/select reported (`epoll_wait: fd 3 EPOLLIN`)."""
+    call: str = ""
+    """For a step into the app's calls: the call that returned, as its strace line."""
+    calls: tuple[str, ...] = ()
+    """The calls logged before this moment (the latest few, oldest first)."""
+    exited: int | None = None
+    """The exit status once the program has ended."""
+    follow: int = 0
+    """Which delivery this is (the key of the calls the runner recorded after it; 0: none)."""
+
+
 StageView = (
-    RingView | SkbView | XdpView | ChainView | RouteView | ConntrackView | SocketView | QueueView | None
+    RingView | SkbView | XdpView | ChainView | RouteView | ConntrackView | SocketView | QueueView | AppView | None
 )
 
 

@@ -9,7 +9,7 @@ from typing import cast
 from .. import retransmit
 from ..host import Host
 from ..trace import Trace
-from . import calls, timers
+from . import appview, calls, timers
 from .language import CONSTANTS, Expr, Instr, Program
 from .state import ERRNO, ERRNO_NAME, STRERROR, App, Event, FdInfo, Thread
 
@@ -151,11 +151,13 @@ def run_all(host: Host, budget: int = STEP_BUDGET) -> list[Trace]:
                     moved, budget = _run_thread(host, app, thread, budget, traces)
                 except _Exit as done:
                     _exit(host, app, done.status, traces)
+                    appview.record(host, app, app.program.code[thread.pc].line)
                     moved = True
                 except ProgramFault as fault:
                     line = app.program.code[thread.pc].line
                     app.log.append(f"[line {line}] {fault}: the program stops")
                     _exit(host, app, 1, traces)
+                    appview.record(host, app, line)
                     moved = True
                 progress = progress or moved
     if budget <= 0:
@@ -165,6 +167,7 @@ def run_all(host: Host, budget: int = STEP_BUDGET) -> list[Trace]:
             if app.exit_status is None and any(not t.done and not t.blocked for t in app.threads):
                 app.spinning = True
     for app in apps(host).values():
+        appview.close(app)  # what the app did after a packet reached it, for the journey's last steps
         if len(app.log) > LOG_KEPT:
             app.trimmed += len(app.log) - LOG_KEPT
             del app.log[:-LOG_KEPT]
@@ -180,9 +183,11 @@ def _run_thread(host: Host, app: App, thread: Thread, budget: int, traces: list[
         instr = code[thread.pc]
         budget -= 1
         if instr.op == "call":
-            sent = len(traces)
+            sent, logged = len(traces), app.logged
             if not _call(host, app, thread, instr, traces):
                 return moved, budget
+            if app.follow is not None and app.logged > logged:
+                appview.record(host, app, instr.line)
             if len(traces) > sent:
                 return True, budget  # segments left: the other end's turn
         elif instr.op == "set":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..sockets import Process, Socket
+from ..trace import AppView
 from .language import Program
 
 ERRNO = {
@@ -122,6 +123,13 @@ class App:
     tasks_max: int | None = None
     """The pids cgroup limit the app runs under (systemd's TasksMax=): clone() fails with EAGAIN
     once the process has this many threads."""
+    deliveries: int = 0
+    """Packets delivered to its sockets while a journey was recorded (numbers `follow`)."""
+    follow: tuple[int, list[AppView]] | None = None
+    """The delivery whose aftermath is being recorded, and the app's view after each call since;
+    the runner closes it when it has let the app run on (see `appview`)."""
+    followed: dict[int, tuple[AppView, ...]] = field(default_factory=dict)
+    """Closed records, by delivery number (the latest few): what the app did after each packet."""
 
     @property
     def logged(self) -> int:

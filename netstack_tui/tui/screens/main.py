@@ -13,6 +13,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.reactive import var
@@ -130,6 +131,8 @@ class MainScreen(JourneySteps, Screen[None]):
         """Set by Esc or Ctrl-C to stop a running flood between two packets (None: no flood runs)."""
         self._quit_armed_at = -1.0
         self._state = ViewState()
+        self._continued: tuple[Trace | None, Trace | None] = (None, None)
+        """The session's journey last shown, and it with the app's calls appended (see `root`)."""
         self._enabled: tuple[bool | None, ...] = ()
         self._built = False
         self._panes_to_publish: tuple[Any, ...] = ()
@@ -241,8 +244,18 @@ class MainScreen(JourneySteps, Screen[None]):
 
     @property
     def root(self) -> Trace | None:
-        """The sent packet's journey."""
-        return self.session.trace if self.session is not None else None
+        """The sent packet's journey; one that ends at a program of socket calls goes on into the
+        calls the packet unblocked (what the app's runner did after it, a step each)."""
+        trace = self.session.trace if self.session is not None else None
+        if trace is None or self.session is None:
+            return trace
+        source, continued = self._continued
+        if source is not trace:
+            from ...kernel.app.appview import continued as with_app_calls
+
+            continued = with_app_calls(trace, self.session.shell.world.hosts())
+            self._continued = (trace, continued)
+        return continued
 
     @property
     def trace(self) -> Trace | None:
@@ -630,14 +643,24 @@ class MainScreen(JourneySteps, Screen[None]):
             self._switcher.current = pane
             self._tabs.active = pane
 
-    def on_resize(self) -> None:
-        """With room for the packet column, the packet tab is not offered."""
+    def on_resize(self, event: events.Resize | None = None) -> None:
+        """With room for the packet column, the packet tab is not offered.
+
+        Wide or not is worked out from the width here, not read from the `-wide` class: this handler
+        may run before Textual's own sets the breakpoint classes for the same Resize event."""
         if not self._built:
             return
-        wide = self.has_class("-wide")
+        width = event.size.width if event is not None else self.size.width
+        wide = self._breakpoint(width) == "-wide"
         self._tabs.hidden = frozenset({"packet-tab"}) if wide else frozenset()
         if wide and self.active_tab == "packet-tab":
             self.show_tab("stage")
+
+    def _breakpoint(self, width: int) -> str:
+        """The horizontal breakpoint class Textual gives the screen at `width` columns."""
+        points = self.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is not None else \
+            self.app.HORIZONTAL_BREAKPOINTS
+        return max(((edge, name) for edge, name in points or [] if width >= edge), default=(0, ""))[1]
 
     # ---- messages up ----------------------------------------------------------------------------
 

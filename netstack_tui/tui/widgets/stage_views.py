@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.widgets import Static
 
 from ...kernel.trace import (
+    AppView,
     ChainView,
     ConntrackView,
     QueueView,
@@ -30,6 +31,7 @@ from ...kernel.trace import (
     XdpView,
 )
 from ..model import SYMBOLS, ViewState, escape, outcome, set_markup, stage_label, stage_of
+from .app_view import render_app
 from .scrolling import SCROLL_BINDINGS
 
 _OUTCOME_STYLE = {
@@ -460,6 +462,8 @@ def render_body(step: Step, state: ViewState, width: int) -> str:
         return render_xdp(view, state)
     if isinstance(view, QueueView):
         return render_queue(view, state, width)
+    if isinstance(view, AppView):
+        return render_app(view, state, width)
     if step.skb is not None and step.stage in ("skb", "gro", "ip_rcv", "xdp_generic", "tc_ingress"):
         return render_skb(step.skb, state, width)
     return render_generic(step, state)
