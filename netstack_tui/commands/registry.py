@@ -13,6 +13,8 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "ip": ("ip", "exit"),
     "iptables": ("iptables", "iptables-nft", "iptables-legacy", "iptables-save", "iptables-nft-save",
                  "iptables-legacy-save", "iptables-restore", "iptables-nft-restore", "iptables-legacy-restore"),
+    "ip6tables": ("ip6tables", "ip6tables-nft", "ip6tables-save", "ip6tables-nft-save", "ip6tables-restore",
+                  "ip6tables-nft-restore"),
     "nft": ("nft",),
     "sysctl_cmd": ("sysctl",),
     "ss": ("ss",),
@@ -71,9 +73,6 @@ class _Registry(Mapping[str, Handler]):
         return name in _MODULE_OF or name in self._own
 
 NOT_SIMULATED: dict[str, str] = {
-    "ip6tables": "IPv6 is not simulated",
-    "ip6tables-save": "IPv6 is not simulated",
-    "ip6tables-restore": "IPv6 is not simulated",
     "ebtables": "bridge filtering is not simulated",
     "arptables": "ARP filtering is not simulated",
     "systemctl": "services are simulated with 'listen' and 'kill'",

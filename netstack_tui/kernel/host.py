@@ -72,6 +72,9 @@ class Host:
         self.sysctl = Sysctls()
         self.routing = Routing()
         self.iptables = Ruleset()
+        self.ip6tables = Ruleset()
+        """The ip6tables ruleset, apart from iptables' as in the kernel (loaded and listed, never
+        traversed: the simulator's packets are IPv4)."""
         self.nft = NftRuleset()
         self.conntrack = Conntrack()
         self.sockets = SocketTable()

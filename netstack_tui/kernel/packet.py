@@ -280,9 +280,15 @@ _ENDPOINT = re.compile(r"^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):([0-9]+)$")
 _OPTION_KEYS = ("iface", "ttl", "len", "mark", "tos", "seq", "ack", "id", "mac", "dmac", "code", "csum")
 
 
+IPV6_NOT_TRACED = ("IPv6 packets cannot be traced: the simulated stack carries IPv4 only (ip6tables rules "
+                   "load, list and save, but no packet goes through them)")
+
+
 def _endpoint(text: str, proto: str) -> tuple[int, int]:
     match = _ENDPOINT.match(text)
     if not match:
+        if text.count(":") > 1:
+            raise PacketSpecError(IPV6_NOT_TRACED)
         raise PacketSpecError(f"{proto} endpoint {text!r} must be ADDRESS:PORT")
     try:
         port = parse_int(match.group(2), 0, 65535)
@@ -292,6 +298,8 @@ def _endpoint(text: str, proto: str) -> tuple[int, int]:
 
 
 def _address(text: str) -> int:
+    if text.count(":") > 1:
+        raise PacketSpecError(IPV6_NOT_TRACED)
     try:
         return parse_ipv4(text)
     except AddressError as exc:

@@ -26,7 +26,9 @@ from . import (  # noqa: F401  (register extensions)
     targets,
     timematch,
 )
-from .extension import MATCHES, TARGETS, Match, Opt, RuleInfo, Spec
+from .extension import Match, Opt, RuleInfo, Spec
+from .family import current
+from .ip6ext import find_match, find_target, protocol_match
 from .rule import STANDARD_VERDICTS, Rule
 from .targets import Target
 from .values import IptablesError, Refused, parse_address_mask, parse_protocol, parse_uint, problem
@@ -117,6 +119,7 @@ class Command:
     counters: tuple[int, int] | None = None
     version: bool = False
     ipv6: bool = False
+    ipv4: bool = False
     refused: str | None = None
     """Set when an extension's checkentry refused the rule (the errno text the nft backend prints)."""
 
@@ -234,12 +237,13 @@ class _Parser:
         try:
             from .values import PROTO_NAMES
 
-            name = PROTO_NAMES.get(parse_protocol(self.proto_text), self.proto_text)
+            name = protocol_match(PROTO_NAMES.get(parse_protocol(self.proto_text), self.proto_text))
         except IptablesError:
             return False
-        if name not in MATCHES or any(ld.spec.name == name for ld in self.loaded if not ld.is_target):
+        spec = find_match(name)
+        if spec is None or any(ld.spec.name == name for ld in self.loaded if not ld.is_target):
             return False
-        self.loaded.append(_Loaded(MATCHES[name]))
+        self.loaded.append(_Loaded(spec))
         return True
 
     def _extension_option(self, loaded: _Loaded, name: str, inline: str | None) -> None:
@@ -300,6 +304,8 @@ class _Parser:
         elif short == "t":
             cmd.table = value
         elif short in "psdiof":
+            if short == "f" and current().version == 6:
+                raise problem("`-f' is not supported in IPv6, use -m frag instead")
             if short in self.base:
                 raise problem(f"multiple -{short} flags not allowed")
             self.base[short] = (value, invert)
@@ -314,12 +320,14 @@ class _Parser:
                 raise problem(f"Invalid target name `{value}'")
             self.target, self.goto = value, short == "g"
             cmd.has_rule = True
-            if short == "j" and value in TARGETS:
-                self.loaded.append(_Loaded(TARGETS[value], is_target=True))
+            target_spec = find_target(value) if short == "j" else None
+            if target_spec is not None:
+                self.loaded.append(_Loaded(target_spec, is_target=True))
         elif short == "m":
-            if value not in MATCHES:
+            match_spec = find_match(value)
+            if match_spec is None:
                 raise problem(f"Couldn't load match `{value}':No such file or directory")
-            self.loaded.append(_Loaded(MATCHES[value]))
+            self.loaded.append(_Loaded(match_spec))
             cmd.has_rule = True
         elif short == "n":
             cmd.numeric = True
@@ -335,6 +343,8 @@ class _Parser:
             cmd.version = True
         elif short == "6":
             cmd.ipv6 = True
+        elif short == "4":
+            cmd.ipv4 = True
         elif short == "W":
             pass
 

@@ -10,11 +10,11 @@ import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..addr import format_ipv4
 from ..numbers import parse_int
 from .extension import Check, Match, Opt, RuleInfo, Spec, register_match
+from .family import current
 from .state import HZ, PKT_LIST_TOTAL, LimitBucket, RulesetState, jiffies
-from .values import Refused, parse_address, parse_uint, problem
+from .values import Refused, format_address, parse_address, parse_uint, problem
 
 LIMIT_SCALE = 10000
 """XT_LIMIT_SCALE: rates are stored as seconds-per-packet times this."""
@@ -160,7 +160,7 @@ class RecentMatch(Match):
         text += " --reap" if self.reap else ""
         text += f" --hitcount {self.hitcount}" if self.hitcount else ""
         text += " --rttl" if self.rttl else ""
-        return text + f" --name {self.list_name} --mask {format_ipv4(self.mask)} --{self.side}"
+        return text + f" --name {self.list_name} --mask {format_address(self.mask)} --{self.side}"
 
     def listing(self, numeric: bool) -> str:
         """` recent: CHECK seconds: 60 hit_count: 4 name: X side: source mask: 255.255.255.255`."""
@@ -172,7 +172,7 @@ class RecentMatch(Match):
         text += " TTL-Match" if self.rttl else ""
         text += f" name: {self.list_name}"
         text += " side: source" if self.side == "rsource" else " side: dest"
-        return text + f" mask: {format_ipv4(self.mask)}"
+        return text + f" mask: {format_address(self.mask)}"
 
     def checks(self, state: RulesetState) -> list[Check]:
         """recent_mt(), step for step: look up, set, check hits within --seconds, update."""
@@ -261,6 +261,7 @@ def _build_recent(opts: list[Opt], info: RuleInfo) -> RecentMatch:
         raise Refused()  # recent_mt_check: --set/--remove take no time or hit-count condition
     if int(fields.get("hitcount", 0)) >= 65536:  # type: ignore[call-overload]
         raise Refused()  # XT_RECENT_MAX_NSTAMPS
+    fields.setdefault("mask", current().full_mask)  # ip6tables' default mask is 128 bits wide
     name = str(fields.get("list_name", "DEFAULT"))
     if not name or len(name) > 200 or "/" in name or name.startswith("."):
         raise Refused()

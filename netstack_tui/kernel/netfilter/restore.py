@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from .command import execute
+from .family import current
 from .jumps import TOO_MANY_LINKS, first_failing, too_deep
 from .parse import TABLES, Command, counter, parse_command
 from .table import Chain, Ruleset, Table
@@ -29,7 +30,10 @@ _IPV6_HINTS = re.compile(
     r"(?:^|\s)(?:-p\s+(?:ipv6-icmp|icmpv6|58)\b|-m\s+(?:icmp6|hl|rt|frag|ipv6header|mh|eui64)\b"
     r"|--icmpv6-type\b|icmp6-\S+|-[sd]\s+\S*:\S*:)"
 )
-IPV6_MESSAGE = "iptables-restore: this is an IPv6 (ip6tables) ruleset; IPv6 rulesets are not simulated"
+IPV6_MESSAGE = (
+    "iptables-restore: this is an IPv6 (ip6tables) ruleset; IPv6 rulesets are not simulated by iptables-restore: "
+    "load it with ip6tables-restore"
+)
 _RULE_OPS = {"A": "RULE_APPEND", "I": "RULE_INSERT", "R": "RULE_REPLACE"}
 
 
@@ -98,7 +102,7 @@ def looks_ipv6(text: str) -> bool:
 
 def restore(ruleset: Ruleset, text: str, *, noflush: bool = False, counters: bool = False) -> None:
     """Apply an iptables-save text to `ruleset`; raise IptablesError as iptables-restore fails."""
-    if looks_ipv6(text):
+    if current().version == 4 and looks_ipv6(text):
         raise IptablesError(IPV6_MESSAGE, 1)
     rules = text.count("\n-A ") + text.count("\n-I ") + text.startswith(("-A ", "-I "))
     if rules > MAX_RULES:

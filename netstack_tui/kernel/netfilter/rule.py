@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..addr import format_ipv4
 from .extension import Match
 from .targets import Target
-from .values import PROTO_NAMES, format_address_mask, proto_save_name
+from .values import format_address_mask, proto_save_name
 
 STANDARD_VERDICTS = ("ACCEPT", "DROP", "RETURN")
 """Verdicts that need no target extension."""
@@ -78,7 +77,7 @@ class Rule:
         if numeric:
             prot = str(self.proto)
         else:
-            prot = PROTO_NAMES.get(self.proto, str(self.proto)) if self.proto else "all"
+            prot = proto_save_name(self.proto) if self.proto else "all"
         prot = ("!" if self.proto_inv else " ") + prot
         opt = ("!" if self.fragment is False else "-") + ("f" if self.fragment is not None else "-")
         any_if = "*" if numeric else "any"
@@ -97,6 +96,4 @@ class Rule:
 def _address(addr: int, mask: int, numeric: bool) -> str:
     if mask == 0 and not numeric:
         return "anywhere"
-    if mask == 0xFFFFFFFF:
-        return format_ipv4(addr)
     return format_address_mask(addr, mask, save=False)

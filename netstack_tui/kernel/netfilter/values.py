@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ..addr import AddressError, format_ipv4, parse_ipv4, prefix_mask
 from ..numbers import NumberError, is_decimal, parse_int
+from .family import current
+from .ip6addr import format_ip6, mask_length6, parse_ip6, prefix_mask6
 
 PROG = "iptables v1.8.9 (nf_tables)"
 """The banner iptables prefixes to its error messages."""
@@ -221,7 +223,8 @@ def parse_protocol(text: str) -> int:
 
 def proto_save_name(proto: int) -> str:
     """How iptables-save names a protocol: its name when it has one, else the number."""
-    return PROTO_NAMES.get(proto, str(proto))
+    own = dict(current().proto_names)
+    return own.get(proto) or PROTO_NAMES.get(proto, str(proto))
 
 
 def parse_mark(text: str, what: str = "mark") -> tuple[int, int]:
@@ -235,7 +238,12 @@ def parse_mark(text: str, what: str = "mark") -> tuple[int, int]:
 
 
 def parse_address(text: str) -> int:
-    """A dotted-quad address; iptables would resolve host names, the simulator refuses them."""
+    """A dotted-quad address (ip6tables: an IPv6 one); host names are refused, not resolved."""
+    if current().version == 6:
+        try:
+            return parse_ip6(text)
+        except ValueError:
+            raise problem(f"host/network `{text}' not found") from None
     try:
         return parse_ipv4(text)
     except AddressError:
@@ -249,6 +257,8 @@ def parse_address(text: str) -> int:
 
 def parse_netmask(text: str) -> int:
     """A prefix length (`24`) or a dotted netmask (`255.255.255.0`) as a mask int."""
+    if current().version == 6:
+        return _parse_netmask6(text)
     if is_decimal(text):
         length = parse_uint(text, 0, 32)
         if length is None:
@@ -260,10 +270,28 @@ def parse_netmask(text: str) -> int:
         raise problem(f"invalid mask `{text}' specified") from None
 
 
+def _parse_netmask6(text: str) -> int:
+    """ip6tables' mask: a prefix length 0-128 or a mask written as an IPv6 address."""
+    if is_decimal(text):
+        length = parse_uint(text, 0, 128)
+        if length is None:
+            raise problem(f"invalid mask `{text}' specified")
+        return prefix_mask6(length)
+    try:
+        return parse_ip6(text)
+    except ValueError:
+        raise problem(f"invalid mask `{text}' specified") from None
+
+
+def format_address(addr: int) -> str:
+    """An address of the current family, as the tool prints it."""
+    return format_ip6(addr) if current().version == 6 else format_ipv4(addr)
+
+
 def parse_address_mask(text: str) -> tuple[int, int]:
     """`addr[/mask]` into (address & mask, mask), host bits cleared as iptables stores them."""
     addr_text, slash, mask_text = text.partition("/")
-    mask = parse_netmask(mask_text) if slash else 0xFFFFFFFF
+    mask = parse_netmask(mask_text) if slash else current().full_mask
     if not addr_text:
         raise problem(f"host/network `{text}' not found")
     return parse_address(addr_text) & mask, mask
@@ -271,6 +299,8 @@ def parse_address_mask(text: str) -> tuple[int, int]:
 
 def mask_length(mask: int) -> int | None:
     """The prefix length of a contiguous mask, or None when it is not contiguous."""
+    if current().version == 6:
+        return mask_length6(mask)
     inverted = ~mask & 0xFFFFFFFF
     if inverted & (inverted + 1):
         return None
@@ -280,10 +310,10 @@ def mask_length(mask: int) -> int | None:
 def format_address_mask(addr: int, mask: int, *, save: bool = True) -> str:
     """`a.b.c.d/len` (save always shows the length; `-L` drops `/32`); odd masks print dotted."""
     length = mask_length(mask)
-    suffix = f"/{length}" if length is not None else f"/{format_ipv4(mask)}"
-    if not save and mask == 0xFFFFFFFF:
+    suffix = f"/{length}" if length is not None else f"/{format_address(mask)}"
+    if not save and mask == current().full_mask:
         suffix = ""
-    return format_ipv4(addr) + suffix
+    return format_address(addr) + suffix
 
 
 def save_string(value: str) -> str:
