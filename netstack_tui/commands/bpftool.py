@@ -144,6 +144,8 @@ def _map(ctx: ShellContext, args: list[str]) -> CommandResult:
     chosen = _select(_maps(ctx), args[1:], lambda m: m.map_id, lambda m: m.name, "map")
     if verb == "dump":
         table = chosen[0]
+        if table.kind == "xskmap":
+            return CommandResult(_dump_xskmap(table))
         lines = [f"key: {_hex(table.key_bytes(k))}  value: {_hex(table.value_bytes(v))}"
                  for k, v in table.entries.items()]
         count = len(table.entries)
@@ -154,6 +156,14 @@ def _map(ctx: ShellContext, args: list[str]) -> CommandResult:
         f"\tkey {m.key_size}B  value {m.value_size}B  max_entries {m.max_entries}  memlock {m.memlock}B"
         for m in chosen
     ))
+
+
+def _dump_xskmap(table: BpfMap) -> str:
+    """An xskmap's keys are every index (like an array's), but user space cannot read a socket back:
+    each lookup fails with EOPNOTSUPP, which bpftool prints per key and counts no elements. `xsk show`
+    lists the sockets the model holds."""
+    lines = [f"key:\n{_hex(table.key_bytes(k))}\nvalue:\nOperation not supported" for k in range(table.max_entries)]
+    return "\n".join([*lines, "Found 0 elements"])
 
 
 def _select(items: list[T], args: list[str], ident: Callable[[T], int], name: Callable[[T], str], what: str) -> list[T]:

@@ -38,6 +38,7 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "app_cmd": ("app",),
     "ipset": ("ipset",),
     "pyramid": ("pyramid",),
+    "xsk_cmd": ("xsk",),
 }
 """Which module of this package implements each command (its `COMMANDS` dict), so a command's module
 is imported the first time the command runs: a scenario's setup needs a handful of the 21 modules,

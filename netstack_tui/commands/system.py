@@ -30,6 +30,7 @@ SIMULATOR_VERBS = (
     ("flood", "many packets at once: flood PACKET --count N [--vary sport|src|none] [--burst]"),
     ("accept", "an app accepts its queued connections: accept NAME|PID"),
     ("nic", "set the simulated NIC's facts: nic DEV [driver NAME] [ring N] [promisc on|off]"),
+    ("xsk", "an AF_XDP socket on a queue: xsk open DEV queue 0 | xsk show | xsk read DEV queue 0"),
     ("app", "run a program of socket calls and watch it: app run NAME|FILE, app show, app step, app programs"),
     ("pyramid", "the speed pyramid for the last flood: packets/s per layer (NIC, XDP, tc, netfilter, socket, app)"),
 )

@@ -64,6 +64,15 @@ MESSAGES: dict[str, str] = {
         "XDP program {prog} ({mode}) returns {action} to {target}, but no such device is up: the redirect fails, "
         "the xdp:xdp_redirect_err tracepoint fires and the frame is freed."
     ),
+    "xdp.redirect_xsk": (
+        "XDP program {prog} ({mode}) returns {action} through an xskmap: redirected to AF_XDP socket on {out} queue "
+        "{queue} (inode {ino}). No sk_buff is built; netfilter, routing and the socket layer never see the frame. "
+        "(Modelled: the frame is handed over whole; the real socket's UMEM and its fill/RX rings are not simulated.)"
+    ),
+    "xdp.xsk_wrong_queue": (
+        "XDP program {prog} ({mode}) redirects to the AF_XDP socket bound to {out} queue {queue}, but the frame "
+        "came in on {dev} queue {rxq}: xsk_rcv() refuses it (-EINVAL), the redirect fails and the frame is freed."
+    ),
     "skb.alloc": (
         "The driver wraps the {len}-byte frame in an sk_buff with {headroom} bytes of headroom; eth_type_trans() then "
         "pulls the Ethernet header."

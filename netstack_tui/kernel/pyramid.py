@@ -43,7 +43,7 @@ LAYERS = (
           "published: ~43 Mpps drop on one core (Høiland-Jørgensen et al., XDP paper, CoNEXT 2018, fig. 3)"),
     Layer("AF_XDP socket (zero copy)", None,
           "published: ~25-39 Mpps rxdrop on one core (Karlsson & Töpel, LPC 2018, "
-          "'The Path to DPDK Speeds for AF_XDP')"),
+          "'The Path to DPDK Speeds for AF_XDP'); try it: redirect_map() to an xskmap, 'xsk open'"),
     Layer("XDP drop (native, in the driver)", "xdp", "cost model: NAPI poll + BPF program, no sk_buff"),
     Layer("tc ingress drop (clsact, tc-bpf)", "tc_ingress", "cost model: + sk_buff, GRO, generic XDP hook, tc"),
     Layer("iptables raw PREROUTING DROP", "prerouting.raw", "cost model: + ip_rcv, raw table"),
@@ -51,6 +51,9 @@ LAYERS = (
     Layer("socket (delivered, queued)", "socket", "cost model: + socket lookup and TCP/UDP state"),
     Layer("application (read by the app)", "app", "cost model: + wake-up and copy to user space"),
 )
+
+
+AF_XDP_ROW = "AF_XDP socket (zero copy)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ def _default(stage: str) -> int:
 def rows(trace: Trace) -> list[Row]:
     """The pyramid for the journey `trace` (a flood's traced packet), fastest layer first."""
     costs = stage_costs(trace)
-    published = {"DPDK (kernel bypass, poll mode)": 43e6, "AF_XDP socket (zero copy)": 30e6}
+    published = {"DPDK (kernel bypass, poll mode)": 43e6, AF_XDP_ROW: 30e6}
     out = []
     for layer in LAYERS:
         if layer.stop is None:
@@ -104,6 +107,8 @@ def stopped_layer(trace: Trace) -> str | None:
     last = trace.steps[-1].stage if trace.steps else None
     if last is None:
         return None
+    if trace.steps[-1].note == "xdp.redirect_xsk":  # handed to an AF_XDP socket: that row is where it went
+        return AF_XDP_ROW
     best = None
     for layer in LAYERS:
         if layer.stop is not None and last in _PATH and _PATH.index(last) <= _PATH.index(layer.stop):

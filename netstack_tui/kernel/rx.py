@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import mib, offload, ring
-from .bpf.xdp import run_on_frame
+from .bpf.xdp import RX_QUEUE, run_on_frame
+from .bpf.xsk import XskSocket
 from .interfaces import Interface
 from .journey import ETH_HLEN, NET_SKB_PAD, RX_BUFFER_END, TX_HEADROOM, Journey, Stop, pull_header
 from .tc import stage as tc_stage
@@ -196,7 +197,8 @@ def _run_xdp(j: Journey, stage: str) -> None:
     prog = iface.xdp
     assert prog is not None
     pkt = j.flow.pkt
-    action, target = "XDP_PASS", None
+    action: str = "XDP_PASS"
+    target: str | int | XskSocket | None = None
     if prog.code is not None:
         action, target = run_on_frame(prog.code, pkt, pkt.src_mac, pkt.dst_mac or iface.mac)
     elif prog.kind == "drop":
@@ -225,10 +227,30 @@ def _run_xdp(j: Journey, stage: str) -> None:
         note = f"{stage}.drop" if action == "XDP_DROP" else "xdp.aborted"
         j.step(stage, Verdict.DROP, note, params=params, view=view, drop_reason=reason)
         raise j.stop(Disposition.DROPPED, reason)
+    if isinstance(target, XskSocket):
+        _xdp_to_socket(j, stage, iface, target, params, view)
     if action in ("XDP_TX", "XDP_REDIRECT"):
+        assert not isinstance(target, XskSocket)
         _xdp_transmit(j, stage, iface, action, target, params, view)
     iface.stats.xdp_pass += 1
     j.step(stage, Verdict.PASS, f"{stage}.pass", params=params, view=view)
+
+
+def _xdp_to_socket(
+    j: Journey, stage: str, iface: Interface, sock: XskSocket, params: Mapping[str, object], view: XdpView,
+) -> None:
+    """XDP_REDIRECT into an xskmap: xsk_rcv() hands the frame to the AF_XDP socket; no sk_buff is built,
+    and netfilter, the routing decision and the socket layer never see it. The socket must be bound to
+    the queue the frame came in on (else -EINVAL, a failed redirect)."""
+    where = {**params, "out": sock.dev, "queue": sock.queue, "ino": sock.ino}
+    if (sock.dev, sock.queue) != (iface.name, RX_QUEUE):
+        reason = DropReason.XDP if stage == "xdp_generic" else None
+        j.step(stage, Verdict.DROP, "xdp.xsk_wrong_queue", params={**where, "dev": iface.name, "rxq": RX_QUEUE},
+               view=view, drop_reason=reason)
+        raise j.stop(Disposition.DROPPED, reason)
+    sock.receive(j.flow.pkt, j.flow.pkt.length + ETH_HLEN)
+    j.step(stage, Verdict.PASS, "xdp.redirect_xsk", params=where, view=view)
+    raise j.stop(Disposition.DELIVERED)
 
 
 def _xdp_transmit(

@@ -72,6 +72,7 @@ FINGERPRINT = ("iptables-save", "nft list ruleset", "ip -d link", "ip addr", "ip
 # Lines for commands that no README, seed or scenario line uses (the registry test names any missing).
 EXTRA_SEEDS: dict[str, list[str]] = {
     "pyramid": ["pyramid", "pyramid extra"],
+    "xsk": ["xsk show", "xsk open eth0 queue 0", "xsk read eth0 queue 0"],
     "ip6tables": ["ip6tables -A INPUT -s 2001:db8::/32 -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT",
                   "ip6tables -A INPUT -m hl --hl-eq 255 -j REJECT --reject-with icmp6-adm-prohibited"],
     "ip6tables-nft": ["ip6tables-nft -S", "ip6tables-nft -L -n -v"],

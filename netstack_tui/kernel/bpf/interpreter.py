@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from . import nodes as n
 from .maps import BpfMap
 from .verifier import COMPLEXITY_LIMIT, apply_op, mask, unary_op
+from .xsk import XskSocket
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,8 @@ class Outcome:
 
     action: int
     target: str | int | None = None
+    xsk: XskSocket | None = None
+    """The AF_XDP socket a redirect_map() picked (action XDP_REDIRECT)."""
 
 
 class _Returned(Exception):
@@ -27,8 +30,9 @@ class _Returned(Exception):
 class Machine:
     """One run of a program over one frame; variables live in `slots` as they would on the stack."""
 
-    def __init__(self, program: n.Program, maps: dict[str, BpfMap], frame: bytes) -> None:
+    def __init__(self, program: n.Program, maps: dict[str, BpfMap], frame: bytes, queue: int = 0) -> None:
         self.program = program
+        self.queue = queue
         self.maps = maps
         self.frame = frame
         self.slots: dict[int, int] = {}
@@ -54,7 +58,7 @@ class Machine:
         if isinstance(stmt, n.Block):
             self.block(stmt)
         elif isinstance(stmt, n.Return):
-            raise _Returned(Outcome(stmt.action, stmt.target))
+            raise _Returned(self.returned(stmt))
         elif isinstance(stmt, n.Declare):
             if stmt.value is not None:
                 self.slots[stmt.var.slot] = mask(self.value(stmt.value), stmt.var.width)
@@ -82,6 +86,13 @@ class Machine:
                 self.block(stmt.body)
                 if stmt.step is not None:
                     self.statement(stmt.step)
+
+    def returned(self, stmt: n.Return) -> Outcome:
+        if stmt.map is None or stmt.key is None:
+            return Outcome(stmt.action, stmt.target)
+        # bpf_redirect_map(): XDP_REDIRECT when the map has a socket at the key, else the fallback action.
+        sock = self.maps[stmt.map].sockets.get(mask(self.value(stmt.key), 32))
+        return Outcome(stmt.action) if sock is None else Outcome(n.ACTIONS["XDP_REDIRECT"], xsk=sock)
 
     def lookup(self, call: n.Lookup) -> tuple[str, int] | None:
         key = self.maps[call.map].lookup(self.value(call.key))
@@ -118,6 +129,8 @@ class Machine:
             return int((self.ptrs.get(e.ptr.slot) is None) == e.is_null)
         if isinstance(e, n.PtrVar):
             return int(self.ptrs.get(e.slot) is not None)
+        if isinstance(e, n.RxQueue):
+            return self.queue
         if isinstance(e, n.BoundsCheck):
             beyond = e.size > len(self.frame)
             return int(beyond == e.beyond)
@@ -130,6 +143,7 @@ class Machine:
         return apply_op(e.op, self.value(e.left), self.value(e.right))
 
 
-def run(program: n.Program, maps: dict[str, BpfMap], frame: bytes) -> Outcome:
-    """Run `program` over `frame` (the whole Ethernet frame: data is its start, data_end its end)."""
-    return Machine(program, maps, frame).run()
+def run(program: n.Program, maps: dict[str, BpfMap], frame: bytes, queue: int = 0) -> Outcome:
+    """Run `program` over `frame` (the whole Ethernet frame: data is its start, data_end its end) that
+    arrived on RX queue `queue`."""
+    return Machine(program, maps, frame, queue).run()

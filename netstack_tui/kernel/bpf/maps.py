@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .xsk import XskSocket
+
 E2BIG = 7
 """update on a full hash map, or an array index past the end."""
 ENOENT = 2
@@ -30,12 +32,15 @@ class BpfMap:
     map_id: int
     name: str
     kind: str
-    """`hash` or `array` (BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY)."""
+    """`hash`, `array` or `xskmap` (BPF_MAP_TYPE_HASH, _ARRAY, _XSKMAP)."""
     key_size: int
     value_size: int
     max_entries: int
     entries: dict[int, int] = field(default_factory=dict)
-    """Key → value; an array map holds every index from the start, all zero."""
+    """Key → value; an array map holds every index from the start, all zero. An xskmap keeps its
+    sockets in `sockets` instead (user space reads nothing back from one: lookup is EOPNOTSUPP)."""
+    sockets: dict[int, XskSocket] = field(default_factory=dict)
+    """An xskmap's AF_XDP sockets by key (the queue index, by convention)."""
 
     def __post_init__(self) -> None:
         if self.kind == "array" and not self.entries:
@@ -83,10 +88,17 @@ class BpfMap:
     def value_bytes(self, value: int) -> bytes:
         return value.to_bytes(self.value_size, "little")
 
+    def put_socket(self, key: int, sock: XskSocket) -> int:
+        """bpf_map_update_elem(xsks_map, &key, &fd) from user space: 0, or a negative errno."""
+        if key >= self.max_entries:
+            return -E2BIG
+        self.sockets[key] = sock
+        return 0
+
     @property
     def memlock(self) -> int:
         """Bytes charged to the map (htab_map_mem_usage / array_map_mem_usage, roughly)."""
-        if self.kind == "array":
+        if self.kind in ("array", "xskmap"):  # an xskmap is an array of socket pointers
             return (ARRAY_HEADER + _round8(self.value_size) * self.max_entries + 4095) // 4096 * 4096
         buckets = 1 << max(self.max_entries - 1, 0).bit_length()
         elem = HTAB_ELEM_OVERHEAD + _round8(self.key_size) + _round8(self.value_size)

@@ -104,7 +104,12 @@ class NullTest:
     is_null: bool
 
 
-Expr = Num | Var | Load | Deref | PtrVar | Unary | Binary | BoundsCheck | NullTest
+@dataclass(frozen=True, slots=True)
+class RxQueue:
+    """`ctx.rx_queue_index`: the RX queue the frame came in on (xdp_md->rx_queue_index)."""
+
+
+Expr = Num | Var | Load | Deref | PtrVar | Unary | Binary | BoundsCheck | NullTest | RxQueue
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +184,14 @@ class Loop(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class Return(Stmt):
-    """`return XDP_...;` / `return TC_ACT_...;` or `return redirect(target);` (bpf_redirect())."""
+    """`return XDP_...;` / `return TC_ACT_...;`, `return redirect(target);` (bpf_redirect()) or
+    `return redirect_map(map, key, fallback);` (bpf_redirect_map(): `action` is then the fallback, what the
+    program returns when the map has no entry at `key`)."""
 
     action: int
     target: str | int | None = None
+    map: str | None = None
+    key: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +201,7 @@ class Block(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class MapDecl:
-    """`map hash NAME(key u32, value u64, max_entries N);`"""
+    """`map hash NAME(key u32, value u64, max_entries N);` (kinds: hash, array, xskmap)."""
 
     kind: str
     name: str

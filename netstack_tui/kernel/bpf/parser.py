@@ -116,9 +116,10 @@ class Parser:
                          self.section)
 
     def map_decl(self) -> n.MapDecl:
-        kind_tok = self.name("map type (hash or array)")
-        if kind_tok.text not in ("hash", "array"):
-            raise self.error(f"unknown map type '{kind_tok.text}' (this language has hash and array)", kind_tok)
+        kind_tok = self.name("map type (hash, array or xskmap)")
+        if kind_tok.text not in ("hash", "array", "xskmap"):
+            raise self.error(f"unknown map type '{kind_tok.text}' (this language has hash, array and xskmap)",
+                             kind_tok)
         name_tok = self.name("map name")
         if name_tok.text in self.maps:
             raise self.error(f"redefinition of '{name_tok.text}'", name_tok)
@@ -138,6 +139,9 @@ class Parser:
         self.expect(";")
         if kind_tok.text == "array" and key != 32:
             raise self.error("an array map's key is its index: key u32", kind_tok)
+        if kind_tok.text == "xskmap" and (key, value) != (32, 32):
+            # BPF_MAP_TYPE_XSKMAP: the key is a queue index, the value an AF_XDP socket's fd (4 bytes each).
+            raise self.error("an xskmap holds AF_XDP sockets by queue: key u32, value u32", kind_tok)
         return n.MapDecl(kind_tok.text, name_tok.text, key // 8, value // 8, entries, kind_tok.line)
 
     def type_width(self) -> int:
@@ -224,6 +228,7 @@ class Parser:
         if decl is None:
             raise self.error(f"use of undeclared identifier '{map_tok.text}' (a pointer takes map.lookup(key))",
                              map_tok)
+        self.not_xskmap(decl, "lookup")
         self.expect(".")
         method = self.name("lookup")
         if method.text != "lookup":
@@ -275,6 +280,7 @@ class Parser:
             raise self.error("a lookup's result must go into a pointer: u64 *p = map.lookup(key);", method)
         if method.text not in ("update", "delete"):
             raise self.error(f"maps have lookup, update and delete, not '{method.text}'", method)
+        self.not_xskmap(self.maps[map_tok.text], method.text)
         self.expect("(")
         args = [self.scalar()]
         while self.accept(","):
@@ -286,6 +292,16 @@ class Parser:
                              f"({'key, value' if want > 1 else 'key'}), got {len(args)}", method)
         cost = sum(expr_cost(a) for a in args) + (9 if want == 2 else 6)
         return n.MapCall(map_tok.line, map_tok.text, method.text, tuple(args), insn=self.emit(cost))
+
+    def not_xskmap(self, decl: n.MapDecl, method: str) -> None:
+        """An xskmap is filled from user space (bind an AF_XDP socket, put its fd at the queue's index);
+        a program only redirects through it. The kernel's verifier refuses the other helpers on it
+        (check_map_func_compatibility: map type 17 is BPF_MAP_TYPE_XSKMAP)."""
+        if decl.kind == "xskmap":
+            helper = {"lookup": "bpf_map_lookup_elem#1", "update": "bpf_map_update_elem#2",
+                      "delete": "bpf_map_delete_elem#3"}[method]
+            raise self.error(f"cannot pass map_type 17 into func {helper}: an xskmap is used as "
+                             f"return redirect_map({decl.name}, ctx.rx_queue_index, XDP_PASS);")
 
     def if_statement(self) -> n.Stmt:
         tok = self.expect("if")
@@ -353,6 +369,8 @@ class Parser:
             raise self.error(f"{what.text} is {'an XDP' if tc else 'a tc'} return code; {_RETURNS[tc]}", what)
         if what.kind == "name" and what.text in ("XDP_REDIRECT", "TC_ACT_REDIRECT"):
             raise self.error(f'{what.text} comes from redirect("DEV") (bpf_redirect): return redirect("eth1");', what)
+        if what.kind == "name" and what.text == "redirect_map":
+            return self.redirect_map(tok, tc)
         if what.kind == "name" and what.text == "redirect":
             self.pos += 1
             self.expect("(")
@@ -366,6 +384,33 @@ class Parser:
             self.expect(";")
             return n.Return(tok.line, codes["TC_ACT_REDIRECT" if tc else "XDP_REDIRECT"], target, insn=self.emit(4))
         raise self.error(_RETURNS[tc])
+
+    def redirect_map(self, tok: Token, tc: bool) -> n.Stmt:
+        """`return redirect_map(MAP, KEY, FALLBACK);`: bpf_redirect_map() into an xskmap; FALLBACK is the
+        action when the map has no socket at KEY (the helper's flags carry it in their low bits)."""
+        what = self.tok
+        if tc:
+            raise self.error("redirect_map() is an XDP helper here; a tc program uses redirect(\"DEV\")", what)
+        self.pos += 1
+        self.expect("(")
+        map_tok = self.name("an xskmap's name")
+        decl = self.maps.get(map_tok.text)
+        if decl is None:
+            raise self.error(f"use of undeclared identifier '{map_tok.text}'", map_tok)
+        if decl.kind != "xskmap":
+            raise self.error(f"redirect_map() takes an xskmap; '{decl.name}' is a {decl.kind} map", map_tok)
+        self.expect(",")
+        key = self.scalar()
+        self.expect(",")
+        fallback = self.tok
+        if fallback.kind != "name" or fallback.text not in ("XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX"):
+            raise self.error("redirect_map()'s third argument is the action when the key has no socket: "
+                             "XDP_PASS, XDP_DROP, XDP_ABORTED or XDP_TX")
+        self.pos += 1
+        self.expect(")")
+        self.expect(";")
+        return n.Return(tok.line, n.ACTIONS[fallback.text], map=decl.name, key=key,
+                        insn=self.emit(expr_cost(key) + 5))
 
     # ---- expressions ------------------------------------------------------------------------------
 
@@ -482,6 +527,13 @@ class Parser:
                 raise self.error(f"no field '{field_tok.text}' in {tok.text} (fields: {known})", field_tok)
             offset, size = n.FIELDS[key]
             return n.Load(key, offset, size)
+        if tok.text == "ctx" and self.peek().kind == "." and not self.visible("ctx"):
+            self.pos += 2
+            field_tok = self.name("a field of ctx")
+            if field_tok.text != "rx_queue_index":
+                raise self.error(f"no field '{field_tok.text}' in ctx (this language has ctx.rx_queue_index)",
+                                 field_tok)
+            return n.RxQueue()
         if tok.text in self.maps:
             raise self.error(f"a map is used as {tok.text}.lookup(key) into a pointer, or .update()/.delete()")
         if tok.text in n.ACTIONS or tok.text in n.TC_ACTIONS:
@@ -508,7 +560,8 @@ _RETURNS = {
 """What `return` may take in an xdp function (False) and in a tc function (True)."""
 _RESERVED = frozenset({"map", "hash", "array", *n.HOOKS, *n.TC_ACTIONS, "if",
                        "else", "while", "for", "return", "NULL", "data",
-                       "data_end", "redirect", "break", "continue", *n.WIDTHS, *n.ACTIONS, *_LOADS})
+                       "data_end", "redirect", "redirect_map", "xskmap", "break", "continue", *n.WIDTHS,
+                       *n.ACTIONS, *_LOADS})
 
 
 def _truth(e: n.Expr) -> n.Expr:

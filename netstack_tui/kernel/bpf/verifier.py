@@ -111,7 +111,9 @@ class Verifier:
         if isinstance(stmt, n.Loop):
             return self.loop(stmt, s)
         if isinstance(stmt, n.Return):
-            self.count(2)
+            if stmt.key is not None:  # redirect_map(): its key is read like any other argument
+                self.value(stmt.key, s)
+            self.count(2 if stmt.key is None else expr_cost(stmt.key) + 5)
             return None
         s = s.copy()
         if isinstance(stmt, n.Declare):
@@ -245,6 +247,8 @@ class Verifier:
             return None
         if isinstance(e, n.BoundsCheck):
             return int(not e.beyond) if s.checked >= e.size else None
+        if isinstance(e, n.RxQueue):
+            return None
         if isinstance(e, n.Unary):
             inner = self.value(e.operand, s)
             return None if inner is None else _unary(e.op, inner)
