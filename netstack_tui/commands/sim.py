@@ -344,8 +344,9 @@ def _endpoint(text: str, verb: str, *, allow_zero: bool = False) -> tuple[int, i
 
 
 def _ephemeral_port(host: Host, src: int, dst: int, dport: int) -> int:
-    """The first port of ip_local_port_range whose 4-tuple toward DST:DPORT is free (`kernel.app.ports`)."""
-    port = ports.free_port(host, src, (dst, dport))
+    """The first port of ip_local_port_range whose 4-tuple toward DST:DPORT is free, or held by a
+    TIME-WAIT that net.ipv4.tcp_tw_reuse hands over (`kernel.app.ports`)."""
+    port = ports.connect_port(host, src, (dst, dport))
     if port is None:
         raise CommandError("connect: Cannot assign requested address (no free ephemeral port)", 1)
     return port

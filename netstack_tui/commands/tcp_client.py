@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from ..kernel import mib, retransmit, stack, tcp_timers
 from ..kernel.addr import AddressError, parse_ipv4
+from ..kernel.app import ports
 from ..kernel.host import Host
 from ..kernel.link.neigh import SOLICIT_TRIES
 from ..kernel.outside import PUBLIC_SERVERS
@@ -57,6 +58,7 @@ ERRNO_TEXT = {
     "ETIMEDOUT": "Connection timed out",
     "EADDRINUSE": "Address already in use",
     "EADDRNOTAVAIL": "Cannot assign requested address",
+    "EMFILE": "Too many open files",
 }
 ICMP_UNREACH_ERRNO = {0: "ENETUNREACH", 1: "EHOSTUNREACH", 2: "ENOPROTOOPT", 3: "ECONNREFUSED", 5: "EOPNOTSUPP",
                       6: "ENETUNREACH", 7: "EHOSTDOWN", 8: "ENONET", 9: "ENETUNREACH", 10: "EHOSTUNREACH",
@@ -132,14 +134,35 @@ def open_socket(host: Host, app: str, proto: str, dst: int, dport: int, *, src: 
             raise ClientError("ENETUNREACH")
     table = host.sockets
     proc = table.spawn(app)
-    port = sport if sport is not None else _ephemeral_port(host, proto)
-    try:
-        sock = table.bind(proc, proto, src, port, now=host.clock)
-    except SocketError:
-        proc.alive = False
-        raise ClientError("EADDRINUSE") from None
+    if proto == "tcp" and sport is None:
+        sock = _autobound(host, proc, src, (dst, dport))
+        port = sock.local[1]
+    else:
+        port = sport if sport is not None else _ephemeral_port(host, proto)
+        try:
+            sock = table.bind(proc, proto, src, port, now=host.clock)
+        except SocketError:
+            proc.alive = False
+            raise ClientError("EADDRINUSE") from None
     sock.peer = (dst, dport)
     return Connection(host, proc, sock, src, port, dst, dport)
+
+
+def _autobound(host: Host, proc: Process, src: int, peer: tuple[int, int]) -> Socket:
+    """connect() on an unbound TCP socket: a port whose 4-tuple toward PEER is free, or held by a
+    TIME-WAIT that net.ipv4.tcp_tw_reuse hands over; bind()'s conflict rules do not apply."""
+    port = ports.connect_port(host, src, peer)
+    if port is None:
+        proc.alive = False
+        raise ClientError("EADDRNOTAVAIL")
+    sock = Socket("tcp", (src, port), pid=proc.pid)
+    try:
+        sock.fd = proc.alloc_fd(sock)
+    except SocketError:
+        proc.alive = False
+        raise ClientError("EMFILE") from None
+    host.sockets.sockets.append(sock)
+    return sock
 
 
 def _ephemeral_port(host: Host, proto: str) -> int:

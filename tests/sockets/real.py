@@ -36,14 +36,17 @@ def unavailable() -> str | None:
 
 
 @contextmanager
-def namespace(name: str, sysctls: dict[str, str] | None = None) -> Iterator[None]:
-    """A fresh namespace with lo up; this thread runs inside it for the body."""
+def namespace(name: str, sysctls: dict[str, str] | None = None, lo_addresses: tuple[str, ...] = ()) -> Iterator[None]:
+    """A fresh namespace with lo up (and any extra ADDR/LEN on it); this thread runs inside it for
+    the body."""
     subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     target = os.open(f"/run/netns/{name}", os.O_RDONLY)
     try:
         subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True, capture_output=True)
+        for cidr in lo_addresses:
+            subprocess.run(["ip", "-n", name, "addr", "add", cidr, "dev", "lo"], check=True, capture_output=True)
         for key, val in (sysctls or {}).items():
             subprocess.run(["ip", "netns", "exec", name, "sysctl", "-qw", f"{key}={val}"], check=True,
                            capture_output=True)

@@ -144,6 +144,28 @@ getsockopt(s, SOL_SOCKET, SO_KEEPALIVE)
 """
 """SO_RCVBUF/SO_SNDBUF doubled, floored and capped by rmem_max/wmem_max; flags read back as 0/1."""
 
+PROGRAMS["nonblocking-refused"] = """
+s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK)
+connect(s, 127.0.0.1:9009)
+n = poll(ready, s)
+getsockopt(s, SOL_SOCKET, SO_ERROR)
+getsockopt(s, SOL_SOCKET, SO_ERROR)
+write(s, 3)
+connect(s, 127.0.0.1:9009)
+read(s, 10)
+n = poll(ready, s)
+connect(s, 127.0.0.1:9009)
+getsockopt(s, SOL_SOCKET, SO_ERROR)
+t = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK)
+connect(t, 127.0.0.1:9009)
+read(t, 10)
+read(t, 10)
+connect(t, 127.0.0.1:9009)
+"""
+"""A refused non-blocking connect(): SO_ERROR is ECONNREFUSED once, then 0; the next connect() reports
+the failure no call has (ECONNABORTED) and disconnects, so read() is ENOTCONN and a new connect()
+starts over; where a read took the error instead, the socket is shut down and reads 0."""
+
 _lock = threading.Lock()
 
 

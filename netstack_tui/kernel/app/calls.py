@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .. import mib, retransmit, stack
 from ..addr import AddressError, parse_ipv4
 from ..host import Host
-from ..packet import ACK, FIN, IPPROTO_TCP, PSH, RST, SYN, Packet
+from ..packet import ACK, FIN, IPPROTO_TCP, PSH, RST, SYN, TCPOLEN_SYN_NO_TS, TCPOLEN_SYN_TS, Packet
 from ..sockets import Socket
 from ..trace import Trace
 from ..world import world_of
@@ -117,7 +117,7 @@ def notice_reset(host: Host, info: FdInfo) -> None:
         sock.copied_seq = (sock.rcv_nxt - sock.recv_q) & 0xFFFFFFFF
     if sock in host.sockets.sockets and sock.error is None:
         return
-    info.reset, info.refused = True, sock.state == "SYN-SENT"
+    info.reset = True  # `refused` waits for a connect() call to report it (tcp_disconnect)
     info.pending_error = sock.error or {"SYN-SENT": "ECONNREFUSED", "CLOSE-WAIT": "EPIPE"}.get(sock.state,
                                                                                                "ECONNRESET")
     sock.state = "CLOSE"
@@ -277,8 +277,16 @@ def connect(call: Call) -> object:
     info = call.file()
     sock, host = _sock(info), call.host
     notice_reset(host, info)
+    if info.connecting and sock.state != "SYN-SENT":
+        info.connecting = False
+        if sock.state == "ESTAB":
+            return 0
+        info.refused = True
+        _take_error(info)
+        raise Failed("ECONNABORTED")  # the error was already taken (SO_ERROR, a read or a write)
     if sock.state == "SYN-SENT" or (info.reset and call.thread.blocked):
         if info.reset:
+            info.refused = True
             _take_error(info)
         if sock.error is not None:
             raise Failed(sock.error)
@@ -293,6 +301,8 @@ def connect(call: Call) -> object:
         raise Failed("EISCONN")  # __inet_stream_connect(): only a closed socket may connect (a listener may not)
     _take_error(info)
     dst, dport = _endpoint(call, 1)
+    info.reset = info.refused = False  # a failed socket may connect again (tcp_disconnect reset it)
+    sock.error = None
     found = host.routing.lookup(dst, sock.local[0])
     if found.route is None or found.error is not None:
         raise Failed(found.error or "ENETUNREACH")
@@ -303,18 +313,23 @@ def connect(call: Call) -> object:
     if sock in host.sockets.sockets:
         sock.local = (src, sock.local[1])
     else:
-        sock.local = (src, _port_or(ports.free_port(host, src, (dst, dport)), "EADDRNOTAVAIL"))
+        sock.local = (src, _port_or(ports.connect_port(host, src, (dst, dport)), "EADDRNOTAVAIL"))
         host.sockets.sockets.append(sock)
     sock.peer = (dst, dport)
     isn = (src * 2654435761 ^ dst * 40503 ^ sock.local[1] << 16 ^ dport) & 0xFFFFFFFF
-    syn = Packet(IPPROTO_TCP, src, dst, sock.local[1], dport, flags=SYN, seq=isn)
+    # Linux's SYN offers timestamps while tcp_timestamps is on; TIME-WAIT reuse depends on them.
+    ts = host.sysctl.int("net.ipv4.tcp_timestamps") != 0
+    syn = Packet(IPPROTO_TCP, src, dst, sock.local[1], dport, flags=SYN, seq=isn,
+                 opt_len=TCPOLEN_SYN_TS if ts else TCPOLEN_SYN_NO_TS)
     call.traces.append(retransmit.send_syn(host, sock, syn, call.owner))
     info.send_seq = (isn + 1) & 0xFFFFFFFF
     info.opened_actively = True
     notice_reset(host, info)
     if info.nonblock:
+        info.connecting = True
         raise Failed("EINPROGRESS")
     if info.reset:
+        info.refused = True
         _take_error(info)
     if sock.state == "ESTAB":
         return 0

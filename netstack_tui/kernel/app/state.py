@@ -11,7 +11,7 @@ from .language import Program
 ERRNO = {
     "EPERM": 1, "EBADF": 9, "EAGAIN": 11, "EFAULT": 14, "EEXIST": 17, "EINVAL": 22, "EMFILE": 24, "EPIPE": 32,
     "ENOENT": 2, "ENOTSOCK": 88, "ENOPROTOOPT": 92, "EOPNOTSUPP": 95, "EADDRINUSE": 98, "EADDRNOTAVAIL": 99,
-    "ENETUNREACH": 101, "ECONNRESET": 104, "EISCONN": 106, "ENOTCONN": 107, "ETIMEDOUT": 110,
+    "ENETUNREACH": 101, "ECONNABORTED": 103, "ECONNRESET": 104, "EISCONN": 106, "ENOTCONN": 107, "ETIMEDOUT": 110,
     "ECONNREFUSED": 111, "EHOSTUNREACH": 113, "EALREADY": 114, "EINPROGRESS": 115,
 }
 """Linux errno numbers (asm-generic/errno.h), so a program can compare `errno == EAGAIN`."""
@@ -22,7 +22,8 @@ STRERROR = {
     "EPIPE": "Broken pipe", "ENOENT": "No such file or directory", "ENOTSOCK": "Socket operation on non-socket",
     "ENOPROTOOPT": "Protocol not available", "EOPNOTSUPP": "Operation not supported",
     "EADDRINUSE": "Address already in use", "EADDRNOTAVAIL": "Cannot assign requested address",
-    "ENETUNREACH": "Network is unreachable", "ECONNRESET": "Connection reset by peer",
+    "ENETUNREACH": "Network is unreachable", "ECONNABORTED": "Software caused connection abort",
+    "ECONNRESET": "Connection reset by peer",
     "EISCONN": "Transport endpoint is already connected", "ENOTCONN": "Transport endpoint is not connected",
     "ETIMEDOUT": "Connection timed out", "ECONNREFUSED": "Connection refused", "EHOSTUNREACH": "No route to host",
     "EALREADY": "Operation already in progress", "EINPROGRESS": "Operation now in progress",
@@ -61,7 +62,12 @@ class FdInfo:
     reset: bool = False
     """A RST ended the connection: reads return 0 after the error, writes fail with EPIPE."""
     refused: bool = False
-    """The reset came while connecting: the socket never connected (read() is ENOTCONN, not 0)."""
+    """A connect() call reported the failure and tcp_disconnect() ran (__inet_stream_connect's
+    sock_error path): the socket is back to unconnected, so read() is ENOTCONN, not 0."""
+    connecting: bool = False
+    """A non-blocking connect() returned EINPROGRESS and no connect() call has seen the outcome yet
+    (sock->state SS_CONNECTING): the next one returns 0 once connected, and once it failed sk_err
+    or, when that was already taken, ECONNABORTED."""
     shut_wr: bool = False
     options: dict[str, int] = field(default_factory=dict)
     """Options set on the fd's socket beyond the socket's own fields (TCP_NODELAY, SO_KEEPALIVE,
