@@ -84,7 +84,7 @@ def _open(ctx: ShellContext, opts: Options, proto: str, dst: int, port: int, err
     try:
         return tcp_client.open_socket(ctx.host, "nc", proto, dst, port, src=opts.source, sport=opts.sport)
     except ClientError as exc:
-        if exc.errno_name in ("EADDRNOTAVAIL", "EADDRINUSE"):
+        if exc.errno_name in ("EADDRNOTAVAIL", "EADDRINUSE") and exc.call == "bind":
             raise CommandError(f"nc: bind failed: {exc.text}", 1) from None
         if opts.verbose:
             errors.append(f"nc: connect to {_text(dst)} port {port} ({proto}) failed: {exc.text}")

@@ -74,10 +74,12 @@ HOSTS = {"localhost": "127.0.0.1", **{name: addr for addr, name, _ in PUBLIC_SER
 class ClientError(Exception):
     """A socket call failed before anything was sent (bind, route): errno name and its text."""
 
-    def __init__(self, errno_name: str) -> None:
+    def __init__(self, errno_name: str, *, call: str = "bind") -> None:
         super().__init__(ERRNO_TEXT[errno_name])
         self.errno_name = errno_name
         self.text = ERRNO_TEXT[errno_name]
+        self.call = call
+        """The call that failed: `bind` (an explicit source), or `connect` (no free port to pick)."""
 
 
 def resolve(name: str) -> int | None:
@@ -154,7 +156,7 @@ def _autobound(host: Host, proc: Process, src: int, peer: tuple[int, int]) -> So
     port = ports.connect_port(host, src, peer)
     if port is None:
         proc.alive = False
-        raise ClientError("EADDRNOTAVAIL")
+        raise ClientError("EADDRNOTAVAIL", call="connect")
     sock = Socket("tcp", (src, port), pid=proc.pid)
     try:
         sock.fd = proc.alloc_fd(sock)

@@ -143,3 +143,20 @@ def test_curl_https_connects_then_says_tls_is_not_simulated() -> None:
     assert result.status == 0 and "TLS is not simulated" in result.output
     refused = sh.run("curl https://93.184.215.14:8443/")
     assert refused.status == 7
+
+
+def test_nc_out_of_ports_is_a_connect_failure_not_a_bind_failure() -> None:
+    """Recorded with OpenBSD nc 1.219 in a namespace with a one-port range: the second connection finds
+    the only port in TIME-WAIT to the same destination (less than 1 s old, so tcp_tw_reuse cannot hand
+    it over); nc reports the failed connect(), and says nothing without -v."""
+    sh = Shell()
+    for line in ('sysctl -w net.ipv4.ip_local_port_range="40000 40000"', "listen tcp 0.0.0.0:8080 --app w"):
+        assert sh.run(line).status == 0
+    assert sh.run("nc -zv 127.0.0.1 8080").status == 0
+    again = sh.run("nc -zv 127.0.0.1 8080")
+    assert (again.status, again.output) == (
+        1, "nc: connect to 127.0.0.1 port 8080 (tcp) failed: Cannot assign requested address")
+    quiet = sh.run("nc -z 127.0.0.1 8080")
+    assert (quiet.status, quiet.output) == (1, "")
+    bind = sh.run("nc -zv -s 10.9.9.9 127.0.0.1 8080")
+    assert (bind.status, bind.output) == (1, "nc: bind failed: Cannot assign requested address")
