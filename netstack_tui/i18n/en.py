@@ -337,6 +337,10 @@ MESSAGES: dict[str, str] = {
     ),
     "sock.segment": "{bytes} bytes for {owner}'s socket receive queue.",
     "sock.rst_received": "RST received: {owner}'s connection is torn down.",
+    "sock.udp_rcvbuf_full": (
+        "The receive queue of {owner} already holds {queued} bytes, more than its {rcvbuf}-byte buffer: "
+        "the datagram is dropped (UdpRcvbufErrors)."
+    ),
     "sock.udp_queued": "Datagram queued on {owner}.",
     "sock.no_protocol": "No handler for this IP protocol.",
     "app.accept": "{app} calls accept(): a new fd for the connection.",

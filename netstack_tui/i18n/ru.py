@@ -356,6 +356,10 @@ MESSAGES: dict[str, str] = {
         "RST во время подключения: connect() {owner} завершается ошибкой ECONNREFUSED (connection refused)."
     ),
     "sock.rst_received": "Получен RST: соединение {owner} разорвано.",
+    "sock.udp_rcvbuf_full": (
+        "Очередь приёма {owner} уже содержит {queued} байт, больше буфера в {rcvbuf} байт: "
+        "датаграмма отброшена (UdpRcvbufErrors)."
+    ),
     "sock.udp_queued": "Датаграмма поставлена в очередь {owner}.",
     "sock.no_protocol": "Для этого IP-протокола нет обработчика.",
     "app.accept": "{app} вызывает accept(): у соединения появляется новый fd.",

@@ -7,7 +7,7 @@ from typing import NoReturn
 from . import mib, replies, tcp_timers
 from .app import appview
 from .app.acks import TCP_DELACK_MIN
-from .app.options import window_space
+from .app.options import rcvbuf, window_space
 from .app.queues import unread
 from .host import Host
 from .journey import Journey, pull_header
@@ -582,13 +582,18 @@ def accept_pending(host: Host, listener: Socket) -> int:
 def _udp_rcv(j: Journey) -> None:
     """__udp4_lib_rcv(): a bound socket gets the datagram; else ICMP port unreachable."""
     host, pkt = j.host, j.flow.pkt
-    sock = host.sockets.lookup_listener("udp", pkt.dst, pkt.dport)
+    # A connected socket (its 4-tuple exact) is found before one bound to the port alone.
+    sock = host.sockets.lookup_established("udp", (pkt.dst, pkt.dport), (pkt.src, pkt.sport)) \
+        or host.sockets.lookup_listener("udp", pkt.dst, pkt.dport)
     if sock is None:
+        mib.count(host, "UdpNoPorts")
         answer = None
         if host.addr_type(pkt.dst) not in ("BROADCAST", "MULTICAST"):
             answer = replies.icmp_error(host, pkt, ICMP_DEST_UNREACH, 3, pkt.dst)
         _no_socket(j, "sock.udp_closed", answer)
         return
+    if appview.owner(host, sock) is not None:
+        _program_datagram(j, sock)
     sock.recv_q += pkt.payload_len
     j.step("socket", Verdict.DELIVER, "sock.udp_queued", params={"owner": _owner(j, sock)}, view=_socket_view(j, sock))
     j.delivered_to = _owner(j, sock)
@@ -597,6 +602,36 @@ def _udp_rcv(j: Journey) -> None:
         j.step("app", Verdict.DELIVER, "app.recvfrom", params={"app": proc.name, "bytes": pkt.payload_len})
         sock.recv_q = 0
     raise j.stop(Disposition.DELIVERED)
+
+
+def _program_datagram(j: Journey, sock: Socket) -> NoReturn:
+    """__udp_enqueue_schedule_skb() for a socket a program reads itself: the datagram waits in the
+    socket's queue for recvfrom(), unless the queue already holds more than sk_rcvbuf (counted
+    here in payload bytes; Linux counts each skb's truesize)."""
+    host, pkt = j.host, j.flow.pkt
+    if sock.recv_q > rcvbuf(host, sock):
+        mib.count(host, "UdpRcvbufErrors")
+        mib.count(host, "UdpInErrors")
+        j.step("socket", Verdict.DROP, "sock.udp_rcvbuf_full",
+               params={"owner": _owner(j, sock), "queued": sock.recv_q, "rcvbuf": rcvbuf(host, sock)},
+               view=_socket_view(j, sock), drop_reason=DropReason.SOCKET_RCVBUFF)
+        raise j.stop(Disposition.DROPPED, DropReason.SOCKET_RCVBUFF)
+    mib.count(host, "UdpInDatagrams")
+    sock.recv_q += pkt.payload_len
+    sock.datagrams.append(((pkt.src, pkt.sport), pkt.payload_len))
+    sock.datagrams_in += 1
+    j.step("socket", Verdict.DELIVER, "sock.udp_queued", params={"owner": _owner(j, sock)}, view=_socket_view(j, sock))
+    j.delivered_to = _owner(j, sock)
+    _program_step(j, sock)
+    raise j.stop(Disposition.DELIVERED)
+
+
+def _udp_error(host: Host, inner: Packet) -> None:
+    """__udp4_lib_err(): a port unreachable about a datagram a connected socket sent sets its
+    sk_err (ECONNREFUSED), which its next call reports; an unconnected socket ignores it."""
+    sock = host.sockets.lookup_established("udp", (inner.src, inner.sport), (inner.dst, inner.dport))
+    if sock is not None and sock.state == "ESTAB":
+        sock.error = "ECONNREFUSED"
 
 
 def _icmp_rcv(j: Journey) -> None:
@@ -610,6 +645,8 @@ def _icmp_rcv(j: Journey) -> None:
         quoted = host.sockets.lookup_established("tcp", (inner.src, inner.sport), (inner.dst, inner.dport))
         if quoted is not None and quoted.state == "SYN-SENT":
             mib.count(host, "TcpAttemptFails")
+    if pkt.icmp_type == ICMP_DEST_UNREACH and pkt.icmp_code == 3 and inner is not None and inner.proto == IPPROTO_UDP:
+        _udp_error(host, inner)
     if pkt.icmp_type == ICMP_ECHO_REQUEST:
         broadcast = host.addr_type(pkt.dst) in ("BROADCAST", "MULTICAST")
         ignore = host.sysctl.int("net.ipv4.icmp_echo_ignore_all")

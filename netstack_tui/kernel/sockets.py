@@ -113,6 +113,11 @@ class Socket:
     data_segs_in: int = 0
     rcv_mss: int = 0
     """The largest segment received (icsk_ack.rcv_mss as ss shows it); 0 until data arrives."""
+    datagrams: list[tuple[tuple[int, int], int]] = field(default_factory=list)
+    """A program's UDP socket: the datagrams queued and not yet read, as (sender, length); `recv_q`
+    holds their total length."""
+    datagrams_in: int = 0
+    """Datagrams ever queued on it (what an edge-triggered epoll set compares)."""
 
     def local_text(self) -> str:
         """`ADDR:PORT` as ss prints it (`*` for INADDR_ANY on a bound socket)."""

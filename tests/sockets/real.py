@@ -136,6 +136,15 @@ class _Real:
             return 0
         if name in ("read", "recv"):
             return len(s.recv(int(args[1])))  # type: ignore[arg-type]
+        if name == "recvfrom":
+            data, sender = s.recvfrom(int(args[1]))  # type: ignore[arg-type]
+            if len(names) > 2:
+                thread.variables[names[2]] = f"{sender[0]}:{sender[1]}"
+            return len(data)
+        if name == "sendto":
+            data = args[1]
+            payload = data.encode() if isinstance(data, str) else b"x" * int(data)  # type: ignore[arg-type]
+            return s.sendto(payload, _addr(args[2]))
         if name in ("write", "send"):
             data = args[1]
             payload = data.encode() if isinstance(data, str) else b"x" * int(data)  # type: ignore[arg-type]
@@ -181,13 +190,14 @@ def run_real(program: Program) -> list[tuple[str, str]]:
                 thread.variables[instr.target or "_"] = value(thread, instr.args[0])
                 thread.pc += 1
                 continue
-            out_arg = {"epoll_wait": 1, "poll": 0}.get(instr.name)
+            out_arg = {"epoll_wait": 1, "poll": 0, "recvfrom": 2}.get(instr.name)
             args = [[] if i == out_arg else value(thread, a) for i, a in enumerate(instr.args)]
             try:
                 result = real.call(instr.name, args, [a.text for a in instr.args], thread)
                 shown = "fd" if instr.name in FD_CALLS else str(result)
             except OSError as exc:
                 result, shown = -1, errno.errorcode[exc.errno or 0]
+                shown = "EOPNOTSUPP" if shown == "ENOTSUP" else shown  # one number, two names
                 thread.variables["errno"] = exc.errno
             if instr.target:
                 thread.variables[instr.target] = result

@@ -92,6 +92,10 @@ def _endpoint(call: Call, i: int) -> tuple[int, int]:
         raise Failed("EINVAL") from None
 
 
+endpoint = _endpoint
+"""`ADDR:PORT` in argument i, for the UDP calls too."""
+
+
 def _port_or(port: int | None, errno_name: str) -> int:
     """An ephemeral port, or the errno when the range has none left."""
     if port is None:
@@ -110,7 +114,7 @@ def notice_reset(host: Host, info: FdInfo) -> None:
     """A connected socket the kernel dropped (a RST arrived, or connect() gave up) gets its error:
     tcp_reset() sets ECONNREFUSED in SYN-SENT, EPIPE in CLOSE-WAIT, ECONNRESET otherwise."""
     sock = info.sock
-    if sock is None or info.reset or sock.peer == (0, 0) or sock.state == "LISTEN":
+    if sock is None or sock.proto != "tcp" or info.reset or sock.peer == (0, 0) or sock.state == "LISTEN":
         return
     if sock.copied_seq is None and sock.state != "SYN-SENT":
         # A non-blocking connect() completed meanwhile: reading starts at the peer's first byte.
@@ -131,6 +135,9 @@ def unread(info: FdInfo) -> int:
 def readiness(host: Host, info: FdInfo) -> int:
     """The poll mask of a socket now (tcp_poll()): EPOLLIN when accept() or read() would not block."""
     sock = _sock(info)
+    if sock.proto == "udp":
+        # udp_poll(): readable with a datagram queued or an error pending; always writable.
+        return EPOLLOUT | (EPOLLIN if sock.datagrams or sock.error else 0) | (EPOLLERR if sock.error else 0)
     notice_reset(host, info)
     if sock.state == "LISTEN":
         return EPOLLIN if sock.accept_queue else 0
@@ -149,6 +156,8 @@ def _edge_token(info: FdInfo) -> object:
     sock = _sock(info)
     if sock.state == "LISTEN":
         return tuple(id(child) for child in sock.accept_queue)[-1:]
+    if sock.proto == "udp":
+        return sock.datagrams_in, sock.error
     return sock.rcv_nxt, sock.state, info.reset
 
 
@@ -156,14 +165,16 @@ def _edge_token(info: FdInfo) -> object:
 
 
 def socket(call: Call) -> object:
-    """socket(AF_INET, SOCK_STREAM[|SOCK_NONBLOCK]): an unbound socket and the lowest free fd."""
+    """socket(AF_INET, SOCK_STREAM|SOCK_DGRAM[|SOCK_NONBLOCK]): an unbound TCP or UDP socket and
+    the lowest free fd."""
     family, kind = call.int_arg(0), call.int_arg(1)
     if family != CONSTANTS["AF_INET"]:
         raise Failed("EINVAL")
     nonblock = bool(kind & CONSTANTS["SOCK_NONBLOCK"])
-    if kind & ~CONSTANTS["SOCK_NONBLOCK"] != CONSTANTS["SOCK_STREAM"]:
-        raise Failed("EOPNOTSUPP")  # only TCP programs are modelled
-    sock = Socket("tcp", (0, 0), pid=call.app.proc.pid)
+    proto = {CONSTANTS["SOCK_STREAM"]: "tcp", CONSTANTS["SOCK_DGRAM"]: "udp"}.get(kind & ~CONSTANTS["SOCK_NONBLOCK"])
+    if proto is None:
+        raise Failed("EINVAL")  # inet_create(): no protocol of that type
+    sock = Socket(proto, (0, 0), pid=call.app.proc.pid)
     proc = call.app.proc
     if len(proc.fds) >= proc.nofile:
         raise Failed("EMFILE")
@@ -209,9 +220,13 @@ def bind(call: Call) -> object:
     host = call.host
     if addr and not host.is_local(addr) and not host.sysctl.int("net.ipv4.ip_nonlocal_bind"):
         raise Failed("EADDRNOTAVAIL")
-    if port == 0:
+    if port == 0 and sock.proto == "udp":
+        held = {s.local[1] for s in host.sockets.sockets if s.proto == "udp"}
+        low, high = (int(v) for v in host.sysctl.get("net.ipv4.ip_local_port_range").split())
+        port = _port_or(next((p for p in range(low, high + 1) if p not in held), None), "EADDRINUSE")
+    elif port == 0:
         port = _port_or(ports.free_port(host, addr, None), "EADDRINUSE")
-    elif host.sockets.bind_conflict("tcp", addr, port, sock.reuseaddr, sock.reuseport, host.clock) is not None:
+    elif host.sockets.bind_conflict(sock.proto, addr, port, sock.reuseaddr, sock.reuseport, host.clock) is not None:
         raise Failed("EADDRINUSE")
     sock.local = (addr, port)
     host.sockets.sockets.append(sock)
@@ -372,10 +387,10 @@ def read(call: Call) -> object:
         return 0
     if info.nonblock:
         raise Failed("EAGAIN")
-    return _receive_timeout(call, info)
+    return receive_timeout(call, info)
 
 
-def _receive_timeout(call: Call, info: FdInfo) -> object:
+def receive_timeout(call: Call, info: FdInfo) -> object:
     """A blocking read with SO_RCVTIMEO set gives up with EAGAIN once that long has passed
     (sock_rcvtimeo()); without it, it waits for ever."""
     seconds = info.options.get("SO_RCVTIMEO", 0)
@@ -515,7 +530,11 @@ def release(call: Call, fd: int, info: FdInfo) -> None:
     sock = _sock(info)
     table = host.sockets
     notice_reset(host, info)
-    if sock.state == "LISTEN":
+    if sock.proto == "udp":
+        sock.datagrams.clear()  # the unread datagrams go with the socket
+        sock.recv_q = 0
+        table.close(sock, host.clock, active=False)
+    elif sock.state == "LISTEN":
         for child in sock.syn_queue + sock.accept_queue:
             table.dequeue(sock, child)
         table.close(sock, host.clock, active=False)

@@ -26,12 +26,16 @@ def _middle(host: Host, key: str) -> int:
 
 
 def rcvbuf(host: Host, sock: Socket) -> int:
-    """sk_rcvbuf: what SO_RCVBUF set, else tcp_rmem's default."""
+    """sk_rcvbuf: what SO_RCVBUF set, else tcp_rmem's default (a UDP socket's is rmem_default)."""
+    if sock.proto == "udp":
+        return sock.rcvbuf or host.sysctl.int("net.core.rmem_default")
     return sock.rcvbuf or _middle(host, "net.ipv4.tcp_rmem")
 
 
 def sndbuf(host: Host, info: FdInfo) -> int:
-    """sk_sndbuf: what SO_SNDBUF set, else tcp_wmem's default."""
+    """sk_sndbuf: what SO_SNDBUF set, else tcp_wmem's default (a UDP socket's is wmem_default)."""
+    if info.sock is not None and info.sock.proto == "udp":
+        return info.options.get("SO_SNDBUF") or host.sysctl.int("net.core.wmem_default")
     return info.options.get("SO_SNDBUF") or _middle(host, "net.ipv4.tcp_wmem")
 
 

@@ -9,7 +9,7 @@ from typing import cast
 from .. import retransmit
 from ..host import Host
 from ..trace import Trace
-from . import appview, calls, timers
+from . import appview, calls, timers, udp
 from .language import CONSTANTS, Expr, Instr, Program
 from .state import ERRNO, ERRNO_NAME, STRERROR, App, Event, FdInfo, Thread
 
@@ -233,12 +233,15 @@ def _call(host: Host, app: App, thread: Thread, instr: Instr, traces: list[Trace
     if instr.name in ("thread", "print"):
         return _builtin(app, thread, instr)
     impl = calls.CALLS.get(instr.name)
-    if impl is None:
+    if impl is None and instr.name not in udp.CALLS:
         raise ProgramFault(f"'{instr.name}' is not a call this simulator knows "
-                           f"({', '.join(sorted(calls.CALLS))}, thread, print, exit)")
-    out_arg = {"epoll_wait": 1, "poll": 0, "select": 0}.get(instr.name)  # the array the kernel fills in
+                           f"({', '.join(sorted(calls.CALLS.keys() | udp.CALLS.keys()))}, thread, print, exit)")
+    # The array or address the kernel fills in: the program names it, it need not have a value yet.
+    out_arg = {"epoll_wait": 1, "poll": 0, "select": 0, "recvfrom": 2}.get(instr.name)
     args = [[] if i == out_arg else value(thread, a) for i, a in enumerate(instr.args)]
     call = calls.Call(host, app, thread, args, [a.text for a in instr.args], traces)
+    impl = udp.pick(instr.name, call) or impl
+    assert impl is not None
     shown = ", ".join(_shown(a, v) for a, v in zip(instr.args, args, strict=True))
     try:
         result = impl(call)

@@ -232,6 +232,33 @@ RPC_CLIENT_NODELAY = _RPC_CLIENT.format(
     note="\n# TCP_NODELAY: each write leaves at once, whatever is still unacknowledged.",
     option="\nsetsockopt(s, IPPROTO_TCP, TCP_NODELAY, 1)")
 
+UDP_ECHO = """\
+# A UDP echo server: each datagram goes back to whoever sent it. No listen(), no accept():
+# one socket serves every client, and recvfrom() says who sent each datagram.
+fd = socket(AF_INET, SOCK_DGRAM)
+bind(fd, 0.0.0.0:9000)
+loop:
+    n = recvfrom(fd, 2048, peer)
+    sendto(fd, n, peer)
+"""
+
+UDP_CLIENT = """\
+# A UDP client: connect() only sets the default peer (nothing is sent), so send() needs no
+# address and only that peer's datagrams are received. When no one listens there, the port
+# unreachable that comes back makes the next call fail with ECONNREFUSED.
+s = socket(AF_INET, SOCK_DGRAM)
+connect(s, 127.0.0.1:9000)
+n = send(s, "ping")
+if n < 0:
+    print("send failed, errno", errno)
+    exit(1)
+n = recv(s, 2048)
+if n < 0:
+    print("recv failed, errno", errno)
+    exit(1)
+close(s)
+"""
+
 PROGRAMS = {
     "accept-loop": ACCEPT_LOOP,
     "threaded": THREADED,
@@ -246,5 +273,7 @@ PROGRAMS = {
     "rpc-server": RPC_SERVER,
     "rpc-client": RPC_CLIENT,
     "rpc-client-nodelay": RPC_CLIENT_NODELAY,
+    "udp-echo": UDP_ECHO,
+    "udp-client": UDP_CLIENT,
 }
 """Name → source of every shipped program (`app run NAME`)."""

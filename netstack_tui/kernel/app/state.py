@@ -10,7 +10,8 @@ from .language import Program
 
 ERRNO = {
     "EPERM": 1, "EBADF": 9, "EAGAIN": 11, "EFAULT": 14, "EEXIST": 17, "EINVAL": 22, "EMFILE": 24, "EPIPE": 32,
-    "ENOENT": 2, "ENOTSOCK": 88, "ENOPROTOOPT": 92, "EOPNOTSUPP": 95, "EADDRINUSE": 98, "EADDRNOTAVAIL": 99,
+    "ENOENT": 2, "ENOTSOCK": 88, "EDESTADDRREQ": 89, "EMSGSIZE": 90,
+    "ENOPROTOOPT": 92, "EOPNOTSUPP": 95, "EADDRINUSE": 98, "EADDRNOTAVAIL": 99,
     "ENETUNREACH": 101, "ECONNABORTED": 103, "ECONNRESET": 104, "EISCONN": 106, "ENOTCONN": 107, "ETIMEDOUT": 110,
     "ECONNREFUSED": 111, "EHOSTUNREACH": 113, "EALREADY": 114, "EINPROGRESS": 115,
 }
@@ -20,6 +21,7 @@ STRERROR = {
     "EPERM": "Operation not permitted", "EBADF": "Bad file descriptor", "EAGAIN": "Resource temporarily unavailable",
     "EFAULT": "Bad address", "EEXIST": "File exists", "EINVAL": "Invalid argument", "EMFILE": "Too many open files",
     "EPIPE": "Broken pipe", "ENOENT": "No such file or directory", "ENOTSOCK": "Socket operation on non-socket",
+    "EDESTADDRREQ": "Destination address required", "EMSGSIZE": "Message too long",
     "ENOPROTOOPT": "Protocol not available", "EOPNOTSUPP": "Operation not supported",
     "EADDRINUSE": "Address already in use", "EADDRNOTAVAIL": "Cannot assign requested address",
     "ENETUNREACH": "Network is unreachable", "ECONNABORTED": "Software caused connection abort",

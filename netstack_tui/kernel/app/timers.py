@@ -21,7 +21,7 @@ from .state import App, FdInfo
 def run(host: Host, app: App, traces: list[Trace]) -> None:
     """Fire every keepalive probe due by now and send what the peers' windows let through."""
     for fd, info in list(app.files.items()):
-        if info.sock is None or info.sock.state not in ("ESTAB", "CLOSE-WAIT"):
+        if info.sock is None or info.sock.proto != "tcp" or info.sock.state not in ("ESTAB", "CLOSE-WAIT"):
             continue
         call = calls.Call(host, app, app.threads[0], [fd], [str(fd)], traces)
         if info.sock.ack_due is not None and host.clock + 1e-9 >= info.sock.ack_due:
@@ -37,7 +37,7 @@ def next_due(host: Host, app: App) -> float | None:
     dues = [t.deadline for t in app.threads if t.deadline is not None and not t.done]
     for info in app.files.values():
         sock = info.sock
-        if sock is None or sock.state not in ("ESTAB", "CLOSE-WAIT"):
+        if sock is None or sock.proto != "tcp" or sock.state not in ("ESTAB", "CLOSE-WAIT"):
             continue
         if info.options.get("SO_KEEPALIVE") and info.keepalive_due is not None:
             dues.append(info.keepalive_due)
