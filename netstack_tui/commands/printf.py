@@ -74,7 +74,7 @@ def printf(ctx: ShellContext, argv: list[str]) -> CommandResult:
     while True:
         used = 0
         last = 0
-        for found in _DIRECTIVE.finditer(fmt):
+        for found in _directives(fmt):
             out.append(fmt[last:found.start()])
             last = found.end()
             if found.group("conv") == "%":
@@ -90,9 +90,25 @@ def printf(ctx: ShellContext, argv: list[str]) -> CommandResult:
     return CommandResult(text[:-1] if text.endswith("\n") else text)
 
 
+def _directives(fmt: str) -> list[re.Match[str]]:
+    """Every `%` directive of the format, or bash's refusal of the first that is not one."""
+    found: list[re.Match[str]] = []
+    at = fmt.find("%")
+    while at >= 0:
+        match = _DIRECTIVE.match(fmt, at)
+        if match is None:
+            rest = re.sub(r"^[-+ 0#\d.]*", "", fmt[at + 1:])  # past the flags, width and precision
+            if not rest:
+                raise CommandError("printf: `%': missing format character", 1)
+            raise CommandError(f"printf: `{rest[0]}': invalid format character", 1)
+        found.append(match)
+        at = fmt.find("%", match.end())
+    return found
+
+
 def _convert(found: re.Match[str], arg: str) -> str:
     flags, width, prec, conv = found.group("flags"), found.group("width"), found.group("prec"), found.group("conv")
-    if int(width or 0) > _MAX_WIDTH or int(prec or 0) > _MAX_WIDTH:
+    if len(width) > 4 or len(prec or "") > 4 or int(width or 0) > _MAX_WIDTH or int(prec or 0) > _MAX_WIDTH:
         raise CommandError(f"printf: {found.group(0)}: width or precision too large", 1)
     spec = "%" + flags + width + ("." + prec if prec is not None else "")
     if conv == "s":
