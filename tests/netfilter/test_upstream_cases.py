@@ -18,6 +18,13 @@ from .conftest import FIXTURES, fixture_dir
 
 CASES_DIR = FIXTURES / "iptables-t"
 
+KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {
+    "libxt_udp:14": ("-p udp -m udp --sport 4:3", "iptables 1.8.9 keeps a reversed udp range (checked in a namespace)"),
+    "libxt_udp:20": ("-p udp -m udp --dport 4:3", "iptables 1.8.9 keeps a reversed udp range (checked in a namespace)"),
+}
+"""Upstream cases (file:line -> (what iptables 1.8.9 prints instead, why)) where the .t file
+expects what later releases do; the simulator follows 1.8.9, and the test checks that instead."""
+
 
 def _cases() -> list[pytest.param]:  # type: ignore[valid-type]
     params = []
@@ -39,6 +46,9 @@ def _cases() -> list[pytest.param]:  # type: ignore[valid-type]
             rule, expected, result = fields[0], fields[1], fields[2]
             variant = fields[3] if len(fields) > 3 else ""
             marks = []
+            known = KNOWN_DIFFERENCES.get(f"{path.stem}:{number}")
+            if known is not None:
+                expected, result = known[0], "OK"
             if variant == "LEGACY":
                 marks.append(pytest.mark.skip(reason="legacy-backend-only case; we model iptables-nft"))
             for chain in chains:

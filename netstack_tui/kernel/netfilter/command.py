@@ -9,9 +9,10 @@ from __future__ import annotations
 from .parse import Command, parse_command
 from .save import list_rules, list_table
 from .table import Ruleset
-from .values import PROG, IptablesError, problem
+from .values import PROG, IptablesError, Refused, problem
 
 VERSION_TEXT = "iptables v1.8.9 (nf_tables)\n"
+_NOT_FOUND = "iptables: Bad rule (does a matching rule exist in that chain?)."
 
 
 def run_iptables(ruleset: Ruleset, argv: list[str]) -> str:
@@ -39,15 +40,21 @@ def execute(ruleset: Ruleset, cmd: Command) -> str:
     assert chain is not None or op in "LSFZX"
     if cmd.refused is not None and op in "ACDIR":
         ruleset.chain(table, chain)  # type: ignore[arg-type]
+        if op in "CD":
+            # iptables-nft compares -C/-D against the rules it lists; one the kernel would refuse
+            # was never added, so it is simply not found (measured on 1.8.9).
+            raise IptablesError(_NOT_FOUND, 1)
         name = {"A": "RULE_APPEND", "C": "RULE_CHECK", "D": "RULE_DELETE", "I": "RULE_INSERT", "R": "RULE_REPLACE"}[op]
         raise IptablesError(f"{PROG}:  {name} failed ({cmd.refused}): rule in chain {chain}", 4)
     if op == "A":
         for rule in cmd.rules:
             ruleset.append(table, chain, rule, cmd.counters)  # type: ignore[arg-type]
     elif op == "I":
+        # Each expanded rule (`-s a,b`) goes in at the same position, so the last ends up first,
+        # as iptables 1.8.9 inserts them.
         index = cmd.rulenum or 1
-        for offset, rule in enumerate(cmd.rules):
-            ruleset.insert(table, chain, index + offset, rule, cmd.counters)  # type: ignore[arg-type]
+        for rule in cmd.rules:
+            ruleset.insert(table, chain, index, rule, cmd.counters)  # type: ignore[arg-type]
     elif op == "R":
         if len(cmd.rules) != 1:
             raise problem("-R requires a single source and destination")
@@ -59,12 +66,20 @@ def execute(ruleset: Ruleset, cmd: Command) -> str:
             ruleset.delete(table, chain, index=cmd.rulenum)  # type: ignore[arg-type]
         for rule in cmd.rules:
             ruleset.chain(table, chain)  # type: ignore[arg-type]
-            ruleset.compile(table, chain, rule, "RULE_DELETE")  # type: ignore[arg-type]
+            try:
+                ruleset.compile(table, chain, rule, "RULE_DELETE")  # type: ignore[arg-type]
+            except Refused:
+                raise IptablesError(_NOT_FOUND, 1) from None
+            except IptablesError as exc:
+                # A rule the kernel refuses (status 4) cannot be in the chain to delete.
+                if exc.status != 4:
+                    raise
+                raise IptablesError(_NOT_FOUND, 1) from None
             ruleset.delete(table, chain, rule=rule)  # type: ignore[arg-type]
     elif op == "C":
         for rule in cmd.rules:
             if not ruleset.find(table, chain, rule):  # type: ignore[arg-type]
-                raise IptablesError("iptables: Bad rule (does a matching rule exist in that chain?).", 1)
+                raise IptablesError(_NOT_FOUND, 1)
     elif op == "P":
         ruleset.set_policy(table, chain, cmd.arg or "", cmd.counters)  # type: ignore[arg-type]
     elif op == "N":

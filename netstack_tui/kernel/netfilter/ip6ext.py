@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from .extension import MATCHES, TARGETS, Match, Opt, RuleInfo, Spec
 from .family import current
+from .icmpnum import parse_numeric_icmp
 from .ip6addr import format_ip6, parse_ip6
 from .targets import Target
 from .values import Refused, parse_uint, problem
@@ -127,19 +128,10 @@ def _build_icmp6(opts: list[Opt], info: RuleInfo) -> Icmp6Match:
         t, code = named
         match = Icmp6Match(t, 0, 255, opt.invert) if code is None else Icmp6Match(t, code, code, opt.invert)
     else:
-        type_text, slash, code_text = text.partition("/")
-        icmp_type = parse_uint(type_text, 0, 255) if type_text else None
-        if icmp_type is None:
-            raise problem(f"Unknown ICMPv6 type `{text}'")
-        low, high = 0, 255
-        if slash:
-            low_text, colon, high_text = code_text.partition(":")
-            lo = parse_uint(low_text, 0, 255)
-            hi = parse_uint(high_text, 0, 255) if colon else lo
-            if lo is None or hi is None:
-                raise problem(f"Unknown ICMPv6 code `{text}'")
-            low, high = lo, hi
-        match = Icmp6Match(icmp_type, low, high, opt.invert)
+        numeric = parse_numeric_icmp(text, "ICMPv6")
+        # A `:high` code is accepted but not kept: 1.8.9 prints `1/3` for `1/3:1` and for `1/3:5`.
+        low, high = (0, 255) if numeric.codes is None else (numeric.codes[0], numeric.codes[0])
+        match = Icmp6Match(numeric.icmp_type, low, high, opt.invert)
     if info.proto != ICMP6 or info.proto_inv:
         raise Refused()  # icmp6_checkentry wants -p icmpv6
     return match

@@ -14,6 +14,7 @@ from ..addr import AddressError, format_ipv4, parse_mac
 from ..packet import ICMP_TYPES, Packet
 from .api import MatchContext
 from .extension import Check, Match, Opt, RuleInfo, Spec, once, register_match
+from .icmpnum import parse_numeric_icmp
 from .state import RulesetState
 from .values import (
     PORT_NAMES,
@@ -302,15 +303,6 @@ def _icmp_by_name(text: str) -> tuple[int, int | None] | None:
     return None if found is None else (found[1], found[2])
 
 
-def _icmp_code(text: str, code_text: str) -> int:
-    """The code after `/`: a number; a `:high` after it is accepted but not kept (as iptables-nft)."""
-    low_text, colon, high_text = code_text.partition(":")
-    low = parse_uint(low_text, 0, 255)
-    if low is None or (colon and parse_uint(high_text, 0, 255) is None):
-        raise problem(f"Unknown ICMP code `{text}'")
-    return low
-
-
 def _build_icmp(opts: list[Opt], info: RuleInfo) -> IcmpMatch:
     if not opts:
         raise problem('icmp: option "--icmp-type" must be specified')
@@ -318,18 +310,16 @@ def _build_icmp(opts: list[Opt], info: RuleInfo) -> IcmpMatch:
     opt = opts[-1]
     once(opts, "--icmp-type", "icmp")
     text = opt.arg
-    named = _icmp_by_name(text) if text else None
+    named = _icmp_by_name(text)  # an empty name is a prefix of all: "Ambiguous ICMP type"
     if named is not None:
         t, code = named
         if t == 255:
             return IcmpMatch(255, 0, 255, opt.invert)
         return IcmpMatch(t, 0, 255, opt.invert) if code is None else IcmpMatch(t, code, code, opt.invert)
-    type_text, slash, code_text = text.partition("/")
-    icmp_type = parse_uint(type_text, 0, 255)
-    if icmp_type is None:
-        raise problem(f"Unknown ICMP type `{text}'")
-    if slash:
-        code = _icmp_code(text, code_text)
+    numeric = parse_numeric_icmp(text, "ICMP")
+    icmp_type = numeric.icmp_type
+    if numeric.codes is not None:
+        code = numeric.codes[0]  # a `:high` code is accepted but not kept (as iptables-nft)
         # Type 255 with a code prints as `any` (measured for 255/0 and 255/1); 255/255 keeps the
         # upstream libipt_icmp.t expectation, although iptables 1.8.9 prints `any` for it too.
         if icmp_type != 255 or code == 255:

@@ -141,9 +141,16 @@ USERS: dict[str, int] = {"root": 0, "daemon": 1, "bin": 2, "sys": 3, "nobody": 6
 
 
 def parse_uint(text: str, low: int, high: int) -> int | None:
-    """xtables_strtoui: decimal, 0x hex or 0 octal within [low, high]; None when invalid."""
+    """xtables_strtoui: decimal, 0x hex or 0 octal within [low, high]; None when invalid.
+
+    strtoumax skips leading blanks and takes one `+` (`--dport +22` is port 22); xtables refuses
+    a `-` itself.
+    """
+    body = text.strip()
+    if body.startswith("+"):
+        body = body[1:]
     try:
-        return parse_int(text.strip(), low, high, base=0)
+        return parse_int(body, low, high, base=0)
     except NumberError:
         return None
 
@@ -198,10 +205,8 @@ def parse_mport(text: str, module: str, option: str) -> tuple[int, int]:
         if value is None:
             raise problem(f'Port "{part}" does not resolve to anything.')
         ports.append(value)
-    if len(ports) == 2 and ports[0] > ports[1]:
-        # iptables 1.8.9 keeps a reversed udp range; upstream's libxt_udp.t (and later releases)
-        # refuse it, and the project follows the upstream test here.
-        raise problem("invalid portrange (min > max)")
+    # A reversed range (80:22) is kept as typed and matches no port: iptables 1.8.9 has no min > max
+    # check for udp (upstream's libxt_udp.t and later releases refuse it; we follow 1.8.9).
     return (ports[0], ports[0]) if len(ports) == 1 else (ports[0], ports[1])
 
 
