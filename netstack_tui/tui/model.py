@@ -220,14 +220,23 @@ def set_markup(widget: Any, markup: str, min_height: int = 0) -> None:
     if getattr(widget, "_netstack_markup", None) == (markup, min_height):
         return
     widget._netstack_markup = (markup, min_height)
-    widget.update(parsed_markup(markup) if getattr(widget, "_render_markup", True) else markup, layout=False)
     region = widget.content_region
+    if getattr(widget, "_render_markup", True):
+        # Padded before the update, so the widget is updated (and repainted) once.
+        content = parsed_markup(markup)
+        if min_height and region.width > 0:
+            height = content.get_height(widget.styles, region.width)
+            if height < min_height:
+                content = parsed_markup(markup + "\n" * (min_height - height))
+        widget.update(content, layout=False)
+    else:
+        widget.update(markup, layout=False)
+        height = widget.visual.get_height(widget.styles, region.width) if min_height and region.width > 0 else 0
+        if height < min_height:
+            widget.update(markup + "\n" * (min_height - height), layout=False)
     if region.width <= 0:
         widget.refresh(layout=True)
         return
     height = widget.visual.get_height(widget.styles, region.width)
-    if height < min_height:
-        widget.update(markup + "\n" * (min_height - height), layout=False)
-        height = min_height
     if height != region.height:
         widget.refresh(layout=True)

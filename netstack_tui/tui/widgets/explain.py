@@ -115,8 +115,11 @@ class ExplainPane(ScrollView, can_focus=True, inherit_bindings=False):
         # `virtual_size` is a layout reactive: assigning it would lay out the whole screen. Only the
         # scrollbars depend on it (they ask for a layout themselves if they appear or go).
         size = Size(width, len(self._lines))
-        self.set_reactive(ExplainPane.virtual_size, size)
-        self._scroll_update(size)
+        if size != self.virtual_size:
+            # Most steps' texts take as many lines as the last: then the scrollbar stays as drawn
+            # (repainting it costs as much as the text).
+            self.set_reactive(ExplainPane.virtual_size, size)
+            self._scroll_update(size)
         self.refresh()
 
     def notify_style_update(self) -> None:

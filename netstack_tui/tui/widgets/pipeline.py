@@ -88,7 +88,8 @@ class PipelineView(ScrollView, can_focus=False):
         """Rebuild the rows for a new journey or language; otherwise redraw the rows that changed."""
         if state is None or state.trace is None:
             return
-        if self._built_for is not state.trace or self._built_lang != state.lang:
+        rebuilt = self._built_for is not state.trace or self._built_lang != state.lang
+        if rebuilt:
             self._rebuild(state)
         else:
             self._restyle(state)
@@ -96,10 +97,15 @@ class PipelineView(ScrollView, can_focus=False):
             line = self._line_of_step[state.index]
             top = round(self.scroll_offset.y)
             if not top < line < top + self.scrollable_content_region.height - 1:
-                # After the refresh: a rebuilt pipeline has its new height only then. A line of
-                # context each side keeps the group heading in view when stepping back.
-                self.call_after_refresh(self.scroll_to_region, Region(0, line, 1, 1), animate=False,
-                                        spacing=Spacing(1, 0, 1, 0))
+                # A line of context each side keeps the group heading in view when stepping back.
+                region, spacing = Region(0, line, 1, 1), Spacing(1, 0, 1, 0)
+                if rebuilt:
+                    # After the refresh: a rebuilt pipeline has its new height only then.
+                    self.call_after_refresh(self.scroll_to_region, region, animate=False, spacing=spacing)
+                else:
+                    # Same rows, same height: scroll now, so the step's frame paints the pipeline
+                    # once, scrolled (a deferred scroll repainted it whole in a second frame).
+                    self.scroll_to_region(region, animate=False, spacing=spacing, immediate=True)
 
     def line_of_step(self, index: int) -> int:
         """The line that shows step `index` (for tests and clicks)."""

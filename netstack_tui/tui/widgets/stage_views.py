@@ -33,6 +33,7 @@ from ...kernel.trace import (
 from ..model import SYMBOLS, ViewState, escape, outcome, set_markup, stage_label, stage_of
 from .app_view import render_app
 from .scrolling import SCROLL_BINDINGS
+from .stage_body import StageBody
 
 _OUTCOME_STYLE = {
     "passed": "$success",
@@ -480,7 +481,7 @@ class StageView(VerticalScroll, can_focus=True, inherit_bindings=False):
     def compose(self) -> ComposeResult:
         """A title line, then the stage's picture and the changes it made."""
         yield Static("", id="stage-title", markup=True)
-        yield Static("", id="stage-body", markup=True)
+        yield StageBody("", id="stage-body", markup=True)
 
     def on_resize(self) -> None:
         """Bars and rings scale to the pane's width."""
@@ -491,7 +492,7 @@ class StageView(VerticalScroll, can_focus=True, inherit_bindings=False):
         if state is None or not self.is_mounted:
             return
         step = state.step
-        title, body = self.query_one("#stage-title", Static), self.query_one("#stage-body", Static)
+        title, body = self.query_one("#stage-title", Static), self.query_one("#stage-body", StageBody)
         # The body is padded to fill the pane below the title (one line, and a blank one above
         # the body): a step to another kind of picture then keeps every height, so no layout pass.
         fill = self.scrollable_content_region.height - 2
