@@ -285,6 +285,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()
     runs = 5 if args.quick else 15
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_tui
+
+    bench_tui.compile_package()  # every start below loads bytecode, as after `pip install`
     rows: list[tuple[str, str, str, str]] = []
     for bench in (bench_headless_start, bench_real_ruleset, bench_synthetic_chain, bench_flood,
                   bench_conntrack_memory, bench_world, bench_tui, bench_classroom):

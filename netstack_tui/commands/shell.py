@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..kernel.app import runner as app_runner
-from ..kernel.app.appview import continued as with_app_calls
 from ..kernel.host import Host
 from ..kernel.trace import Trace
 from ..kernel.world import World, world_of
@@ -198,12 +196,16 @@ class Shell:
             # Programs of socket calls move on by themselves once the command has changed the network
             # (a segment arrived, the clock moved): a blocked accept() or read() returns.
             hosts = list(self.world.hosts())
-            moved = app_runner.advance(hosts)
-            if moved:
-                result.traces = [*result.traces, *moved]
-                result.changed = True
-            # A journey that woke a program goes on into the calls it made (`trace` shows them too).
-            result.traces = [with_app_calls(trace, hosts) for trace in result.traces]
+            if any(host.sockets.programs for host in hosts):  # the runner's imports only once a program ran
+                from ..kernel.app import runner
+                from ..kernel.app.appview import continued
+
+                moved = runner.advance(hosts)
+                if moved:
+                    result.traces = [*result.traces, *moved]
+                    result.changed = True
+                # A journey that woke a program goes on into the calls it made (`trace` shows them too).
+                result.traces = [continued(trace, hosts) for trace in result.traces]
         if result.traces:
             self.last_traces = list(result.traces)
         return result

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from .bpf.loader import LoadedProgram
 from .tc.model import DeviceTc
+
+if TYPE_CHECKING:
+    from .bpf.loader import LoadedProgram  # the compiler is imported only when a program is loaded
 
 # Drivers with native XDP (ndo_bpf / XDP_SETUP_PROG) in mainline; the others only get
 # generic XDP, which runs after the sk_buff is built.

@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..bpf.interpreter import run
-from ..bpf.nodes import TC_ACTION_NAMES, TC_ACTIONS
 from ..interfaces import Interface
 from ..journey import ETH_HLEN, Journey
 from ..packet import Packet
@@ -36,7 +34,6 @@ from .classify import classify as classify_u32
 from .model import DeviceTc, Filter
 
 NO_MAC = "00:00:00:00:00:00"
-UNSPEC = TC_ACTIONS["TC_ACT_UNSPEC"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +78,10 @@ def classify(tc: DeviceTc, parent: int, pkt: Packet, now: float,
 
 
 def _run(flt: Filter, pkt: Packet, frame: bytes) -> BpfVerdict | None:
+    # The interpreter is imported with the first program run: a device without one never needs it.
+    from ..bpf.interpreter import run
+    from ..bpf.nodes import TC_ACTION_NAMES, TC_ACTIONS
+
     cls = flt.bpf
     assert cls is not None
     flt.hits.packets += 1
@@ -88,7 +89,7 @@ def _run(flt: Filter, pkt: Packet, frame: bytes) -> BpfVerdict | None:
     outcome = run(cls.code.program, cls.code.maps, frame)
     value, name = outcome.action, cls.code.program.name
     if cls.direct_action:
-        if value == UNSPEC:
+        if value == TC_ACTIONS["TC_ACT_UNSPEC"]:
             return None
         return BpfVerdict(flt.pref, name, TC_ACTION_NAMES[value], value, True, outcome.target)
     if value == 0:
@@ -98,6 +99,8 @@ def _run(flt: Filter, pkt: Packet, frame: bytes) -> BpfVerdict | None:
 
 def params_of(verdict: BpfVerdict) -> dict[str, object]:
     """The note parameters every bpf step shows."""
+    from ..bpf.nodes import TC_ACTION_NAMES
+
     classid = verdict.returned & 0xFFFFFFFF
     return {"pref": verdict.pref, "prog": verdict.prog, "action": verdict.action,
             "returned": TC_ACTION_NAMES.get(verdict.returned, str(verdict.returned)),

@@ -8,9 +8,10 @@ Handles are the kernel's 32-bit values: major in the high 16 bits, minor in the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from ..bpf.loader import LoadedProgram
+if TYPE_CHECKING:
+    from ..bpf.loader import LoadedProgram  # the compiler is imported only when a program is loaded
 
 TC_H_ROOT = 0xFFFFFFFF
 TC_H_INGRESS = 0xFFFFFFF1
