@@ -286,9 +286,9 @@ def main() -> int:
     args = parser.parse_args()
     runs = 5 if args.quick else 15
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    import bench_tui
+    import bench_tui as tui_module
 
-    bench_tui.compile_package()  # every start below loads bytecode, as after `pip install`
+    tui_module.compile_package()  # every start below loads bytecode, as after `pip install`
     rows: list[tuple[str, str, str, str]] = []
     for bench in (bench_headless_start, bench_real_ruleset, bench_synthetic_chain, bench_flood,
                   bench_conntrack_memory, bench_world, bench_tui, bench_classroom):
