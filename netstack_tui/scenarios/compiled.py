@@ -16,18 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from .. import cache_files
 
 _FORMAT_FILES = ("model.py", "library.py", "compiled.py")
 _stamp: bytes | None = None
 
 KEEP = 200
 """Entries kept (the newest): a teacher editing a file leaves one per version."""
-STALE_TEMPORARY = 600.0
-"""Seconds after which a temporary file is a writer's leftover (a write takes microseconds)."""
 
 
 def cache_dir() -> Path:
@@ -65,33 +63,10 @@ def lookup(raw: bytes, name: str) -> dict[str, Any] | None:
 
 def store(raw: bytes, name: str, form: dict[str, Any]) -> None:
     """Remember the viewer form of this (validated) file; silently nothing when the cache is not
-    writable. Written to a temporary file and renamed, so a reader never sees half a file."""
-    directory = cache_dir()
+    writable (see `cache_files.write`)."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(form, out, ensure_ascii=False)
-            os.replace(temporary, directory / f"{key(raw, name)}.json")
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        _tidy(directory)
-    except (OSError, ValueError):
+        text = json.dumps(form, ensure_ascii=False)
+    except ValueError:
         return
+    cache_files.write(cache_dir(), f"{key(raw, name)}.json", text, KEEP)
 
-
-def _tidy(directory: Path) -> None:
-    """Drop the oldest entries beyond `KEEP` and temporary files a killed writer left."""
-    now = time.time()
-    entries = []
-    for path in directory.iterdir():
-        age = now - path.stat().st_mtime
-        if path.name.startswith(".tmp-"):
-            if age > STALE_TEMPORARY:
-                path.unlink(missing_ok=True)
-        elif path.suffix == ".json":
-            entries.append((age, path))
-    for _, path in sorted(entries)[KEEP:]:
-        path.unlink(missing_ok=True)

@@ -18,8 +18,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,12 +30,12 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from .. import cache_files
+
 FORMAT = 1
 """Version of the file layout below; part of the key."""
 KEEP = 24
 """Recordings kept (the newest): one per scenario, size, theme and language a user starts with."""
-STALE_TEMPORARY = 600.0
-"""Seconds after which a temporary file is a writer's leftover (a write takes milliseconds)."""
 MAX_BYTES = 4 * 2**20
 """A recording larger than this is not read (a 300×100 screen takes well under 1 MiB)."""
 
@@ -172,41 +170,12 @@ def save(key: str, lines: Iterable[Strip]) -> None:
 
 
 def save_encoded(key: str, encoded: dict[str, Any]) -> None:
-    """Keep `encode`'s data under `key`: written to a temporary file and renamed, so a reader never
-    sees half a file; silently nothing when the cache cannot be written."""
-    directory = cache_dir()
+    """Keep `encode`'s data under `key`, whole or not at all (see `cache_files.write`)."""
     try:
-        data = json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(data)
-            os.replace(temporary, directory / f"{key}.json")
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        _tidy(directory)
-    except (OSError, ValueError):
+        text = json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
         return
-
-
-def _tidy(directory: Path) -> None:
-    """Drop the oldest recordings beyond `KEEP` and temporary files a killed writer left."""
-    now = time.time()
-    entries = []
-    for path in directory.iterdir():
-        try:
-            age = now - path.stat().st_mtime
-        except OSError:  # another start tidied it meanwhile
-            continue
-        if path.name.startswith(".tmp-"):
-            if age > STALE_TEMPORARY:
-                path.unlink(missing_ok=True)
-        elif path.suffix == ".json":
-            entries.append((age, path))
-    for _, path in sorted(entries)[KEEP:]:
-        path.unlink(missing_ok=True)
+    cache_files.write(cache_dir(), f"{key}.json", text, KEEP)
 
 
 # ---- the screen -------------------------------------------------------------------------------

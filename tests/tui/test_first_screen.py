@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.strip import Strip
 
+from netstack_tui import cache_files
 from netstack_tui.scenarios.library import library_dir
 from netstack_tui.tui import first_screen
 from netstack_tui.tui.app import NetstackApp
@@ -225,7 +226,7 @@ async def test_a_corrupt_recording_is_removed_and_the_start_is_the_usual_one(gar
 
 
 def test_the_cache_keeps_the_newest_recordings_and_drops_a_writers_leftovers() -> None:
-    """At most `KEEP` recordings stay; a temporary file older than `STALE_TEMPORARY` goes."""
+    """At most `KEEP` recordings stay; a temporary file older than `cache_files.STALE_TEMPORARY` goes."""
     import os
     import time
 
@@ -233,7 +234,7 @@ def test_the_cache_keeps_the_newest_recordings_and_drops_a_writers_leftovers() -
     directory.mkdir(parents=True)
     leftover = directory / ".tmp-dead.json"
     leftover.write_text("{")
-    old = time.time() - first_screen.STALE_TEMPORARY - 5
+    old = time.time() - cache_files.STALE_TEMPORARY - 5
     os.utime(leftover, (old, old))
     for n in range(first_screen.KEEP + 3):
         first_screen.save(f"{n:064x}", [Strip.blank(4)])
