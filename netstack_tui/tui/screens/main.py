@@ -131,7 +131,6 @@ class MainScreen(JourneySteps, Screen[None]):
         """Set by Esc or Ctrl-C to stop a running flood between two packets (None: no flood runs)."""
         self._quit_armed_at = -1.0
         self._state = ViewState()
-        self._continued: tuple[Trace | None, Trace | None] = (None, None)
         """The session's journey last shown, and it with the app's calls appended (see `root`)."""
         self._enabled: tuple[bool | None, ...] = ()
         self._built = False
@@ -244,18 +243,9 @@ class MainScreen(JourneySteps, Screen[None]):
 
     @property
     def root(self) -> Trace | None:
-        """The sent packet's journey; one that ends at a program of socket calls goes on into the
-        calls the packet unblocked (what the app's runner did after it, a step each)."""
-        trace = self.session.trace if self.session is not None else None
-        if trace is None or self.session is None:
-            return trace
-        source, continued = self._continued
-        if source is not trace:
-            from ...kernel.app.appview import continued as with_app_calls
-
-            continued = with_app_calls(trace, self.session.shell.world.hosts())
-            self._continued = (trace, continued)
-        return continued
+        """The sent packet's journey (one that woke a program goes on into its calls: the shell
+        appends them, `kernel.app.appview.continued`)."""
+        return self.session.trace if self.session is not None else None
 
     @property
     def trace(self) -> Trace | None:
